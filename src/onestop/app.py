@@ -1,0 +1,125 @@
+"""create_app(): wires settings, database, middleware, routers, and maps errors to problems."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from onestop import __version__
+from onestop.db import make_engine, make_sessionmaker
+from onestop.errors import DomainError
+from onestop.health import router as health_router
+from onestop.httpapi import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES
+from onestop.observability import (
+    BodySizeLimitMiddleware,
+    Metrics,
+    RequestContextMiddleware,
+    configure_logging,
+)
+from onestop.settings import Settings, get_settings
+
+log = logging.getLogger("onestop.app")
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="onestop",
+        version=__version__,
+        summary="Một cửa, một cửa liên thông: dossiers, legal working-time deadlines, on-time rates",
+        lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.metrics = Metrics()
+
+    _install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from onestop.auth.router import router as auth_router
+    from onestop.catalog.router import router as catalog_router
+
+    app.include_router(health_router)
+    app.include_router(auth_router, prefix=API_PREFIX)
+    app.include_router(catalog_router, prefix=API_PREFIX)
+
+
+def problem(
+    request: Request, status: int, code: str, title: str, detail: str | None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": getattr(request.state, "request_id", None),
+    }
+    body.update(extra)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return problem(request, exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
+            for e in exc.errors()
+        ]
+        if any(e["type"] == "json_invalid" for e in errors):
+            return problem(
+                request, 400, "malformed-json", "Malformed JSON",
+                "Nội dung JSON không hợp lệ (the request body is not valid JSON)", errors=errors,
+            )
+        return problem(
+            request, 422, "invalid-input", "Invalid input",
+            "Dữ liệu gửi lên không hợp lệ (the request failed validation)", errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 400: "Bad request"}
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return problem(
+            request, exc.status_code, code, titles.get(exc.status_code, "HTTP error"), str(exc.detail)
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(
+            request, 500, "internal-error", "Internal server error",
+            "Lỗi hệ thống; hãy báo mã yêu cầu cho quản trị (quote the request id to an administrator)",
+        )

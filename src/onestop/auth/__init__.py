@@ -1,0 +1,1 @@
+"""Users, roles, unit scope, API clients, tokens and the audit log."""

@@ -1,0 +1,105 @@
+"""Who is acting: a user of a unit with a role, or an API client with scopes. No HTTP here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from onestop.errors import Forbidden
+
+#: Rights each role holds. API clients hold the rights named in their scopes.
+ROLE_RIGHTS: dict[str, frozenset[str]] = {
+    "clerk": frozenset({"dossier:intake", "dossier:view", "personal-data:view", "form:print"}),
+    "officer": frozenset(
+        {"dossier:view", "dossier:process", "personal-data:view", "form:print", "report:view"}
+    ),
+    "leader": frozenset(
+        {
+            "dossier:view",
+            "dossier:process",
+            "dossier:sign",
+            "dossier:override",
+            "personal-data:view",
+            "form:print",
+            "report:view",
+        }
+    ),
+    "manager": frozenset({"dossier:view", "report:view", "report:close"}),
+    "admin": frozenset(
+        {
+            "dossier:view",
+            "dossier:import",
+            "personal-data:view",
+            "report:view",
+            "report:close",
+            "catalog:write",
+            "calendar:write",
+            "user:write",
+            "audit:view",
+        }
+    ),
+}
+
+#: Scopes an API client may be granted.
+CLIENT_SCOPES = frozenset({"dossier:submit", "dossier:view", "dossier:import", "report:view"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: Literal["user", "client"]
+    id: int
+    name: str
+    full_name: str
+    role: str | None = None
+    unit_id: int | None = None
+    unit_code: str | None = None
+    #: Materialised path of the user's unit (``/1/4/``); scope checks are prefix matches.
+    unit_path: str | None = None
+    rights: frozenset[str] = field(default_factory=frozenset)
+    #: For API clients: unit codes they may submit to (subtrees included).
+    unit_codes: tuple[str, ...] = ()
+
+    @property
+    def actor(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def can(self, right: str) -> bool:
+        return right in self.rights
+
+    def require(self, right: str) -> None:
+        if right not in self.rights:
+            raise Forbidden(
+                f"Thiếu quyền '{right}' (missing right '{right}')", code="missing-right", right=right
+            )
+
+    def sees_subtree(self) -> bool:
+        """Managers and admins see their unit and everything below it; others only their unit."""
+        return self.role in {"manager", "admin"}
+
+    def covers_unit_path(self, path: str) -> bool:
+        """Whether a unit (by its materialised path) is inside this principal's scope."""
+        if self.kind != "user" or self.unit_path is None:
+            return False
+        if self.role == "admin" and self.unit_path.count("/") <= 2:
+            return True  # an admin at the root unit administers the whole tree
+        if self.sees_subtree():
+            return path.startswith(self.unit_path)
+        return path == self.unit_path
+
+    def require_unit(self, path: str, unit_code: str) -> None:
+        if not self.covers_unit_path(path):
+            raise Forbidden(
+                f"Đơn vị {unit_code} nằm ngoài phạm vi của tài khoản {self.name}"
+                f" (unit {unit_code} is outside the scope of {self.name})",
+                code="outside-unit-scope",
+                right="unit-scope",
+                unit=unit_code,
+            )
+
+
+def rights_for_role(role: str) -> frozenset[str]:
+    return ROLE_RIGHTS.get(role, frozenset())

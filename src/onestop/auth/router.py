@@ -1,0 +1,5 @@
+"""HTTP routes of onestop.auth."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""Units (the organisation tree), procedures and their versions, step budgets, calendar days."""

@@ -1,0 +1,5 @@
+"""HTTP routes of onestop.catalog."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,77 @@
+"""The ``onestop`` command: serve, migrate, seed-demo, create-user, and the working-time tools."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="onestop", description=__doc__)
+    sub = parser.add_subparsers(title="commands")
+
+    serve = sub.add_parser("serve", help="run the HTTP service (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--migrate", action="store_true", help="upgrade the database first")
+    serve.set_defaults(func=_serve)
+
+    mig = sub.add_parser("migrate", help="upgrade (or downgrade) the database schema")
+    mig.add_argument("revision", nargs="?", default="head")
+    mig.add_argument("--down", action="store_true", help="downgrade to REVISION (default base)")
+    mig.set_defaults(func=_migrate)
+
+    from onestop.commands import register as register_service_commands
+    from onestop.worktime.cli import register as register_worktime
+
+    register_service_commands(sub)
+    register_worktime(sub)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from onestop.settings import get_settings
+
+    if args.migrate:
+        from onestop import migrate
+
+        migrate.upgrade(get_settings().database_url)
+    uvicorn.run(
+        "onestop.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from onestop import migrate
+    from onestop.settings import get_settings
+
+    url = get_settings().database_url
+    if args.down:
+        migrate.downgrade(url, "base" if args.revision == "head" else args.revision)
+    else:
+        migrate.upgrade(url, args.revision)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

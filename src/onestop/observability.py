@@ -1,0 +1,189 @@
+"""JSON-line logs with a request id on every line and personal data masked; Prometheus metrics."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+# Personal data that must never reach a log line: 9/12-digit ID numbers, phone numbers, e-mails.
+_PATTERNS = [
+    (re.compile(r"(?<!\d)(\d{2})\d{6,8}(\d{2})(?!\d)"), r"\1******\2"),  # ID/phone-like digit runs
+    (re.compile(r"(?<![\w.])\+84\d{8,10}(?!\d)"), "+84*******"),
+    (re.compile(r"([\w.+-])[\w.+-]*@([\w-]+\.[\w.]+)"), r"\1***@\2"),
+]
+
+
+def mask_personal_data(text: str) -> str:
+    for pattern, repl in _PATTERNS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": mask_personal_data(record.getMessage()),
+            "request_id": request_id_var.get(),
+        }
+        for key in ("method", "path", "status", "duration_ms", "actor"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exc"] = mask_personal_data(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
+    handler = logging.StreamHandler()
+    if as_json:
+        handler.setFormatter(JsonFormatter())
+    root = logging.getLogger("onestop")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+class Metrics:
+    """Per-app registry, so several apps in one process (tests) do not collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "onestop_http_requests_total",
+            "HTTP requests by route template, method and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "onestop_http_request_seconds",
+            "HTTP request latency by route template",
+            ["method", "route"],
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry,
+        )
+        self.pool_checked_out = Gauge(
+            "onestop_db_pool_checked_out", "Database connections in use", registry=self.registry
+        )
+        self.pool_size = Gauge("onestop_db_pool_size", "Database pool size", registry=self.registry)
+
+
+access_log = logging.getLogger("onestop.access")
+
+
+class RequestContextMiddleware:
+    """Assigns a request id (or keeps a sane incoming ``X-Request-ID``), times and counts requests."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = incoming if re.fullmatch(r"[A-Za-z0-9._-]{8,64}", incoming) else uuid.uuid4().hex
+        request_id_var.set(rid)  # each request runs in its own task: no reset needed
+        scope.setdefault("state", {})["request_id"] = rid
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", "<unmatched>")
+            self.metrics.requests.labels(scope["method"], template, str(status)).inc()
+            self.metrics.latency.labels(scope["method"], template).observe(elapsed)
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": template,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "actor": scope.get("state", {}).get("actor"),
+                },
+            )
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies over the limit with a 413 problem before the app reads them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await _send_too_large(send, self.max_bytes, scope.get("path", ""))
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except BodyTooLarge:
+            await _send_too_large(send, self.max_bytes, scope.get("path", ""))
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _send_too_large(send: Send, limit: int, path: str) -> None:
+    body = json.dumps(
+        {
+            "type": "/problems/body-too-large",
+            "title": "Request body too large",
+            "status": 413,
+            "detail": f"Nội dung gửi lên vượt quá {limit} byte (body exceeds {limit} bytes)",
+            "instance": path,
+            "request_id": request_id_var.get(),
+        },
+        ensure_ascii=False,
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,48 @@
+"""Typed settings read from ``ONESTOP_*`` environment variables (and an optional ``.env``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET = "change-me-demo-only-secret-key-32b"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONESTOP_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./var/onestop.db"
+    secret_key: str = DEMO_SECRET
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    #: Largest request body accepted (bytes); bigger bodies get a 413 problem.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    #: Failed logins allowed per username and per client address in ``login_window_seconds``.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    #: Public base URL printed on receipts (QR code of the lookup page).
+    public_base_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    log_json: bool = True
+    db_pool_size: int = Field(default=10, ge=1)
+    db_echo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_demo_secret_in_production(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key == DEMO_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError("ONESTOP_SECRET_KEY must be set to a random value of 32+ characters")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
