@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from onestop import __version__
 from onestop.db import make_engine, make_sessionmaker
@@ -61,14 +62,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _include_routers(app: FastAPI) -> None:
     from onestop.auth.router import router as auth_router
     from onestop.catalog.router import router as catalog_router
+    from onestop.dossiers.router import router as dossiers_router
 
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(catalog_router, prefix=API_PREFIX)
+    app.include_router(dossiers_router, prefix=API_PREFIX)
 
 
 def problem(
-    request: Request, status: int, code: str, title: str, detail: str | None, **extra: Any
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"/problems/{code}",
@@ -79,14 +88,32 @@ def problem(
         "request_id": getattr(request.state, "request_id", None),
     }
     body.update(extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method of every route on this path (FastAPI registers one route per method, so
+    Starlette's own Allow header would name only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(request, exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+        headers = (
+            {"Retry-After": str(exc.extra.pop("retry_after"))}
+            if "retry_after" in exc.extra
+            else None
+        )
+        return problem(request, exc.status, exc.code, exc.title, exc.detail, headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -100,26 +127,45 @@ def _install_error_handlers(app: FastAPI) -> None:
         ]
         if any(e["type"] == "json_invalid" for e in errors):
             return problem(
-                request, 400, "malformed-json", "Malformed JSON",
-                "Nội dung JSON không hợp lệ (the request body is not valid JSON)", errors=errors,
+                request,
+                400,
+                "malformed-json",
+                "Malformed JSON",
+                "Nội dung JSON không hợp lệ (the request body is not valid JSON)",
+                errors=errors,
             )
         return problem(
-            request, 422, "invalid-input", "Invalid input",
-            "Dữ liệu gửi lên không hợp lệ (the request failed validation)", errors=errors,
+            request,
+            422,
+            "invalid-input",
+            "Invalid input",
+            "Dữ liệu gửi lên không hợp lệ (the request failed validation)",
+            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 400: "Bad request"}
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem(
-            request, exc.status_code, code, titles.get(exc.status_code, "HTTP error"), str(exc.detail)
+            request,
+            exc.status_code,
+            code,
+            titles.get(exc.status_code, "HTTP error"),
+            str(exc.detail),
+            headers=headers,
         )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(
-            request, 500, "internal-error", "Internal server error",
+            request,
+            500,
+            "internal-error",
+            "Internal server error",
             "Lỗi hệ thống; hãy báo mã yêu cầu cho quản trị (quote the request id to an administrator)",
         )

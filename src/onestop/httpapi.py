@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.errors import InvalidInput
@@ -85,4 +86,25 @@ def decode_cursor(cursor: str | None) -> list[Any] | None:
 
 
 LimitQuery = Annotated[int, Query(ge=1, le=500, description="Page size (default 50, max 500)")]
-CursorQuery = Annotated[str | None, Query(max_length=512, description="Opaque cursor from next_cursor")]
+CursorQuery = Annotated[
+    str | None, Query(max_length=512, description="Opaque cursor from next_cursor")
+]
+
+
+def _hhmm(value: dt.time) -> str:
+    return value.strftime("%H:%M")
+
+
+#: A local clock time ("07:00"). JSON Schema's "time" format demands an offset, which a session
+#: boundary in Asia/Ho_Chi_Minh local time does not have, so it is a plain HH:MM string.
+LocalTime = Annotated[
+    dt.time,
+    PlainSerializer(_hhmm, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$",
+            "examples": ["07:00"],
+        }
+    ),
+]

@@ -4,8 +4,6 @@ their inputs, so a newly confirmed day takes effect at once."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,22 +11,40 @@ from onestop.catalog.models import DEFAULT_HOURS, CalendarDay, Unit
 from onestop.worktime import Calendar, DayEntry, WorkingHours, load_calendar
 
 _cache: dict[tuple[str | None, str, tuple[DayEntry, ...]], Calendar] = {}
-_overrides_cache: dict[str, tuple[tuple[int, dt.datetime | None], tuple[DayEntry, ...]]] = {}
+_overrides_cache: dict[str, tuple[tuple[object, ...], tuple[DayEntry, ...]]] = {}
+
+
+def invalidate() -> None:
+    """Forget the administrator days read so far (called after a write in this process; other
+    processes notice the change through the table stamp)."""
+    _overrides_cache.clear()
 
 
 async def calendar_overrides(session: AsyncSession) -> tuple[DayEntry, ...]:
-    """All administrator days, re-read only when the table changed (count + latest write)."""
+    """All administrator days, re-read only when the table changed. The stamp (row count, id and
+    day ranges, latest write) changes with any insert or delete, even under a frozen clock."""
     stamp_row = (
-        await session.execute(select(func.count(CalendarDay.id), func.max(CalendarDay.created_at)))
+        await session.execute(
+            select(
+                func.count(CalendarDay.id),
+                func.max(CalendarDay.id),
+                func.sum(CalendarDay.id),
+                func.min(CalendarDay.day),
+                func.max(CalendarDay.day),
+                func.max(CalendarDay.created_at),
+            )
+        )
     ).one()
-    stamp = (int(stamp_row[0]), stamp_row[1])
-    key = str(session.bind.url) if session.bind is not None else ""
+    stamp = tuple(stamp_row)
+    key = str(session.get_bind().engine.url)
     cached = _overrides_cache.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
     rows = (await session.execute(select(CalendarDay).order_by(CalendarDay.day))).scalars().all()
+    # National rows first, then provincial ones: for one date a province's own row wins.
+    ordered = sorted(rows, key=lambda r: (r.day, r.province is not None))
     entries = tuple(
-        DayEntry(r.day, r.kind, r.source, name=r.name, province=r.province) for r in rows
+        DayEntry(r.day, r.kind, r.source, name=r.name, province=r.province) for r in ordered
     )
     _overrides_cache[key] = (stamp, entries)
     return entries

@@ -28,21 +28,24 @@ DEFAULT_HOURS = "07:00-11:30,13:30-17:00"
 
 
 class Unit(Base):
-    """An agency or a one-stop counter. ``path`` (``/1/4/17/``) makes subtree queries a prefix match."""
+    """An agency or a one-stop counter. ``path`` (``/1/4/17/``) makes subtree queries a prefix
+    match."""
 
     __tablename__ = "unit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(255))
-    level: Mapped[str] = mapped_column(String(20))  # ministry | province | department | commune | centre
+    level: Mapped[str] = mapped_column(
+        String(20)
+    )  # ministry | province | department | commune | centre
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     path: Mapped[str] = mapped_column(String(400), index=True)
     province: Mapped[str | None] = mapped_column(String(20))
     hours: Mapped[str] = mapped_column(String(60), default=DEFAULT_HOURS)
     has_counter: Mapped[bool] = mapped_column(Boolean, default=False)
     address: Mapped[str | None] = mapped_column(String(400))
-    #: Working days before due_at that make an open dossier "due soon" (issue: configurable per unit).
+    #: Working days before due_at that make an open dossier "due soon" (configurable per unit).
     due_soon_days: Mapped[Decimal] = mapped_column(Numeric(4, 1), default=Decimal("1"))
     #: On-time target in percent, e.g. 99.70.
     on_time_target: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("99.70"))
@@ -89,7 +92,9 @@ class ProcedureVersion(Base):
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
     effective_from: Mapped[dt.date] = mapped_column(Date)
     limit_amount: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    limit_unit: Mapped[str] = mapped_column(String(20))  # working_days|working_hours|calendar_days|same_day
+    limit_unit: Mapped[str] = mapped_column(
+        String(20)
+    )  # working_days|working_hours|calendar_days|same_day
     same_day_cutoff: Mapped[dt.time | None] = mapped_column(Time)
     supplement_policy: Mapped[str] = mapped_column(String(10), default="pause")  # pause | restart
     max_reappointments: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,1 @@
+"""A demo province for `make run` (demo only: known passwords, illustrative catalog)."""

@@ -1,0 +1,1 @@
+"""Worklists (due soon, overdue), alerts, on-time rates, satisfaction and national reports."""

@@ -1,0 +1,60 @@
+"""Alembic migrations run up and down on PostgreSQL and SQLite and match the models exactly."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from onestop import migrate
+from onestop.models import Base
+from tests.conftest import PG_URL, _recreate_pg_database
+
+
+def _diff(conn: Connection) -> list[object]:
+    ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+    return list(compare_metadata(ctx, Base.metadata))
+
+
+def _tables(conn: Connection) -> set[str]:
+    return set(inspect(conn).get_table_names())
+
+
+async def _inspect(url: str) -> tuple[list[object], set[str]]:
+    engine = create_async_engine(url, poolclass=NullPool)
+    async with engine.connect() as conn:
+        diff = await conn.run_sync(_diff)
+        tables = await conn.run_sync(_tables)
+    await engine.dispose()
+    return diff, tables
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
+    url = PG_URL.rsplit("/", 1)[0] + "/onestop_migrations"
+    asyncio.run(_recreate_pg_database(url))
+    return url
+
+
+def test_upgrade_matches_models_then_downgrade_to_empty(empty_db: str) -> None:
+    migrate.upgrade(empty_db)
+    diff, tables = asyncio.run(_inspect(empty_db))
+    assert diff == [], f"models and migrations differ: {diff}"
+    assert set(Base.metadata.tables) <= tables
+
+    migrate.downgrade(empty_db, "base")
+    _, tables = asyncio.run(_inspect(empty_db))
+    assert tables <= {"alembic_version"}
+
+    migrate.upgrade(empty_db)  # and up again from scratch
+    diff, _ = asyncio.run(_inspect(empty_db))
+    assert diff == []
