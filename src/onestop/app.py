@@ -37,7 +37,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None  # issue 6: the worklist job runs in-process under `make run` on SQLite
+        if settings.is_sqlite and settings.run_worker_in_app:
+            from onestop.metrics.alerts_worker import start_in_app
+
+            worker = start_in_app(app.state.sessionmaker, settings.worker_interval_seconds)
         yield
+        if worker is not None:
+            await worker.close()
         await app.state.engine.dispose()
 
     app = FastAPI(
@@ -63,11 +70,15 @@ def _include_routers(app: FastAPI) -> None:
     from onestop.auth.router import router as auth_router
     from onestop.catalog.router import router as catalog_router
     from onestop.dossiers.router import router as dossiers_router
+    from onestop.metrics.router_reports import router as reports_router  # issue 7
+    from onestop.metrics.router_worklists import router as worklists_router
 
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(catalog_router, prefix=API_PREFIX)
     app.include_router(dossiers_router, prefix=API_PREFIX)
+    app.include_router(worklists_router, prefix=API_PREFIX)
+    app.include_router(reports_router, prefix=API_PREFIX)  # issue 7
 
 
 def problem(
@@ -109,7 +120,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         headers = (
-            {"Retry-After": str(exc.extra.pop("retry_after"))}
+            {"Retry-After": str(exc.extra["retry_after"])}
             if "retry_after" in exc.extra
             else None
         )

@@ -5,12 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, column, table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onestop.db import Base, UTCDateTime
 
 ROLES = ("clerk", "officer", "leader", "manager", "admin")
+
+#: Read-only view of the catalog's ``unit`` table (id, code, name, path). ``auth`` sits below
+#: ``catalog`` in the import layers, so it reads units through this clause instead of importing
+#: ``onestop.catalog.models.Unit``.
+UNIT = table(
+    "unit",
+    column("id", Integer),
+    column("code", String),
+    column("name", String),
+    column("path", String),
+)
 
 
 class User(Base):

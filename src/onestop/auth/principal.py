@@ -73,19 +73,31 @@ class Principal:
     def require(self, right: str) -> None:
         if right not in self.rights:
             raise Forbidden(
-                f"Thiếu quyền '{right}' (missing right '{right}')", code="missing-right", right=right
+                f"Thiếu quyền '{right}' (missing right '{right}')",
+                code="missing-right",
+                right=right,
             )
 
     def sees_subtree(self) -> bool:
         """Managers and admins see their unit and everything below it; others only their unit."""
         return self.role in {"manager", "admin"}
 
+    @property
+    def covers_whole_tree(self) -> bool:
+        """An admin at a root unit (path ``/<id>/``) administers the whole tree."""
+        return (
+            self.kind == "user"
+            and self.role == "admin"
+            and self.unit_path is not None
+            and self.unit_path.count("/") <= 2
+        )
+
     def covers_unit_path(self, path: str) -> bool:
         """Whether a unit (by its materialised path) is inside this principal's scope."""
         if self.kind != "user" or self.unit_path is None:
             return False
-        if self.role == "admin" and self.unit_path.count("/") <= 2:
-            return True  # an admin at the root unit administers the whole tree
+        if self.covers_whole_tree:
+            return True
         if self.sees_subtree():
             return path.startswith(self.unit_path)
         return path == self.unit_path

@@ -14,7 +14,9 @@ ALGORITHM = "HS256"
 ISSUER = "onestop"
 
 
-def issue_token(subject: str, *, secret: str, minutes: int, extra: dict[str, Any] | None = None) -> str:
+def issue_token(
+    subject: str, *, secret: str, minutes: int, extra: dict[str, Any] | None = None
+) -> str:
     now = clock.now()
     claims: dict[str, Any] = {
         "sub": subject,
@@ -37,7 +39,9 @@ def read_token(token: str, *, secret: str) -> dict[str, Any]:
             options={"verify_exp": False, "require": ["sub", "exp", "iss"]},
         )
     except jwt.PyJWTError as exc:
-        raise Unauthenticated("Mã truy cập không hợp lệ (invalid token)", code="invalid-token") from exc
+        raise Unauthenticated(
+            "Mã truy cập không hợp lệ (invalid token)", code="invalid-token"
+        ) from exc
     if int(claims["exp"]) <= int(clock.now().timestamp()):
         raise Unauthenticated("Mã truy cập đã hết hạn (token expired)", code="token-expired")
     return claims

@@ -1,0 +1,99 @@
+"""Pieces shared by the auth services: secret hashing and unit look-ups. No HTTP here."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pwdlib import PasswordHash
+from pwdlib.exceptions import PwdlibError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.auth.models import UNIT
+from onestop.errors import InvalidInput, NotFound
+
+#: Argon2id with pwdlib's recommended parameters, for passwords and client secrets alike.
+_hasher = PasswordHash.recommended()
+
+#: User names and client ids: lower-case letters, digits, ``.``, ``_`` and ``-``.
+IDENT_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows; verifying against it costs what a real check costs."""
+    return _hasher.hash(secrets.token_urlsafe(24))
+
+
+async def hash_secret(secret: str) -> str:
+    # Argon2 is deliberately slow (~0.1 s): keep it off the event loop.
+    return await asyncio.to_thread(_hasher.hash, secret)
+
+
+async def verify_secret(secret: str, hashed: str | None) -> tuple[bool, str | None]:
+    """Check ``secret`` against ``hashed`` (or a dummy hash when there is no account, so an unknown
+    name takes as long as a wrong password). Returns (ok, new hash if the parameters changed)."""
+    target = hashed or _dummy_hash()
+    try:
+        ok, updated = await asyncio.to_thread(_hasher.verify_and_update, secret, target)
+    except PwdlibError:  # a stored hash pwdlib cannot read never verifies
+        return False, None
+    if hashed is None:
+        return False, None
+    return ok, updated
+
+
+def check_ident(value: str, what: str) -> None:
+    if not IDENT_RE.fullmatch(value):
+        raise InvalidInput(
+            f"{what} chỉ gồm 3–80 chữ thường, số, '.', '_' hoặc '-'"
+            f" ({what} must be 3–80 lower-case letters, digits, '.', '_' or '-')",
+            code="invalid-identifier",
+        )
+
+
+def check_password(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput(
+            f"Mật khẩu phải dài từ {MIN_PASSWORD} đến {MAX_PASSWORD} ký tự"
+            f" (the password must be {MIN_PASSWORD}–{MAX_PASSWORD} characters long)",
+            code="weak-password",
+        )
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    code: str
+    name: str
+    path: str
+
+
+async def unit_by_code(session: AsyncSession, code: str) -> UnitRef:
+    row = (
+        await session.execute(
+            select(UNIT.c.id, UNIT.c.code, UNIT.c.name, UNIT.c.path).where(UNIT.c.code == code)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(
+            f"Không có đơn vị mã {code} (unknown unit {code})", code="unknown-unit", unit=code
+        )
+    return UnitRef(id=row[0], code=row[1], name=row[2], path=row[3])
+
+
+async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, UnitRef]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(UNIT.c.id, UNIT.c.code, UNIT.c.name, UNIT.c.path).where(UNIT.c.id.in_(wanted))
+    )
+    return {r[0]: UnitRef(id=r[0], code=r[1], name=r[2], path=r[3]) for r in rows}
