@@ -70,6 +70,7 @@ def settings(database_url: str) -> Settings:
         secret_key="test-secret-key-for-onestop-tests-0123456789",
         log_json=True,
         db_pool_size=5,
+        run_worker_in_app=False,  # issue 6: tests run the worklist job explicitly
     )
 
 

@@ -70,15 +70,21 @@ def _include_routers(app: FastAPI) -> None:
     from onestop.auth.router import router as auth_router
     from onestop.catalog.router import router as catalog_router
     from onestop.dossiers.router import router as dossiers_router
+    from onestop.forms.router import router as forms_router
     from onestop.metrics.router_reports import router as reports_router  # issue 7
     from onestop.metrics.router_worklists import router as worklists_router
 
     app.include_router(health_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(catalog_router, prefix=API_PREFIX)
+    app.include_router(forms_router, prefix=API_PREFIX)
     app.include_router(dossiers_router, prefix=API_PREFIX)
     app.include_router(worklists_router, prefix=API_PREFIX)
     app.include_router(reports_router, prefix=API_PREFIX)  # issue 7
+    from onestop.web import router as web  # web client: pages + static files, not in OpenAPI
+
+    app.include_router(web.router, include_in_schema=False)
+    app.mount(web.STATIC_PREFIX, web.static_files(), name="web-static")
 
 
 def problem(

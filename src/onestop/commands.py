@@ -26,6 +26,12 @@ def register(sub: Any) -> None:
     user.add_argument("--password", help="read from the terminal when omitted")
     user.set_defaults(func=_create_user)
 
+    # issue 6: the worklist job (due-soon / overdue alerts, apology-needed tasks)
+    worker = sub.add_parser("worker", help="raise due-soon/overdue alerts and apology tasks")
+    worker.add_argument("--once", action="store_true", help="run one pass and exit")
+    worker.add_argument("--interval", type=float, default=60.0, help="seconds between passes")
+    worker.set_defaults(func=_worker)
+
 
 def _run(coro_fn: Any) -> int:
     async def runner() -> int:
@@ -69,3 +75,9 @@ def _create_user(args: argparse.Namespace) -> int:
         return 0
 
     return _run(go)
+
+
+def _worker(args: argparse.Namespace) -> int:  # issue 6
+    from onestop.metrics.alerts_worker import run_command
+
+    return run_command(once=args.once, interval=args.interval)

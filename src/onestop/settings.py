@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     log_json: bool = True
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False
+    #: issue 6: run the worklist job (alerts, apology tasks) inside the app process; only on SQLite
+    #: (``make run``). On PostgreSQL run ``onestop worker`` instead.
+    run_worker_in_app: bool = True
+    worker_interval_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_demo_secret_in_production(self) -> Settings:

@@ -1,0 +1,1 @@
+"""Dossiers: intake, codes, the national state machine, steps, supplements and the event history."""

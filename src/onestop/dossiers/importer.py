@@ -1,0 +1,214 @@
+"""``POST /api/v1/dossiers/import``: NDJSON history replayed through the same rules.
+
+Each line is one dossier with its procedure, units, applicant and full event list. The first event
+creates it (``receive`` at a counter, ``submit`` online / by post); every later event is an action
+replayed with the event's own instant, through the same state machine, deadline and supplement
+rules as live requests (rights are not checked: the importer is trusted, the rules are not
+skipped). A line that breaks a rule is rolled back alone and reported with its number and reason;
+the others are committed one by one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.auth import audit
+from onestop.auth.principal import Principal
+from onestop.dossiers import actions, intake, intake_write, lookups
+from onestop.dossiers.access import Actor, require_covers
+from onestop.dossiers.schemas import DossierCreate, ImportLineResult, ImportResult
+from onestop.dossiers.states import INTAKE_EVENTS
+from onestop.errors import DomainError, InvalidInput
+
+MAX_LINES = 10_000
+
+
+class ImportEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(min_length=1, max_length=40)
+    at: dt.datetime
+    actor: str | None = Field(default=None, max_length=100)
+    unit: str | None = Field(default=None, max_length=60)
+    body: dict[str, Any] = Field(default_factory=dict)
+
+
+class ImportLine(DossierCreate):
+    events: list[ImportEvent] = Field(min_length=1, max_length=500)
+
+
+class LineRejected(Exception):
+    def __init__(self, reason: str, problem: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.problem = problem
+
+
+def check_events(line: ImportLine, now: dt.datetime) -> None:
+    """Instants must carry an offset, never lie in the future and never go backwards; the first
+    event creates the dossier and matches its channel."""
+    previous: dt.datetime | None = None
+    for n, ev in enumerate(line.events, start=1):
+        if ev.at.tzinfo is None or ev.at.utcoffset() is None:
+            raise LineRejected(
+                f"Sự kiện {n} ({ev.type}) có thời điểm không kèm múi giờ"
+                f" (event {n} has a naive timestamp: {ev.at.isoformat()})",
+                "naive-timestamp",
+            )
+        if ev.at > now:
+            raise LineRejected(
+                f"Sự kiện {n} ({ev.type}) ở tương lai (event {n} is in the future:"
+                f" {ev.at.isoformat()})",
+                "future-timestamp",
+            )
+        if previous is not None and ev.at < previous:
+            raise LineRejected(
+                f"Sự kiện {n} ({ev.type}) trước sự kiện liền trước (event {n} is out of order:"
+                f" {ev.at.isoformat()} < {previous.isoformat()})",
+                "events-out-of-order",
+            )
+        if n == 1 and ev.type not in INTAKE_EVENTS:
+            raise LineRejected(
+                f"Sự kiện đầu tiên phải là {' hoặc '.join(INTAKE_EVENTS)}"
+                f" (the first event must be one of {', '.join(INTAKE_EVENTS)}, not {ev.type})",
+                "bad-first-event",
+            )
+        if n > 1 and ev.type in INTAKE_EVENTS:
+            raise LineRejected(
+                f"Sự kiện {n}: {ev.type} chỉ được là sự kiện đầu tiên"
+                f" (event {n}: {ev.type} may only come first)",
+                "bad-event",
+            )
+        previous = ev.at
+    first = line.events[0]
+    counter = first.type == "receive"
+    if line.channel is not None and (line.channel == "counter") != counter:
+        raise LineRejected(
+            f"Kênh {line.channel} không khớp với sự kiện đầu tiên {first.type}"
+            f" (channel {line.channel} does not match first event {first.type})",
+            "channel-mismatch",
+        )
+    if line.submitted_at is not None and line.submitted_at > first.at:
+        raise LineRejected(
+            "submitted_at sau sự kiện đầu tiên (submitted_at is after the first event)",
+            "events-out-of-order",
+        )
+
+
+async def _actor(session: AsyncSession, principal: Principal, ev: ImportEvent) -> Actor:
+    unit_id = (await lookups.unit_by_code(session, ev.unit)).id if ev.unit else None
+    return Actor(f"import:{ev.actor}" if ev.actor else principal.actor, None, unit_id)
+
+
+async def replay_line(session: AsyncSession, principal: Principal, line: ImportLine) -> str:
+    """Create the dossier and apply every later event; no commit."""
+    first = line.events[0]
+    channel = line.channel or ("counter" if first.type == "receive" else "online")
+    create = DossierCreate.model_validate(
+        {**line.model_dump(exclude={"events"}, exclude_unset=True), "channel": channel}
+    )
+    await intake_write.refuse_duplicates(session, create)
+    actor = await _actor(session, principal, first)
+    draft = await intake.prepare(session, body=create, at=first.at, actor=actor, principal=None)
+    receiving = await lookups.unit_by_id(session, draft.dossier["receiving_unit_id"])
+    await require_covers(session, principal, receiving)
+    draft.event["payload"]["imported_by"] = principal.actor
+    code = await intake_write.write(session, draft, None)
+    dossier = await actions.load(session, code)
+    specs = actions.load_handlers()
+    for n, ev in enumerate(line.events[1:], start=2):
+        spec = specs.get(ev.type)
+        if spec is None:
+            raise LineRejected(
+                f"Sự kiện {n}: không có thao tác '{ev.type}' (event {n}: unknown action)",
+                "unknown-action",
+            )
+        try:
+            body = spec.body.model_validate(ev.body)
+        except ValidationError as exc:
+            raise LineRejected(f"Sự kiện {n} ({ev.type}): {_errors(exc)}", "invalid-input") from exc
+        try:
+            await actions.apply_action(
+                session,
+                dossier,
+                ev.type,
+                body,
+                at=ev.at,
+                actor=await _actor(session, principal, ev),
+                principal=None,
+            )
+        except DomainError as exc:
+            raise LineRejected(f"Sự kiện {n} ({ev.type}): {exc.detail}", exc.code) from exc
+    return code
+
+
+def _errors(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in exc.errors()[:5]
+    )
+
+
+def _rejected(n: int, reason: str, problem: str) -> ImportLineResult:
+    return ImportLineResult(line=n, status="rejected", reason=reason, problem=problem)
+
+
+async def import_ndjson(
+    session: AsyncSession, *, principal: Principal, data: bytes, now: dt.datetime
+) -> ImportResult:
+    principal.require("dossier:import")
+    lines = data.splitlines()
+    numbered = [(n, raw) for n, raw in enumerate(lines, start=1) if raw.strip()]
+    if not numbered:
+        raise InvalidInput("Tệp nhập không có dòng nào (the import is empty)", code="empty-import")
+    if len(numbered) > MAX_LINES:
+        raise InvalidInput(
+            f"Tối đa {MAX_LINES} dòng mỗi lần nhập (at most {MAX_LINES} lines per import)",
+            code="import-too-large",
+        )
+    results: list[ImportLineResult] = []
+    for n, raw in numbered:
+        try:
+            line = ImportLine.model_validate_json(raw)
+            check_events(line, now)
+            code = await replay_line(session, principal, line)
+            await session.commit()
+            results.append(ImportLineResult(line=n, status="accepted", code=code))
+        except ValidationError as exc:
+            await session.rollback()
+            results.append(_rejected(n, _errors(exc), "invalid-input"))
+        except LineRejected as exc:
+            await session.rollback()
+            results.append(_rejected(n, exc.reason, exc.problem))
+        except DomainError as exc:
+            await session.rollback()
+            results.append(_rejected(n, exc.detail, exc.code))
+        except IntegrityError:
+            await session.rollback()
+            results.append(
+                _rejected(n, "Trùng dữ liệu đã có (conflicts with existing data)", "conflict")
+            )
+    accepted = sum(1 for r in results if r.status == "accepted")
+    summary = ImportResult(accepted=accepted, rejected=len(results) - accepted, lines=results)
+    if accepted == 0:
+        raise InvalidInput(
+            "Không nhập được dòng nào (no line was imported)",
+            code="import-rejected",
+            accepted=0,
+            rejected=summary.rejected,
+            lines=[r.model_dump() for r in results],
+        )
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="import-dossiers",
+        object_type="dossier",
+        object_id="import",
+        detail={"accepted": summary.accepted, "rejected": summary.rejected},
+    )
+    await session.commit()
+    return summary

@@ -1,0 +1,177 @@
+"""``GET /api/v1/dossiers``: filters, the caller's unit scope and keyset pagination (newest first).
+
+Index use: a unit filter probes ``(receiving_unit_id, id)`` / ``(competent_unit_id, id)`` /
+``(current_unit_id, due_at) WHERE ended_at IS NULL``; ``overdue`` and ``due_before`` on open
+dossiers use the ``ended_at IS NULL`` partial indexes; ``received_from/to`` uses
+``ix_dossier_received_at``; ``q`` matches a code prefix (unique index) or the folded name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.auth.principal import Principal
+from onestop.catalog.models import Unit
+from onestop.dossiers import lookups
+from onestop.dossiers.access import client_paths
+from onestop.dossiers.models import Dossier, DossierStep
+from onestop.dossiers.names import fold
+from onestop.dossiers.reading import PERSONAL_RIGHT, summary
+from onestop.dossiers.schemas import DossierSummary
+from onestop.dossiers.states import Status
+from onestop.errors import InvalidInput
+from onestop.httpapi import Page, decode_cursor, encode_cursor
+from onestop.worktime import TZ
+
+UNIT_ROLES = ("any", "receiving", "competent", "current")
+
+
+@dataclass(frozen=True)
+class Filters:
+    unit: str | None = None
+    unit_role: str = "any"
+    status: tuple[int, ...] = ()
+    procedure: str | None = None
+    channel: str | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    due_before: dt.datetime | None = None
+    overdue: bool | None = None
+    late_to_accept: bool | None = None
+    q: str | None = None
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _unit_match(unit_ids: Any, role: str) -> ColumnElement[bool]:
+    d = Dossier
+    parts = {
+        "receiving": d.receiving_unit_id.in_(unit_ids),
+        "competent": d.competent_unit_id.in_(unit_ids),
+        "current": d.current_unit_id.in_(unit_ids),
+    }
+    if role != "any":
+        return parts[role]
+    steps = exists().where(DossierStep.dossier_id == d.id, DossierStep.unit_id.in_(unit_ids))
+    return or_(*parts.values(), d.returning_unit_id.in_(unit_ids), steps)
+
+
+async def scope_clause(session: AsyncSession, principal: Principal) -> ColumnElement[bool] | None:
+    """None when the principal sees every dossier; else the condition on the dossier's units."""
+    principal.require("dossier:view")
+    if principal.kind == "user":
+        if principal.covers_whole_tree:
+            return None
+        if principal.sees_subtree() and principal.unit_path:
+            subtree = select(Unit.id).where(
+                Unit.path.like(_like_escape(principal.unit_path) + "%", escape="\\")
+            )
+            return _unit_match(subtree.scalar_subquery(), "any")
+        return _unit_match([principal.unit_id], "any")
+    paths = await client_paths(session, principal)
+    if not paths:
+        return false()
+    subtree = select(Unit.id).where(
+        or_(*[Unit.path.like(_like_escape(p) + "%", escape="\\") for p in paths])
+    )
+    return _unit_match(subtree.scalar_subquery(), "any")
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=TZ).astimezone(dt.UTC)
+
+
+async def build_query(
+    session: AsyncSession, principal: Principal, f: Filters, now: dt.datetime
+) -> Select[Any]:
+    d = Dossier
+    stmt = select(d)
+    scope = await scope_clause(session, principal)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    if f.unit_role not in UNIT_ROLES:
+        raise InvalidInput(
+            f"unit_role phải là một trong {', '.join(UNIT_ROLES)} (invalid unit_role)",
+            code="invalid-filter",
+        )
+    if f.unit is not None:
+        unit = await lookups.unit_by_code(session, f.unit)
+        stmt = stmt.where(_unit_match([unit.id], f.unit_role))
+    if f.status:
+        bad = [s for s in f.status if s not in {int(x) for x in Status}]
+        if bad:
+            raise InvalidInput(
+                f"Mã trạng thái không hợp lệ: {bad} (status codes are 1–10)", code="invalid-filter"
+            )
+        stmt = stmt.where(d.status.in_(f.status))
+    if f.procedure is not None:
+        proc = await lookups.procedure_by_code(session, f.procedure)
+        stmt = stmt.where(d.procedure_id == proc.id)
+    if f.channel is not None:
+        stmt = stmt.where(d.channel == f.channel)
+    if f.received_from and f.received_to and f.received_from > f.received_to:
+        raise InvalidInput(
+            "received_from phải trước received_to (received_from is after received_to)",
+            code="invalid-filter",
+        )
+    if f.received_from is not None:
+        stmt = stmt.where(d.received_at >= _local_midnight(f.received_from))
+    if f.received_to is not None:
+        stmt = stmt.where(d.received_at < _local_midnight(f.received_to + dt.timedelta(days=1)))
+    if f.due_before is not None:
+        stmt = stmt.where(d.due_at < f.due_before)
+    # "ended_at IS NULL" is the predicate of the open-dossier partial indexes
+    overdue = and_(
+        d.ended_at.is_(None), d.due_at < now, d.status != int(Status.SUPPLEMENT_REQUESTED)
+    )
+    if f.overdue is True:
+        stmt = stmt.where(overdue)
+    elif f.overdue is False:
+        stmt = stmt.where(or_(d.ended_at.is_not(None), d.due_at.is_(None), ~overdue))
+    late = and_(d.status == int(Status.SUBMITTED), d.accept_due_at < now)
+    if f.late_to_accept is True:
+        stmt = stmt.where(late)
+    elif f.late_to_accept is False:
+        stmt = stmt.where(~late)
+    if f.q:
+        q = f.q.strip()
+        folded = fold(q)
+        conds = [d.code.like(_like_escape(q) + "%", escape="\\")]
+        if folded:
+            conds.append(d.applicant_search.like("%" + _like_escape(folded) + "%", escape="\\"))
+        stmt = stmt.where(or_(*conds))
+    return stmt
+
+
+async def list_dossiers(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: Filters,
+    limit: int,
+    cursor: str | None,
+    now: dt.datetime,
+) -> Page[DossierSummary]:
+    stmt = await build_query(session, principal, filters, now)
+    after = decode_cursor(cursor)
+    if after is not None:
+        if len(after) != 1 or not isinstance(after[0], int):
+            raise InvalidInput("Con trỏ phân trang không hợp lệ (invalid cursor)")
+        stmt = stmt.where(Dossier.id < after[0])
+    rows = list(
+        (await session.execute(stmt.order_by(Dossier.id.desc()).limit(limit + 1))).scalars()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    personal = principal.can(PERSONAL_RIGHT)
+    items = [DossierSummary(**await summary(session, d, personal=personal, now=now)) for d in rows]
+    return Page[DossierSummary](
+        items=items, next_cursor=encode_cursor([rows[-1].id]) if more and rows else None
+    )

@@ -1,0 +1,331 @@
+"""Reading dossiers: scope, detail (with the due explanation and audited personal data), the
+event timeline and the citizen's lookup by secret."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.auth import audit
+from onestop.auth.models import User
+from onestop.auth.principal import Principal
+from onestop.dossiers import deadlines, lookups
+from onestop.dossiers.access import covers_any
+from onestop.dossiers.actions import allowed_actions, load
+from onestop.dossiers.intake import limit_read, secret_matches, unit_brief
+from onestop.dossiers.lookups import UnitInfo
+from onestop.dossiers.models import Dossier, DossierEvent, DossierPause, DossierStep
+from onestop.dossiers.names import mask
+from onestop.dossiers.schemas import (
+    ApplicantRead,
+    DossierDocumentRead,
+    DossierEventRead,
+    DossierFeeRead,
+    DossierPauseRead,
+    DossierRead,
+    DossierStepRead,
+    DossierSummary,
+    ProcedureRef,
+    PublicDossier,
+)
+from onestop.dossiers.states import Status
+from onestop.errors import Forbidden, NotFound
+
+PERSONAL_RIGHT = "personal-data:view"
+
+
+def is_overdue(d: Dossier, now: dt.datetime) -> bool:
+    """Open, clock running (not waiting for a supplement) and past its due instant."""
+    return (
+        d.ended_at is None
+        and d.due_at is not None
+        and d.status != Status.SUPPLEMENT_REQUESTED
+        and d.due_at < now
+    )
+
+
+def is_late_to_accept(d: Dossier, now: dt.datetime) -> bool:
+    return d.status == Status.SUBMITTED and d.accept_due_at is not None and d.accept_due_at < now
+
+
+async def step_unit_ids(session: AsyncSession, dossier_id: int) -> list[int]:
+    rows = await session.execute(
+        select(DossierStep.unit_id).where(DossierStep.dossier_id == dossier_id).distinct()
+    )
+    return [r[0] for r in rows]
+
+
+async def require_visible(session: AsyncSession, principal: Principal, d: Dossier) -> None:
+    """Users and clients see a dossier whose receiving, competent, returning, current or any step
+    unit is in their scope."""
+    principal.require("dossier:view")
+    units: list[int | None] = [
+        d.receiving_unit_id,
+        d.competent_unit_id,
+        d.returning_unit_id,
+        d.current_unit_id,
+    ]
+    if await covers_any(session, principal, units):
+        return
+    if await covers_any(session, principal, list(await step_unit_ids(session, d.id))):
+        return
+    raise Forbidden(
+        f"Hồ sơ {d.code} nằm ngoài phạm vi của tài khoản {principal.name}"
+        f" (dossier {d.code} is outside the scope of {principal.name})",
+        code="outside-unit-scope",
+        right="unit-scope",
+    )
+
+
+async def summary(
+    session: AsyncSession, d: Dossier, *, personal: bool, now: dt.datetime
+) -> dict[str, Any]:
+    """Fields shared by the list and the detail (as keyword arguments of the models)."""
+    proc = await lookups.procedure_by_id(session, d.procedure_id)
+    units = await lookups.units_by_ids(
+        session, [d.receiving_unit_id, d.competent_unit_id, d.current_unit_id]
+    )
+    status = Status(d.status)
+    return {
+        "code": d.code,
+        "status": int(status),
+        "state": status.state,
+        "status_label": status.label_vi,
+        "channel": d.channel,
+        "procedure": ProcedureRef(code=proc.code, name=proc.name, field=proc.field),
+        "applicant_name": d.applicant_name if personal else mask(d.applicant_name),
+        "receiving_unit": unit_brief(units[d.receiving_unit_id]),
+        "competent_unit": unit_brief(units[d.competent_unit_id]),
+        "current_unit": unit_brief(units[d.current_unit_id]) if d.current_unit_id else None,
+        "submitted_at": d.submitted_at,
+        "received_at": d.received_at,
+        "due_at": d.due_at,
+        "finished_at": d.finished_at,
+        "returned_at": d.returned_at,
+        "overdue": is_overdue(d, now),
+        "late_to_accept": is_late_to_accept(d, now),
+    }
+
+
+def to_summary(fields: dict[str, Any]) -> DossierSummary:
+    return DossierSummary(**fields)
+
+
+async def _usernames(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.username).where(User.id.in_(ids)))
+    return {r[0]: r[1] for r in rows}
+
+
+def _step_read(
+    s: DossierStep, units: dict[int, UnitInfo], names: dict[int, str]
+) -> DossierStepRead:
+    return DossierStepRead(
+        seq=s.seq,
+        name=s.name,
+        kind=s.kind,
+        unit=unit_brief(units[s.unit_id]),
+        from_unit=unit_brief(units[s.from_unit_id]) if s.from_unit_id else None,
+        handler=names.get(s.handler_id) if s.handler_id else None,
+        handed_by=s.handed_by,
+        started_at=s.started_at,
+        budget_hours=float(s.budget_hours) if s.budget_hours is not None else None,
+        due_at=s.due_at,
+        ended_at=s.ended_at,
+        outcome=s.outcome,
+    )
+
+
+async def detail(
+    session: AsyncSession,
+    d: Dossier,
+    *,
+    principal: Principal | None,
+    now: dt.datetime,
+    with_personal: bool = False,
+) -> DossierRead:
+    """The full dossier. ``with_personal`` adds the applicant's personal data (the caller checks
+    the right and writes the audit entry)."""
+    steps = list(
+        (
+            await session.execute(
+                select(DossierStep).where(DossierStep.dossier_id == d.id).order_by(DossierStep.seq)
+            )
+        ).scalars()
+    )
+    pauses = list(
+        (
+            await session.execute(
+                select(DossierPause)
+                .where(DossierPause.dossier_id == d.id)
+                .order_by(DossierPause.started_at)
+            )
+        ).scalars()
+    )
+    unit_ids: list[int | None] = [d.returning_unit_id]
+    for s in steps:
+        unit_ids += [s.unit_id, s.from_unit_id]
+    units = await lookups.units_by_ids(session, unit_ids)
+    names = await _usernames(
+        session, {i for i in [d.handler_id, *(s.handler_id for s in steps)] if i is not None}
+    )
+    version = await lookups.version_of(session, d.procedure_id, d.procedure_version_id)
+    personal_name = principal is None or principal.can(PERSONAL_RIGHT)
+    base = await summary(session, d, personal=personal_name, now=now)
+    step_reads = [_step_read(s, units, names) for s in steps]
+    current = next(
+        (
+            r
+            for r, s in zip(step_reads, steps, strict=True)
+            if s.seq == d.current_step_seq and s.ended_at is None
+        ),
+        None,
+    )
+    return DossierRead(
+        **base,
+        portal_ref=d.portal_ref,
+        procedure_version_id=d.procedure_version_id,
+        time_limit=limit_read(version),
+        returning_unit=unit_brief(units[d.returning_unit_id]),
+        accept_due_at=d.accept_due_at,
+        due_at_original=d.due_at_original,
+        appointment_at=d.appointment_at,
+        ended_at=d.ended_at,
+        supplement_count=d.supplement_count,
+        reception_supplement_count=d.reception_supplement_count,
+        awaiting_supplement=d.awaiting_supplement,
+        late_flag=d.late_flag,
+        timing=d.timing,
+        result=d.result,
+        end_reason=d.end_reason,
+        return_method=d.return_method,
+        quantity=d.quantity,
+        documents=[DossierDocumentRead(**doc) for doc in d.documents],
+        fees=[DossierFeeRead(**f) for f in d.fees],
+        fee_total=int(d.fee_total),
+        handler=names.get(d.handler_id) if d.handler_id else None,
+        current_step=current,
+        steps=step_reads,
+        pauses=[
+            DossierPauseRead(kind=p.kind, started_at=p.started_at, ended_at=p.ended_at)
+            for p in pauses
+        ],
+        allowed_actions=allowed_actions(d),
+        calendar_fingerprint=d.calendar_fingerprint,
+        due_explanation=await _explanation(session, d, pauses),
+        applicant=ApplicantRead(
+            name=d.applicant_name,
+            kind=d.applicant_kind,
+            id_number=d.applicant_id_number,
+            phone=d.applicant_phone,
+            email=d.applicant_email,
+            address=d.applicant_address,
+        )
+        if with_personal
+        else None,
+        version=d.version,
+    )
+
+
+async def _explanation(
+    session: AsyncSession, d: Dossier, pauses: list[DossierPause]
+) -> dict[str, Any] | None:
+    """How due_at was reached: counted from receipt with the pinned version's limit, the paused
+    spans taken out (or the clock restarted), on the competent unit's calendar."""
+    if d.received_at is None:
+        return None
+    version = await lookups.version_of(session, d.procedure_id, d.procedure_version_id)
+    cal = await lookups.calendar_for(
+        session, await lookups.unit_by_id(session, d.competent_unit_id)
+    )
+    spans = [(p.started_at, p.ended_at) for p in pauses if p.ended_at is not None]
+    out = deadlines.explain(cal, d.received_at, version.limit, spans, version.supplement_policy)
+    out["due_at_original"] = deadlines.iso(d.due_at_original)
+    out["paused_since"] = next(
+        (deadlines.iso(p.started_at) for p in pauses if p.ended_at is None), None
+    )
+    out["calendar_changed"] = cal.fingerprint != d.calendar_fingerprint
+    return out
+
+
+async def read(
+    session: AsyncSession, *, principal: Principal, code: str, now: dt.datetime
+) -> DossierRead:
+    """``GET /dossiers/{code}``: personal data only with the right, and every such view is
+    written to the audit log (committed)."""
+    d = await load(session, code)
+    await require_visible(session, principal, d)
+    personal = principal.can(PERSONAL_RIGHT)
+    result = await detail(session, d, principal=principal, now=now, with_personal=personal)
+    if personal:
+        audit.record(
+            session,
+            actor=principal.actor,
+            action="view-personal-data",
+            object_type="dossier",
+            object_id=d.code,
+            detail={"fields": ["id_number", "phone", "email", "address"]},
+        )
+        await session.commit()
+    return result
+
+
+async def events(
+    session: AsyncSession, *, principal: Principal, code: str
+) -> list[DossierEventRead]:
+    d = await load(session, code)
+    await require_visible(session, principal, d)
+    rows = list(
+        (
+            await session.execute(
+                select(DossierEvent)
+                .where(DossierEvent.dossier_id == d.id)
+                .order_by(DossierEvent.seq)
+            )
+        ).scalars()
+    )
+    units = await lookups.units_by_ids(session, [e.unit_id for e in rows])
+    return [
+        DossierEventRead(
+            seq=e.seq,
+            type=e.type,
+            at=e.at,
+            recorded_at=e.recorded_at,
+            actor=e.actor,
+            unit=units[e.unit_id].code if e.unit_id else None,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            payload=e.payload,
+        )
+        for e in rows
+    ]
+
+
+async def public(session: AsyncSession, *, code: str, secret: str) -> PublicDossier:
+    """The citizen's lookup. An unknown code and a wrong secret get the very same 404."""
+    d = (await session.execute(select(Dossier).where(Dossier.code == code))).scalar_one_or_none()
+    if d is None or not secret or not secret_matches(d.secret_hash, secret):
+        raise NotFound(
+            "Không tìm thấy hồ sơ với mã và mã tra cứu này (no dossier with this code and secret)",
+            code="dossier-lookup-failed",
+        )
+    proc = await lookups.procedure_by_id(session, d.procedure_id)
+    returning = await lookups.unit_by_id(session, d.returning_unit_id)
+    status = Status(d.status)
+    return PublicDossier(
+        code=d.code,
+        status=int(status),
+        status_label=status.label_vi,
+        procedure=proc.name,
+        applicant_name=mask(d.applicant_name),
+        received_at=d.received_at,
+        appointment_at=d.appointment_at,
+        finished_at=d.finished_at,
+        returned_at=d.returned_at,
+        return_method=d.return_method,
+        collect_at=unit_brief(returning),
+    )

@@ -1,0 +1,253 @@
+"""HTTP routes of onestop.dossiers: intake, actions (one route per registered action), reading,
+the citizen's lookup and the history import."""
+
+# No ``from __future__ import annotations`` here: the action routes are built in a loop and
+# FastAPI must see each action's body class, not a string.
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+from pydantic import BaseModel
+
+from onestop import clock
+from onestop.auth.dependencies import CurrentPrincipal
+from onestop.dossiers import actions, importer, intake_write, listing, reading
+from onestop.dossiers.schemas import (
+    Channel,
+    DossierCreate,
+    DossierEventRead,
+    DossierRead,
+    DossierSummary,
+    ImportResult,
+    IntakeReceipt,
+    PublicDossier,
+)
+from onestop.errors import InvalidInput
+from onestop.httpapi import CursorQuery, LimitQuery, Page, SessionDep
+
+router = APIRouter()
+TAG = "dossiers"
+
+
+#: Dates and instants in the query are read strictly (ISO 8601), not as numbers of seconds.
+DateQuery = Annotated[
+    str | None,
+    Query(
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="Local date YYYY-MM-DD, inclusive",
+        json_schema_extra={"format": "date"},
+    ),
+]
+InstantQuery = Annotated[
+    str | None,
+    Query(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$",
+        description="ISO 8601 instant with an offset, e.g. 2026-03-12T00:00:00+07:00",
+        json_schema_extra={"format": "date-time"},
+    ),
+]
+
+
+def _date(name: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{name} không phải ngày hợp lệ ({name} is not a valid date)", code="invalid-filter"
+        ) from exc
+
+
+def _instant(name: str, value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{name} không phải thời điểm hợp lệ ({name} is not a valid instant)",
+            code="invalid-filter",
+        ) from exc
+    return parsed
+
+
+@router.post(
+    "/dossiers",
+    tags=[TAG],
+    status_code=201,
+    response_model=IntakeReceipt,
+    summary="Receive a dossier (Form 01 data; online/postal dossiers wait in status 1)",
+)
+async def create_dossier(
+    request: Request,
+    body: DossierCreate,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=255,
+            description="Same key + same body → the original response again, no second dossier",
+        ),
+    ] = None,
+) -> IntakeReceipt:
+    outcome = await intake_write.submit(
+        session,
+        principal=principal,
+        body=body,
+        at=clock.now(),
+        server_key=request.app.state.settings.secret_key,
+        idempotency_key=idempotency_key,
+    )
+    response.status_code = outcome.status_code
+    response.headers["Location"] = f"/api/v1/dossiers/{outcome.receipt.code}"
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return outcome.receipt
+
+
+@router.get("/dossiers", tags=[TAG], summary="Search dossiers in the caller's scope")
+async def list_dossiers(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    unit: Annotated[str | None, Query(max_length=60, description="Unit code")] = None,
+    unit_role: Annotated[
+        str, Query(description="any | receiving | competent | current", max_length=20)
+    ] = "any",
+    status: Annotated[list[int] | None, Query(description="National status codes 1–10")] = None,
+    procedure: Annotated[str | None, Query(max_length=60)] = None,
+    channel: Annotated[Channel | None, Query()] = None,
+    received_from: DateQuery = None,
+    received_to: DateQuery = None,
+    due_before: InstantQuery = None,
+    overdue: Annotated[bool | None, Query()] = None,
+    late_to_accept: Annotated[bool | None, Query()] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="Code prefix or applicant name")
+    ] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[DossierSummary]:
+    filters = listing.Filters(
+        unit=unit,
+        unit_role=unit_role,
+        status=tuple(status or ()),
+        procedure=procedure,
+        channel=channel,
+        received_from=_date("received_from", received_from),
+        received_to=_date("received_to", received_to),
+        due_before=_instant("due_before", due_before),
+        overdue=overdue,
+        late_to_accept=late_to_accept,
+        q=q,
+    )
+    return await listing.list_dossiers(
+        session, principal=principal, filters=filters, limit=limit, cursor=cursor, now=clock.now()
+    )
+
+
+@router.post(
+    "/dossiers/import",
+    tags=[TAG],
+    summary="Import dossier histories (NDJSON, one dossier per line)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def import_dossiers(
+    request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> ImportResult:
+    principal.require("dossier:import")
+    data = await request.body()
+    return await importer.import_ndjson(session, principal=principal, data=data, now=clock.now())
+
+
+@router.get("/dossiers/{code}", tags=[TAG], summary="A dossier: state, dates, steps, due trace")
+async def get_dossier(code: str, session: SessionDep, principal: CurrentPrincipal) -> DossierRead:
+    return await reading.read(session, principal=principal, code=code, now=clock.now())
+
+
+@router.get("/dossiers/{code}/events", tags=[TAG], summary="The dossier's timeline")
+async def get_events(
+    code: str, session: SessionDep, principal: CurrentPrincipal
+) -> Page[DossierEventRead]:
+    items = await reading.events(session, principal=principal, code=code)
+    return Page[DossierEventRead](items=items, next_cursor=None)
+
+
+@router.get(
+    "/public/dossiers/{code}",
+    tags=["public"],
+    summary="Citizen lookup with the receipt's secret (no personal data)",
+)
+async def public_lookup(
+    code: str,
+    session: SessionDep,
+    secret: Annotated[str, Query(min_length=1, max_length=64)],
+) -> PublicDossier:
+    return await reading.public(session, code=code, secret=secret)
+
+
+def _action_route(spec: actions.ActionSpec) -> Callable[..., Awaitable[DossierRead]]:
+    """A POST route for one action, typed with the action's own body model (an empty body is
+    accepted when every field of it is optional)."""
+    body_type: Any = spec.body
+    optional = not any(f.is_required() for f in body_type.model_fields.values())
+
+    async def run(code: str, session: Any, principal: Any, body: BaseModel | None) -> DossierRead:
+        at = clock.now()
+        dossier = await actions.perform(
+            session,
+            code=code,
+            name=spec.name,
+            body=body if body is not None else body_type(),
+            principal=principal,
+            at=at,
+        )
+        return await reading.detail(session, dossier, principal=principal, now=at)
+
+    if optional:
+
+        async def endpoint(
+            code: str,
+            session: SessionDep,
+            principal: CurrentPrincipal,
+            body: Annotated[body_type | None, Body()] = None,
+        ) -> DossierRead:
+            return await run(code, session, principal, body)
+
+    else:
+
+        async def endpoint(  # type: ignore[misc]
+            code: str,
+            session: SessionDep,
+            principal: CurrentPrincipal,
+            body: Annotated[body_type, Body()],
+        ) -> DossierRead:
+            return await run(code, session, principal, body)
+
+    endpoint.__name__ = "dossier_" + spec.name.replace("-", "_")
+    return endpoint
+
+
+for _spec in actions.load_handlers().values():
+    router.add_api_route(
+        f"/dossiers/{{code}}/{_spec.name}",
+        _action_route(_spec),
+        methods=["POST"],
+        tags=[TAG],
+        response_model=DossierRead,
+        summary=(_spec.summary.strip().splitlines() or [_spec.name])[0],
+        description=_spec.summary,
+    )
