@@ -176,7 +176,7 @@ def main() -> int:
         "BENCH_RAW_DSN": PG_URL.replace("postgresql+asyncpg://", "postgresql://"),
     }
     servers = [
-        start(uvicorn_cmd("onestop.app:create_app", ONESTOP_PORT) + ["--factory"], env),
+        start([*uvicorn_cmd("onestop.app:create_app", ONESTOP_PORT), "--factory"], env),
         start(uvicorn_cmd("bench.raw_intake_app:app", RAW_PORT), env),
     ]
     try:
@@ -228,9 +228,8 @@ def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace)
     ):
         m = med[name]
         rounds = ", ".join(f"{r['rps']:.0f}" for r in results[name])
-        print(
-            f"| {label} | {m['rps']:.0f} | {m['p50']:.1f} | {m['p99']:.1f} | {m['errors']:.0f} | {rounds} |"
-        )
+        figures = f"{m['rps']:.0f} | {m['p50']:.1f} | {m['p99']:.1f} | {m['errors']:.0f}"
+        print(f"| {label} | {figures} | {rounds} |")
     print(
         f"ratio onestop/raw per round: {', '.join(f'{r:.2f}' for r in ratios)}; "
         f"median {statistics.median(ratios):.2f}"
