@@ -32,6 +32,10 @@ def register(sub: Any) -> None:
     worker.add_argument("--interval", type=float, default=60.0, help="seconds between passes")
     worker.set_defaults(func=_worker)
 
+    from onestop.bench.cli import register as register_bench  # issue 7: bench-data
+
+    register_bench(sub)
+
 
 def _run(coro_fn: Any) -> int:
     async def runner() -> int:

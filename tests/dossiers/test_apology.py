@@ -311,6 +311,7 @@ BAD = [
     ),
     (body(new_appointment_at="2026-03-12T10:00:00"), 422, "invalid-input"),
     (body(new_appointment_at="not a date"), 422, "invalid-input"),
+    (body(new_appointment_at=1773284400), 422, "invalid-input"),
     (body(issuing_unit="000.99.99.H99"), 422, "unknown-unit"),
     (body(issuing_unit=CONSTRUCTION), 422, "issuing-unit-not-involved"),
     (body(signer_name="Người Khác"), 422, "signer-mismatch"),

@@ -1,0 +1,97 @@
+"""Running the worklist job: ``onestop worker [--once] [--interval S]``, or inside the app process
+under ``make run`` on SQLite (``settings.run_worker_in_app``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from onestop import clock
+from onestop.metrics import alerts
+
+log = logging.getLogger("onestop.worker")
+
+DEFAULT_INTERVAL = 60.0
+
+
+async def run_loop(
+    maker: async_sessionmaker[AsyncSession],
+    *,
+    interval: float = DEFAULT_INTERVAL,
+    once: bool = False,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Run passes every ``interval`` seconds until ``stop`` is set (or one pass with ``once``).
+    A failed pass is logged and retried at the next tick; with ``once`` it makes the exit code 1."""
+    stop = stop or asyncio.Event()
+    while True:
+        try:
+            async with maker() as session:
+                result = await alerts.run_once(session, now=clock.now())
+            log.info("worklist job: %s", result.summary())
+        except Exception:
+            log.exception("worklist job failed")
+            if once:
+                return 1
+        if once:
+            return 0
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        if stop.is_set():
+            return 0
+
+
+def run_command(*, once: bool, interval: float) -> int:
+    """The ``onestop worker`` command (SIGINT / SIGTERM end the loop after the current pass)."""
+    from onestop.db import make_engine, make_sessionmaker
+    from onestop.observability import configure_logging
+    from onestop.settings import get_settings
+
+    if interval <= 0:
+        raise SystemExit("--interval must be a positive number of seconds")
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    async def main() -> int:
+        engine = make_engine(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            return await run_loop(
+                make_sessionmaker(engine), interval=interval, once=once, stop=stop
+            )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+@dataclass
+class InAppWorker:
+    """The job running as a task of the app's event loop (SQLite demo: one process)."""
+
+    task: asyncio.Task[int]
+    stop: asyncio.Event
+
+    async def close(self) -> None:
+        self.stop.set()
+        try:
+            await asyncio.wait_for(self.task, timeout=30)
+        except TimeoutError:
+            self.task.cancel()
+
+
+def start_in_app(
+    maker: async_sessionmaker[AsyncSession], interval: float = DEFAULT_INTERVAL
+) -> InAppWorker:
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_loop(maker, interval=interval, stop=stop), name="onestop-worker")
+    return InAppWorker(task, stop)

@@ -1,0 +1,275 @@
+"""Due-soon and overdue worklists (issue 6): scope, filters, the SQL, and keyset pages.
+
+A dossier is on a worklist while it is open (``ended_at IS NULL``: not finished, refused, withdrawn
+or stopped) and its clock runs (status 5, supplement requested, is left out: the clock stands
+still and ``due_at`` will move when the papers come back, as in ``GET /dossiers?overdue=true``).
+
+* overdue: ``due_at < as_of``;
+* due soon: ``as_of ≤ due_at ≤ horizon`` where horizon = ``as_of`` plus the competent unit's
+  ``due_soon_days`` working days on that unit's calendar (working hours, days off, make-up days).
+
+The database does the selection and the ordering: the predicates are ``ended_at IS NULL`` plus a
+``due_at`` range, which the partial indexes ``ix_dossier_open_due_at`` /
+``ix_dossier_open_competent_due`` / ``ix_dossier_open_current_due`` answer in ``due_at`` order.
+The horizon is computed once per distinct (province, hours, due_soon_days) of the units, never per
+dossier; working time left / late is computed only for the rows of the page (``worklists_rows``).
+Both lists are sorted by urgency, ``(due_at, id)`` ascending: most late first, least time left
+first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, TextClause, and_, false, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.auth.models import User
+from onestop.auth.principal import Principal
+from onestop.catalog.models import Unit
+from onestop.dossiers import lookups
+from onestop.dossiers.access import client_paths, require_covers
+from onestop.dossiers.lookups import UnitInfo
+from onestop.dossiers.models import OPEN_PREDICATE, Dossier
+from onestop.dossiers.states import Status
+from onestop.errors import InvalidInput
+from onestop.httpapi import decode_cursor, encode_cursor
+from onestop.worktime import TimeLimit
+
+Kind = Literal["due_soon", "overdue"]
+REPORT_RIGHT = "report:view"
+
+
+@dataclass(frozen=True)
+class Filters:
+    unit: str | None = None
+    procedure: str | None = None
+    step_unit: str | None = None
+    officer: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Filters turned into ids. ``unit_ids`` None: every unit (no unit condition)."""
+
+    unit_ids: frozenset[int] | None
+    procedure_id: int | None
+    step_unit_id: int | None
+    officer_id: int | None
+
+
+def _bad_as_of() -> InvalidInput:
+    return InvalidInput(
+        "as_of phải là thời điểm ISO 8601 có múi giờ, ví dụ 2026-03-10T09:00:00+07:00"
+        " (as_of must be an ISO 8601 instant with an offset, e.g. 2026-03-10T09:00:00+07:00)",
+        code="invalid-as-of",
+    )
+
+
+def require_aware(as_of: dt.datetime) -> dt.datetime:
+    if as_of.tzinfo is None or as_of.utcoffset() is None:
+        raise _bad_as_of()
+    return as_of.astimezone(dt.UTC)
+
+
+def parse_as_of(text: str | None, default: dt.datetime) -> dt.datetime:
+    """The ``as_of`` query parameter: strict ISO 8601 with an offset (no Unix timestamps)."""
+    if text is None:
+        return require_aware(default)
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise _bad_as_of() from exc
+    return require_aware(value)
+
+
+async def units_in_scope(session: AsyncSession, principal: Principal) -> frozenset[int] | None:
+    """Units the principal may report on: managers and admins their subtree, others their unit,
+    API clients the subtrees granted to them. None = the whole tree."""
+    units = await lookups.all_units(session)
+    if principal.kind == "user":
+        if principal.covers_whole_tree:
+            return None
+        return frozenset(u.id for u in units if principal.covers_unit_path(u.path))
+    paths = await client_paths(session, principal)
+    return frozenset(u.id for u in units if any(u.path.startswith(p) for p in paths))
+
+
+async def subtree_ids(session: AsyncSession, unit: UnitInfo) -> frozenset[int]:
+    return frozenset(u.id for u in await lookups.all_units(session) if u.path.startswith(unit.path))
+
+
+async def resolve(session: AsyncSession, principal: Principal, f: Filters) -> Resolved:
+    """Check the right and the scope (403) and turn codes into ids (unknown codes: 422)."""
+    principal.require(REPORT_RIGHT)
+    ids = await units_in_scope(session, principal)
+    if f.unit is not None:
+        unit = await lookups.unit_by_code(session, f.unit)
+        await require_covers(session, principal, unit)
+        sub = await subtree_ids(session, unit)
+        ids = sub if ids is None else ids & sub
+    procedure_id = None
+    if f.procedure is not None:
+        procedure_id = (await lookups.procedure_by_code(session, f.procedure)).id
+    step_unit_id = None
+    if f.step_unit is not None:
+        step_unit_id = (await lookups.unit_by_code(session, f.step_unit)).id
+    officer_id = None
+    if f.officer is not None:
+        officer_id = (
+            await session.execute(select(User.id).where(User.username == f.officer))
+        ).scalar_one_or_none()
+        if officer_id is None:
+            raise InvalidInput(
+                f"Không có cán bộ {f.officer} (unknown officer {f.officer})",
+                code="unknown-officer",
+                officer=f.officer,
+            )
+    return Resolved(ids, procedure_id, step_unit_id, officer_id)
+
+
+def in_ids(column: Any, ids: frozenset[int]) -> ColumnElement[bool]:
+    return column.in_(sorted(ids)) if ids else false()
+
+
+def open_clause() -> list[ColumnElement[bool] | TextClause]:
+    """Open and with the clock running (the predicate of the partial indexes, literally)."""
+    d = Dossier
+    return [
+        text(OPEN_PREDICATE),
+        d.due_at.is_not(None),
+        d.status != int(Status.SUPPLEMENT_REQUESTED),
+    ]
+
+
+def dossier_conditions(r: Resolved) -> list[ColumnElement[bool]]:
+    d = Dossier
+    out: list[ColumnElement[bool]] = []
+    if r.unit_ids is not None:
+        ids = r.unit_ids
+        out.append(
+            or_(
+                in_ids(d.competent_unit_id, ids),
+                in_ids(d.current_unit_id, ids),
+                in_ids(d.receiving_unit_id, ids),
+            )
+        )
+    if r.procedure_id is not None:
+        out.append(d.procedure_id == r.procedure_id)
+    if r.step_unit_id is not None:
+        out.append(d.current_unit_id == r.step_unit_id)
+    if r.officer_id is not None:
+        out.append(d.handler_id == r.officer_id)
+    return out
+
+
+# -- horizons --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Horizon:
+    """Units sharing a calendar and a window, and the last instant inside the window."""
+
+    unit_ids: frozenset[int]
+    until: dt.datetime
+
+
+def calendar_error(exc: ValueError) -> InvalidInput:
+    return InvalidInput(
+        f"as_of nằm ngoài lịch làm việc ({exc}) (as_of is outside the working calendar)",
+        code="invalid-as-of",
+    )
+
+
+async def horizons(
+    session: AsyncSession, as_of: dt.datetime, days: Decimal | None = None
+) -> list[Horizon]:
+    """Per group of units with the same province, hours and window: ``as_of`` + window in working
+    time on their calendar. ``days`` overrides every unit's ``due_soon_days`` (the apology window
+    is one working day everywhere)."""
+    rows = (
+        await session.execute(select(Unit.id, Unit.province, Unit.hours, Unit.due_soon_days))
+    ).all()
+    groups: dict[tuple[str | None, str, Decimal], set[int]] = {}
+    for uid, province, hours, window in rows:
+        key = (province, hours, Decimal(days if days is not None else window))
+        groups.setdefault(key, set()).add(uid)
+    out: list[Horizon] = []
+    for (_p, _h, window), ids in groups.items():
+        cal = await lookups.calendar_for(session, await lookups.unit_by_id(session, min(ids)))
+        try:
+            until = cal.due_at(as_of, TimeLimit(float(window), "working_days")).astimezone(dt.UTC)
+        except ValueError as exc:
+            raise calendar_error(exc) from exc
+        out.append(Horizon(frozenset(ids), until))
+    return out
+
+
+def horizon_clause(groups: list[Horizon]) -> ColumnElement[bool]:
+    d = Dossier
+    if not groups:
+        return false()
+    latest = max(g.until for g in groups)
+    if len(groups) == 1:
+        return d.due_at <= latest
+    return and_(
+        d.due_at <= latest,  # one range for the index; the groups refine it
+        or_(*[and_(in_ids(d.competent_unit_id, g.unit_ids), d.due_at <= g.until) for g in groups]),
+    )
+
+
+# -- pages -----------------------------------------------------------------------------------------
+def decode_position(cursor: str | None) -> tuple[dt.datetime, int] | None:
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    try:
+        at_text, ident = values
+        at = dt.datetime.fromisoformat(at_text)
+        if not isinstance(ident, int) or at.tzinfo is None:
+            raise ValueError(cursor)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("Con trỏ phân trang không hợp lệ (invalid cursor)") from exc
+    return at, ident
+
+
+def encode_position(at: dt.datetime, ident: int) -> str:
+    return encode_cursor([at.astimezone(dt.UTC).isoformat(), ident])
+
+
+def after(column: Any, id_column: Any, pos: tuple[dt.datetime, int]) -> ColumnElement[bool]:
+    at, ident = pos
+    return or_(column > at, and_(column == at, id_column > ident))
+
+
+async def query(session: AsyncSession, kind: Kind, r: Resolved, as_of: dt.datetime) -> Select[Any]:
+    d = Dossier
+    stmt = select(d).where(*open_clause(), *dossier_conditions(r))
+    if kind == "overdue":
+        stmt = stmt.where(d.due_at < as_of)
+    else:
+        stmt = stmt.where(d.due_at >= as_of, horizon_clause(await horizons(session, as_of)))
+    return stmt
+
+
+async def page(
+    session: AsyncSession,
+    kind: Kind,
+    r: Resolved,
+    as_of: dt.datetime,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Dossier], str | None]:
+    stmt = await query(session, kind, r, as_of)
+    pos = decode_position(cursor)
+    if pos is not None:
+        stmt = stmt.where(after(Dossier.due_at, Dossier.id, pos))
+    stmt = stmt.order_by(Dossier.due_at, Dossier.id).limit(limit + 1)
+    rows = list((await session.execute(stmt)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows else None
+    nxt = encode_position(last.due_at, last.id) if more and last and last.due_at else None
+    return rows, nxt

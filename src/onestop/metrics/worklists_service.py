@@ -1,0 +1,112 @@
+"""Worklist services: one page as JSON, or every matching row as CSV / XLSX."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.auth.principal import Principal
+from onestop.dossiers.reading import PERSONAL_RIGHT
+from onestop.metrics import worklists, worklists_export, worklists_rows, worklists_steps
+from onestop.metrics.schemas_worklists import (
+    StepWarningItem,
+    StepWarnings,
+    Worklist,
+    WorklistItem,
+)
+from onestop.metrics.worklists import Filters, Kind
+from onestop.metrics.worklists_export import Export, render, steps_table, too_many, worklist_table
+
+EXPORT_BATCH = 500
+
+
+async def worklist(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    kind: Kind,
+    filters: Filters,
+    as_of: dt.datetime,
+    limit: int,
+    cursor: str | None,
+) -> Worklist:
+    as_of = worklists.require_aware(as_of)
+    r = await worklists.resolve(session, principal, filters)
+    rows, nxt = await worklists.page(session, kind, r, as_of, limit=limit, cursor=cursor)
+    items = await worklists_rows.items(
+        session, kind, rows, as_of=as_of, personal=principal.can(PERSONAL_RIGHT)
+    )
+    return Worklist(items=items, next_cursor=nxt, kind=kind, as_of=as_of)
+
+
+async def export_worklist(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    kind: Kind,
+    filters: Filters,
+    as_of: dt.datetime,
+    fmt: str,
+) -> Export:
+    as_of = worklists.require_aware(as_of)
+    r = await worklists.resolve(session, principal, filters)
+    personal = principal.can(PERSONAL_RIGHT)
+    everything: list[WorklistItem] = []
+    cursor: str | None = None
+    while True:
+        rows, cursor = await worklists.page(
+            session, kind, r, as_of, limit=EXPORT_BATCH, cursor=cursor
+        )
+        everything += await worklists_rows.items(
+            session, kind, rows, as_of=as_of, personal=personal
+        )
+        if len(everything) > worklists_export.MAX_ROWS:
+            raise too_many()
+        if cursor is None:
+            break
+    headers, body = worklist_table(kind, everything)
+    return render(kind, fmt, as_of, headers, body)
+
+
+async def step_warnings(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: Filters,
+    as_of: dt.datetime,
+    limit: int,
+    cursor: str | None,
+) -> StepWarnings:
+    as_of = worklists.require_aware(as_of)
+    r = await worklists.resolve(session, principal, filters)
+    items, nxt = await worklists_steps.page(
+        session, r, as_of, limit=limit, cursor=cursor, personal=principal.can(PERSONAL_RIGHT)
+    )
+    return StepWarnings(items=items, next_cursor=nxt, as_of=as_of)
+
+
+async def export_step_warnings(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: Filters,
+    as_of: dt.datetime,
+    fmt: str,
+) -> Export:
+    as_of = worklists.require_aware(as_of)
+    r = await worklists.resolve(session, principal, filters)
+    personal = principal.can(PERSONAL_RIGHT)
+    everything: list[StepWarningItem] = []
+    cursor: str | None = None
+    while True:
+        items, cursor = await worklists_steps.page(
+            session, r, as_of, limit=EXPORT_BATCH, cursor=cursor, personal=personal
+        )
+        everything += items
+        if len(everything) > worklists_export.MAX_ROWS:
+            raise too_many()
+        if cursor is None:
+            break
+    headers, body = steps_table(everything)
+    return render("step_warnings", fmt, as_of, headers, body)
