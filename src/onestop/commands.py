@@ -58,7 +58,7 @@ def _seed_demo(_args: argparse.Namespace) -> int:
     from onestop.demo.seed import seed_demo
 
     async def go(session: Any) -> int:
-        created = await seed_demo(session)
+        created = await seed_demo(session, get_settings().secret_key)
         print("demo province seeded" if created else "demo province already present")
         return 0
 

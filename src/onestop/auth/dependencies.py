@@ -9,11 +9,10 @@ from fastapi import Depends, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
 from fastapi.security import OAuth2
 from fastapi.security.utils import get_authorization_scheme_param
-from sqlalchemy import select
 from starlette.requests import HTTPConnection
 
-from onestop.auth.models import UNIT, ApiClient, User
-from onestop.auth.principal import Principal, rights_for_role
+from onestop.auth.principal import Principal
+from onestop.auth.service_common import principal_for
 from onestop.auth.tokens import read_token
 from onestop.errors import Unauthenticated
 from onestop.httpapi import SessionDep
@@ -59,51 +58,9 @@ async def current_principal(
     kind, _, raw_id = str(claims["sub"]).partition(":")
     if not raw_id.isdigit():
         raise Unauthenticated("Mã truy cập không hợp lệ (invalid token)", code="invalid-token")
-    principal = await _load(session, kind, int(raw_id))
+    principal = await principal_for(session, kind, int(raw_id))
     request.state.actor = principal.actor
     return principal
-
-
-async def _load(session: SessionDep, kind: str, ident: int) -> Principal:
-    if kind == "user":
-        row = (
-            await session.execute(
-                select(User, UNIT.c.code, UNIT.c.path)
-                .join(UNIT, UNIT.c.id == User.unit_id)
-                .where(User.id == ident)
-            )
-        ).first()
-        if row is None or not row[0].is_active:
-            raise Unauthenticated(
-                "Tài khoản không còn hiệu lực (account disabled)", code="invalid-token"
-            )
-        user, unit_code, unit_path = row
-        return Principal(
-            kind="user",
-            id=user.id,
-            name=user.username,
-            full_name=user.full_name,
-            role=user.role,
-            unit_id=user.unit_id,
-            unit_code=unit_code,
-            unit_path=unit_path,
-            rights=rights_for_role(user.role),
-        )
-    if kind == "client":
-        client = await session.get(ApiClient, ident)
-        if client is None or not client.is_active:
-            raise Unauthenticated(
-                "Ứng dụng không còn hiệu lực (client disabled)", code="invalid-token"
-            )
-        return Principal(
-            kind="client",
-            id=client.id,
-            name=client.client_id,
-            full_name=client.name,
-            rights=frozenset(client.scopes),
-            unit_codes=tuple(client.unit_codes),
-        )
-    raise Unauthenticated("Mã truy cập không hợp lệ (invalid token)", code="invalid-token")
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -14,8 +14,9 @@ from pwdlib.exceptions import PwdlibError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop.auth.models import UNIT
-from onestop.errors import InvalidInput, NotFound
+from onestop.auth.models import UNIT, ApiClient, User
+from onestop.auth.principal import Principal, rights_for_role
+from onestop.errors import InvalidInput, NotFound, Unauthenticated
 
 #: Argon2id with pwdlib's recommended parameters, for passwords and client secrets alike.
 _hasher = PasswordHash.recommended()
@@ -97,3 +98,46 @@ async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Un
         select(UNIT.c.id, UNIT.c.code, UNIT.c.name, UNIT.c.path).where(UNIT.c.id.in_(wanted))
     )
     return {r[0]: UnitRef(id=r[0], code=r[1], name=r[2], path=r[3]) for r in rows}
+
+
+async def principal_for(session: AsyncSession, kind: str, ident: int) -> Principal:
+    """The principal behind a token subject (``user:<id>`` / ``client:<id>``), checked active."""
+    if kind == "user":
+        row = (
+            await session.execute(
+                select(User, UNIT.c.code, UNIT.c.path)
+                .join(UNIT, UNIT.c.id == User.unit_id)
+                .where(User.id == ident)
+            )
+        ).first()
+        if row is None or not row[0].is_active:
+            raise Unauthenticated(
+                "Tài khoản không còn hiệu lực (account disabled)", code="invalid-token"
+            )
+        user, unit_code, unit_path = row
+        return Principal(
+            kind="user",
+            id=user.id,
+            name=user.username,
+            full_name=user.full_name,
+            role=user.role,
+            unit_id=user.unit_id,
+            unit_code=unit_code,
+            unit_path=unit_path,
+            rights=rights_for_role(user.role),
+        )
+    if kind == "client":
+        client = await session.get(ApiClient, ident)
+        if client is None or not client.is_active:
+            raise Unauthenticated(
+                "Ứng dụng không còn hiệu lực (client disabled)", code="invalid-token"
+            )
+        return Principal(
+            kind="client",
+            id=client.id,
+            name=client.client_id,
+            full_name=client.name,
+            rights=frozenset(client.scopes),
+            unit_codes=tuple(client.unit_codes),
+        )
+    raise Unauthenticated("Mã truy cập không hợp lệ (invalid token)", code="invalid-token")

@@ -27,8 +27,9 @@ def load_catalog() -> dict[str, Any]:
     return data
 
 
-async def seed_demo(session: AsyncSession) -> bool:
-    """Returns False when the demo province already exists (seeding runs once)."""
+async def seed_demo(session: AsyncSession, server_key: str = "") -> bool:
+    """Returns False when the demo province already exists (seeding runs once). With a server key
+    (the app's secret), also receives a handful of demo dossiers placed relative to today."""
     data = load_catalog()
     exists = await session.scalar(select(Unit.id).where(Unit.code == data["province"]["code"]))
     if exists is not None:
@@ -37,6 +38,10 @@ async def seed_demo(session: AsyncSession) -> bool:
     await _seed_procedures(session, data, units)
     await _seed_accounts(session, units)
     await session.commit()
+    if server_key:
+        from onestop.demo.dossiers import seed_demo_dossiers
+
+        await seed_demo_dossiers(session, server_key)
     return True
 
 
@@ -84,9 +89,9 @@ async def _seed_procedures(
         )
         session.add(proc)
         await session.flush()
-        competent = communes if item["competent"] == "communes" else [
-            units[c] for c in item["competent"]
-        ]
+        competent = (
+            communes if item["competent"] == "communes" else [units[c] for c in item["competent"]]
+        )
         for unit in competent:
             session.add(ProcedureUnit(procedure_id=proc.id, unit_id=unit.id))
         amount, unit_name = item["limit"]
@@ -111,7 +116,10 @@ async def _seed_procedures(
         for seq, (name, role, hours) in enumerate(item.get("steps", []), start=1):
             session.add(
                 ProcedureStep(
-                    version_id=version.id, seq=seq, name=name, role=role,
+                    version_id=version.id,
+                    seq=seq,
+                    name=name,
+                    role=role,
                     budget_hours=Decimal(hours),
                 )
             )
@@ -132,14 +140,22 @@ async def _seed_accounts(session: AsyncSession, units: dict[str, Unit]) -> None:
     for username, role, unit_code, full_name, title in DEMO_USERS:
         session.add(
             User(
-                username=username, full_name=full_name, title=title, role=role,
-                unit_id=units[unit_code].id, password_hash=password_hash, created_at=clock.now(),
+                username=username,
+                full_name=full_name,
+                title=title,
+                role=role,
+                unit_id=units[unit_code].id,
+                password_hash=password_hash,
+                created_at=clock.now(),
             )
         )
     session.add(
         ApiClient(
-            client_id="portal-demo", name="Cổng Dịch vụ công (demo)",
-            secret_hash=hasher.hash(DEMO_CLIENT_SECRET), scopes=["dossier:submit", "dossier:view"],
-            unit_codes=["000.00.00.H99"], created_at=clock.now(),
+            client_id="portal-demo",
+            name="Cổng Dịch vụ công (demo)",
+            secret_hash=hasher.hash(DEMO_CLIENT_SECRET),
+            scopes=["dossier:submit", "dossier:view"],
+            unit_codes=["000.00.00.H99"],
+            created_at=clock.now(),
         )
     )
