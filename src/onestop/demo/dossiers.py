@@ -82,7 +82,7 @@ async def _intake(
     body = DossierCreate(
         procedure=PROCEDURE,
         competent_unit=JUSTICE,
-        channel=channel,  # type: ignore[arg-type]
+        channel=channel,
         applicant=ApplicantIn(name=name, address=address, phone=f"09123456{index:02d}"),
         documents=[DossierDocumentIn(code="TK")],
         submitted_at=at if channel != "counter" else None,
