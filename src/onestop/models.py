@@ -7,7 +7,7 @@ from onestop.dossiers import models as dossier_models
 from onestop.dossiers import models_apology as dossier_apology_models  # issue 6
 from onestop.metrics import models_alerts as metrics_alert_models  # issue 6
 from onestop.metrics import models_reports as metrics_report_models  # issue 7
-from onestop.metrics import rollup as metrics_rollup  # issue 7: keeps report_ontime_daily exact
+from onestop.metrics import rollup as metrics_rollup  # issue 7: keeps the on-time rollups exact
 
 __all__ = ["Base", "auth_models", "catalog_models", "dossier_models"]
 __all__ += ["dossier_apology_models", "metrics_alert_models"]  # issue 6

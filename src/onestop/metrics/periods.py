@@ -1,0 +1,208 @@
+"""What every report starts from: the period (local dates, inclusive), the unit whose subtree it
+covers (checked against the caller's scope), and the corrections recorded in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.auth.principal import Principal
+from onestop.catalog.models import Unit
+from onestop.dossiers.access import client_paths
+from onestop.dossiers.models import Dossier, DossierEvent
+from onestop.errors import Forbidden, InvalidInput, NotFound
+from onestop.metrics import rates
+
+#: Longest period a report accepts (one leap year).
+MAX_DAYS = 366
+
+U = Unit.__table__
+D = Dossier.__table__
+E = DossierEvent.__table__
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+
+    @property
+    def start_at(self) -> dt.datetime:
+        """First instant of the period (local midnight of ``start``), UTC."""
+        return rates.day_start(self.start)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        """First instant after the period (local midnight after ``end``), UTC."""
+        return rates.day_start(self.end + dt.timedelta(days=1))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def period(start: dt.date, end: dt.date) -> Period:
+    if start > end:
+        raise InvalidInput(
+            f"Ngày bắt đầu {start:%d/%m/%Y} sau ngày kết thúc {end:%d/%m/%Y}"
+            " (the period starts after it ends)",
+            code="invalid-period",
+        )
+    p = Period(start, end)
+    if p.days > MAX_DAYS:
+        raise InvalidInput(
+            f"Kỳ báo cáo dài {p.days} ngày, tối đa {MAX_DAYS} ngày"
+            f" (the period is {p.days} days long; at most {MAX_DAYS})",
+            code="period-too-long",
+            max_days=MAX_DAYS,
+        )
+    return p
+
+
+@dataclass(frozen=True)
+class ScopeUnit:
+    id: int
+    code: str
+    name: str
+    path: str
+    level: str
+    parent_id: int | None
+    target: Decimal
+    has_counter: bool = False
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+
+SCOPE_COLUMNS = (
+    U.c.id,
+    U.c.code,
+    U.c.name,
+    U.c.path,
+    U.c.level,
+    U.c.parent_id,
+    U.c.on_time_target,
+    U.c.has_counter,
+)
+
+
+def _scope_unit(r: Any) -> ScopeUnit:
+    target = r["on_time_target"]
+    return ScopeUnit(
+        id=r["id"],
+        code=r["code"],
+        name=r["name"],
+        path=r["path"],
+        level=r["level"],
+        parent_id=r["parent_id"],
+        target=Decimal(target) if target is not None else rates.DEFAULT_TARGET,
+        has_counter=bool(r["has_counter"]),
+    )
+
+
+async def unit_by_code(session: AsyncSession, code: str) -> ScopeUnit:
+    row = (await session.execute(select(*SCOPE_COLUMNS).where(U.c.code == code))).mappings().first()
+    if row is None:
+        raise NotFound(f"Không có đơn vị mã {code} (unknown unit {code})", code="unknown-unit")
+    return _scope_unit(row)
+
+
+async def report_unit(
+    session: AsyncSession, principal: Principal, code: str | None, *, right: str = "report:view"
+) -> ScopeUnit:
+    """The unit a report covers (default: the user's own unit), in the caller's scope."""
+    principal.require(right)
+    if code is None:
+        if principal.unit_code is None:
+            raise InvalidInput(
+                "Hãy chỉ rõ đơn vị (unit is required for API clients)", code="unit-required"
+            )
+        code = principal.unit_code
+    unit = await unit_by_code(session, code)
+    if principal.kind == "user":
+        principal.require_unit(unit.path, unit.code)
+    elif not any(unit.path.startswith(p) for p in await client_paths(session, principal)):
+        raise Forbidden(
+            f"Đơn vị {unit.code} nằm ngoài phạm vi của ứng dụng {principal.name}"
+            f" (unit {unit.code} is outside the scope of {principal.name})",
+            code="outside-unit-scope",
+            right="unit-scope",
+            unit=unit.code,
+        )
+    return unit
+
+
+async def subtree(session: AsyncSession, unit: ScopeUnit) -> list[ScopeUnit]:
+    """The unit and every unit below it, parents before children."""
+    rows = (
+        await session.execute(
+            select(*SCOPE_COLUMNS)
+            .where(U.c.path.startswith(unit.path, autoescape=True))
+            .order_by(U.c.path)
+        )
+    ).mappings()
+    return [_scope_unit(r) for r in rows]
+
+
+def in_subtree(unit: ScopeUnit) -> Any:
+    """``unit.path LIKE '<path>%'`` for a query joined to ``unit``."""
+    return U.c.path.startswith(unit.path, autoescape=True)
+
+
+async def custom_plans(session: AsyncSession) -> None:
+    """PostgreSQL: plan report queries for their actual range (baseline.md §4: a prepared
+    statement's generic plan was 3× slower for range parameters)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
+CORRECTION_LIMIT = 100
+
+
+async def corrections(session: AsyncSession, unit: ScopeUnit, p: Period) -> list[dict[str, Any]]:
+    """Dossier events of type ``correction`` recorded in the period for dossiers of the subtree."""
+    rows = (
+        await session.execute(
+            select(E.c.at, E.c.actor, E.c.payload, E.c.seq, D.c.code)
+            .join(D, D.c.id == E.c.dossier_id)
+            .join(U, U.c.id == D.c.competent_unit_id)
+            .where(
+                E.c.type == "correction",
+                E.c.at >= p.start_at,
+                E.c.at < p.end_at,
+                in_subtree(unit),
+            )
+            .order_by(E.c.at, E.c.id)
+            .limit(CORRECTION_LIMIT)
+        )
+    ).mappings()
+    return [
+        {
+            "dossier_code": r["code"],
+            "seq": r["seq"],
+            "at": r["at"],
+            "actor": r["actor"],
+            "reason": (r["payload"] or {}).get("reason"),
+        }
+        for r in rows
+    ]
+
+
+API = "/api/v1/reports"
+
+
+def link(path: str, **params: Any) -> str:
+    """A drill-down URL: ``/api/v1/reports/<path>?…`` (``from_`` is sent as ``from``)."""
+    query = {
+        k.rstrip("_"): v.isoformat() if isinstance(v, dt.date) else str(v)
+        for k, v in params.items()
+        if v is not None
+    }
+    return f"{API}/{path}?{urlencode(query)}"

@@ -1,0 +1,324 @@
+"""``GET /api/v1/reports/on-time``: resolved on-time rates per unit (rolled up through the unit
+tree), procedure, field or month, read from the on-time rollups (``report_ontime_*``), never from
+the dossier table.
+
+The period is local dates, inclusive; a dossier counts on the local date of ``finished_at``. With
+``group_by=unit`` every unit below the chosen one gets a row with its whole subtree's figures, and
+the chosen unit's own figures (its subtree) are the total. Each count links to the drill-down list
+``/api/v1/reports/on-time/dossiers`` with the same filters, which lists exactly those dossiers.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.catalog.models import Procedure
+from onestop.metrics import periods, periods_close, rates
+from onestop.metrics.models_reports import OntimeDaily, OntimeUnitDaily, OntimeUnitMonthly
+from onestop.metrics.periods import Period, ScopeUnit
+from onestop.metrics.schemas_reports import (
+    GroupBy,
+    OnTimeReport,
+    PeriodRead,
+    UnitBrief,
+)
+
+R = OntimeDaily.__table__
+RU = OntimeUnitDaily.__table__
+RM = OntimeUnitMonthly.__table__
+P = Procedure.__table__
+U = periods.U
+
+THRESHOLDS = {
+    "green": "tỷ lệ ≥ chỉ tiêu (rate ≥ target)",
+    "amber": "chỉ tiêu − 2 ≤ tỷ lệ < chỉ tiêu (within 2 points below the target)",
+    "red": "tỷ lệ < chỉ tiêu − 2 (more than 2 points below the target)",
+}
+
+
+@dataclass
+class Counts:
+    early: int = 0
+    on_time: int = 0
+    late: int = 0
+
+    @property
+    def finished(self) -> int:
+        return self.early + self.on_time + self.late
+
+    def add(self, other: Counts) -> None:
+        self.early += other.early
+        self.on_time += other.on_time
+        self.late += other.late
+
+    def as_dict(self) -> dict[str, Any]:
+        r = rates.rate(self.early, self.on_time, self.finished)
+        return {
+            "early": self.early,
+            "on_time": self.on_time,
+            "late": self.late,
+            "finished": self.finished,
+            "rate": str(r) if r is not None else None,
+        }
+
+
+def split(p: Period) -> tuple[list[tuple[dt.date, dt.date]], tuple[dt.date, dt.date] | None]:
+    """The period as day ranges outside whole months, and the range of whole months in it (first
+    days of the first and last whole month), if any."""
+    first = p.start if p.start.day == 1 else _next_month(p.start)
+    month_end = _next_month(p.end) - dt.timedelta(days=1)
+    end = p.end if p.end == month_end else p.end.replace(day=1) - dt.timedelta(days=1)
+    if first > end:
+        return [(p.start, p.end)], None
+    edges = []
+    if p.start < first:
+        edges.append((p.start, first - dt.timedelta(days=1)))
+    if end < p.end:
+        edges.append((end + dt.timedelta(days=1), p.end))
+    return edges, (first, end.replace(day=1))
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+async def _sums(session: AsyncSession, stmt: Any) -> list[tuple[Any, Counts]]:
+    return [
+        (k, Counts(int(early), int(on_time), int(late)))
+        for k, early, on_time, late in (await session.execute(stmt)).all()
+    ]
+
+
+def _summed(table: Any, key: Any, unit: ScopeUnit) -> Any:
+    return (
+        select(key, *(func.coalesce(func.sum(table.c[b]), 0) for b in rates.BUCKETS))
+        .select_from(table.join(U, U.c.id == table.c.competent_unit_id))
+        .where(periods.in_subtree(unit))
+        .group_by(key)
+    )
+
+
+async def grouped_counts(
+    session: AsyncSession, unit: ScopeUnit, p: Period, group_by: GroupBy
+) -> dict[Any, Counts]:
+    """Sums of the rollups over the period and the unit's subtree, per group key (unit id,
+    procedure id, field name, or "YYYY-MM"). Per unit and per month: whole months from the
+    monthly rollup, the other days from the daily one."""
+    await periods.custom_plans(session)
+    out: dict[Any, Counts] = {}
+    found: list[tuple[Any, Counts]] = []
+    if group_by in ("procedure", "field"):
+        key: Any = R.c.procedure_id if group_by == "procedure" else P.c.field
+        stmt = _summed(R, key, unit).where(R.c.day >= p.start, R.c.day <= p.end)
+        if group_by == "field":
+            stmt = stmt.join(P, P.c.id == R.c.procedure_id)
+        found = await _sums(session, stmt)
+    else:
+        edges, months = split(p)
+        month_key = RM.c.competent_unit_id if group_by == "unit" else RM.c.month
+        if months is not None:
+            found += await _sums(
+                session,
+                _summed(RM, month_key, unit).where(
+                    RM.c.month >= months[0], RM.c.month <= months[1]
+                ),
+            )
+        day_key = RU.c.competent_unit_id if group_by == "unit" else RU.c.day
+        if edges:
+            in_edges = or_(*(and_(RU.c.day >= a, RU.c.day <= b) for a, b in edges))
+            found += await _sums(session, _summed(RU, day_key, unit).where(in_edges))
+        if group_by == "month":
+            found = [(f"{_as_date(k):%Y-%m}", c) for k, c in found]
+    for k, c in found:
+        out.setdefault(k, Counts()).add(c)
+    return out
+
+
+def roll_up(units: list[ScopeUnit], own: dict[int, Counts]) -> dict[int, Counts]:
+    """Each unit's figures plus those of every unit below it."""
+    ids = {u.id for u in units}
+    rolled = {u.id: Counts() for u in units}
+    for u in units:
+        c = own.get(u.id)
+        if c is None:
+            continue
+        for part in u.path.strip("/").split("/"):
+            ancestor = int(part)
+            if ancestor in ids:
+                rolled[ancestor].add(c)
+    return rolled
+
+
+class Linker:
+    """Drill-down URLs of a report's counts (built by string formatting: thousands of rows)."""
+
+    def __init__(self, p: Period, enabled: bool = True) -> None:
+        self.p = p
+        self.enabled = enabled
+        self.base = periods.link("on-time/dossiers", from_=p.start, to=p.end)
+
+    def __call__(self, unit_code: str, **filters: Any) -> dict[str, str]:
+        if not self.enabled:
+            return {}
+        if "from_" in filters:
+            start, end = filters.pop("from_"), filters.pop("to")
+            prefix = periods.link("on-time/dossiers", from_=start, to=end)
+        else:
+            prefix = self.base
+        prefix += f"&unit={quote(unit_code, safe='')}"
+        if filters:
+            prefix += "&" + urlencode(filters)
+        return {b: f"{prefix}&bucket={b}" for b in (*rates.BUCKETS, "finished")}
+
+
+def _row(
+    key: str,
+    label: str,
+    c: Counts,
+    target: Decimal,
+    links: dict[str, str],
+    unit: ScopeUnit | None = None,
+    parent_code: str | None = None,
+) -> dict[str, Any]:
+    """One row as a dict: the report is validated once, in pydantic-core, for thousands of rows
+    (a model per row costs ~20 µs in Python)."""
+    r = rates.rate(c.early, c.on_time, c.finished)
+    return {
+        "key": key,
+        "label": label,
+        "unit_code": unit.code if unit else None,
+        "parent_code": parent_code,
+        "level": unit.level if unit else None,
+        "depth": unit.depth if unit else None,
+        "early": c.early,
+        "on_time": c.on_time,
+        "late": c.late,
+        "finished": c.finished,
+        "rate": r,
+        "target": target,
+        "status": rates.status(r, target),
+        "links": links,
+    }
+
+
+def _months(p: Period) -> list[tuple[str, dt.date, dt.date]]:
+    out: list[tuple[str, dt.date, dt.date]] = []
+    first = p.start.replace(day=1)
+    while first <= p.end:
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        out.append((f"{first:%Y-%m}", max(first, p.start), min(last, p.end)))
+        first = last + dt.timedelta(days=1)
+    return out
+
+
+async def _rows(
+    session: AsyncSession, unit: ScopeUnit, p: Period, group_by: GroupBy, links: Linker
+) -> tuple[Counts, list[dict[str, Any]]]:
+    counts = await grouped_counts(session, unit, p, group_by)
+    total = Counts()
+    for c in counts.values():
+        total.add(c)
+    rows: list[dict[str, Any]] = []
+    if group_by == "unit":
+        units = await periods.subtree(session, unit)
+        by_id = {u.id: u for u in units}
+        rolled = roll_up(units, counts)
+        for u in units[1:]:
+            parent = by_id.get(u.parent_id) if u.parent_id else None
+            rows.append(
+                _row(
+                    u.code,
+                    u.name,
+                    rolled[u.id],
+                    u.target,
+                    links(u.code),
+                    u,
+                    parent.code if parent else None,
+                )
+            )
+    elif group_by == "procedure":
+        procs = {
+            r.id: r
+            for r in (
+                await session.execute(
+                    select(P.c.id, P.c.code, P.c.name).where(P.c.id.in_(list(counts) or [-1]))
+                )
+            ).all()
+        }
+        for pid, c in sorted(counts.items(), key=lambda kv: procs[kv[0]].code):
+            code = procs[pid].code
+            rows.append(
+                _row(code, procs[pid].name, c, unit.target, links(unit.code, procedure=code))
+            )
+    elif group_by == "field":
+        for name, c in sorted(counts.items()):
+            rows.append(_row(name, name, c, unit.target, links(unit.code, field=name)))
+    else:
+        for key, first, last in _months(p):
+            label = f"Tháng {key[5:]}/{key[:4]}"
+            month_links = links(unit.code, from_=first, to=last)
+            rows.append(_row(key, label, counts.get(key, Counts()), unit.target, month_links))
+    return total, rows
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+async def report(
+    session: AsyncSession,
+    *,
+    unit: ScopeUnit,
+    p: Period,
+    group_by: GroupBy,
+    now: dt.datetime,
+    with_links: bool = True,
+) -> OnTimeReport:
+    links = Linker(p, with_links)
+    total, rows = await _rows(session, unit, p, group_by, links)
+    closed = None
+    if group_by == "unit":
+        closed = await periods_close.matching(
+            session, "on-time", unit, p, lambda: freeze(unit, p, total, rows)
+        )
+    return OnTimeReport.model_validate(
+        {
+            "unit": UnitBrief(code=unit.code, name=unit.name),
+            "period": PeriodRead(from_=p.start, to=p.end),
+            "group_by": group_by,
+            "thresholds": THRESHOLDS,
+            "total": _row(unit.code, unit.name, total, unit.target, links(unit.code), unit),
+            "rows": rows,
+            "corrections": await periods.corrections(session, unit, p),
+            "closed_period": closed,
+            "generated_at": now,
+        }
+    )
+
+
+def freeze(unit: ScopeUnit, p: Period, total: Counts, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures a closed period keeps (per-unit rows; no links or timestamps)."""
+    return {
+        "kind": "on-time",
+        "unit": unit.code,
+        "from": p.start.isoformat(),
+        "to": p.end.isoformat(),
+        "total": total.as_dict(),
+        "rows": [
+            {"unit": r["unit_code"], **Counts(r["early"], r["on_time"], r["late"]).as_dict()}
+            for r in rows
+        ],
+    }
+
+
+async def figures(session: AsyncSession, unit: ScopeUnit, p: Period) -> dict[str, Any]:
+    total, rows = await _rows(session, unit, p, "unit", Linker(p, enabled=False))
+    return freeze(unit, p, total, rows)
