@@ -91,8 +91,15 @@ async def add_procedure(
         max_reappointments=version_kw.pop("max_reappointments", 1),
         documents=version_kw.pop(
             "documents",
-            [{"code": "TP1", "name": "Đơn đề nghị", "copy_type": "original", "quantity": 1,
-              "required": True}],
+            [
+                {
+                    "code": "TP1",
+                    "name": "Đơn đề nghị",
+                    "copy_type": "original",
+                    "quantity": 1,
+                    "required": True,
+                }
+            ],
         ),
         fees=version_kw.pop("fees", [{"code": "LP1", "name": "Lệ phí", "amount": 50000}]),
         created_at=clock.now(),
@@ -102,8 +109,13 @@ async def add_procedure(
     await session.flush()
     for seq, (step_name, role, hours) in enumerate(steps or [], start=1):
         session.add(
-            ProcedureStep(version_id=version.id, seq=seq, name=step_name, role=role,
-                          budget_hours=Decimal(hours))
+            ProcedureStep(
+                version_id=version.id,
+                seq=seq,
+                name=step_name,
+                role=role,
+                budget_hours=Decimal(hours),
+            )
         )
     await session.flush()
     return proc
@@ -115,14 +127,22 @@ async def build_world(app: Any) -> World:
     w = World()
     async with app.state.sessionmaker() as s:
         root = await add_unit(s, "000.00.00.H99", "UBND tỉnh Thử Nghiệm", "province")
-        centre = await add_unit(s, "000.00.01.H99", "Trung tâm Phục vụ hành chính công tỉnh",
-                                "centre", root, has_counter=True)
+        centre = await add_unit(
+            s,
+            "000.00.01.H99",
+            "Trung tâm Phục vụ hành chính công tỉnh",
+            "centre",
+            root,
+            has_counter=True,
+        )
         justice = await add_unit(s, "000.00.10.H99", "Sở Tư pháp", "department", root)
         construction = await add_unit(s, "000.00.11.H99", "Sở Xây dựng", "department", root)
-        commune_a = await add_unit(s, "000.01.20.H99", "UBND xã An Bình", "commune", root,
-                                   has_counter=True)
-        commune_b = await add_unit(s, "000.01.21.H99", "UBND xã Hòa Lạc", "commune", root,
-                                   has_counter=True)
+        commune_a = await add_unit(
+            s, "000.01.20.H99", "UBND xã An Bình", "commune", root, has_counter=True
+        )
+        commune_b = await add_unit(
+            s, "000.01.21.H99", "UBND xã Hòa Lạc", "commune", root, has_counter=True
+        )
         for u in (root, centre, justice, construction, commune_a, commune_b):
             w.units[u.code] = u
         w.users["admin"] = await add_user(s, "admin", "admin", root, "Quản trị hệ thống")
@@ -133,18 +153,31 @@ async def build_world(app: Any) -> World:
         w.users["clerk_a"] = await add_user(s, "clerk_a", "clerk", commune_a)
         w.users["officer_b"] = await add_user(s, "officer_b", "officer", construction)
         w.procedures["2.000908"] = await add_procedure(
-            s, "2.000908", "Chứng thực bản sao từ bản chính giấy tờ, văn bản", [justice, commune_a],
+            s,
+            "2.000908",
+            "Chứng thực bản sao từ bản chính giấy tờ, văn bản",
+            [justice, commune_a],
             limit=("1", "working_days"),
-            steps=[("Tiếp nhận", "reception", "2"), ("Thẩm định", "competent", "3"),
-                   ("Ký duyệt", "competent", "2"), ("Trả kết quả", "return", "1")],
+            steps=[
+                ("Tiếp nhận", "reception", "2"),
+                ("Thẩm định", "competent", "3"),
+                ("Ký duyệt", "competent", "2"),
+                ("Trả kết quả", "return", "1"),
+            ],
         )
         w.procedures["1.005129"] = await add_procedure(
-            s, "1.005129", "Cấp giấy phép xây dựng nhà ở riêng lẻ", [construction],
+            s,
+            "1.005129",
+            "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+            [construction],
             limit=("15", "working_days"),
         )
         w.client = ApiClient(
-            client_id="portal", name="Cổng Dịch vụ công", secret_hash=_HASHED_SECRET,
-            scopes=["dossier:submit", "dossier:view"], unit_codes=["000.00.00.H99"],
+            client_id="portal",
+            name="Cổng Dịch vụ công",
+            secret_hash=_HASHED_SECRET,
+            scopes=["dossier:submit", "dossier:view"],
+            unit_codes=["000.00.00.H99"],
             created_at=clock.now(),
         )
         s.add(w.client)
@@ -152,7 +185,9 @@ async def build_world(app: Any) -> World:
     return w
 
 
-async def login(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+async def login(
+    client: httpx.AsyncClient, username: str, password: str = PASSWORD
+) -> dict[str, str]:
     resp = await client.post(
         "/api/v1/auth/token", data={"username": username, "password": password}
     )

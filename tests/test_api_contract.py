@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+from tests.factories import build_world
 
 from onestop import clock
 from onestop.app import create_app
 from onestop.auth.tokens import issue_token
 from onestop.models import Base
 from onestop.settings import Settings
-from tests.factories import build_world
 
 SECRET = "schemathesis-secret-key-0123456789abcdef"
 
@@ -55,4 +55,3 @@ def test_every_operation_honours_its_contract(case: Any) -> None:
     # Business rules the schema cannot express (an 8-hour working day, budgets within the legal
     # limit, unknown cursors…) legitimately refuse some schema-valid inputs with 4xx problems.
     case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
-

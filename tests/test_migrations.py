@@ -12,10 +12,10 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+from tests.conftest import PG_URL, _recreate_pg_database
 
 from onestop import migrate
 from onestop.models import Base
-from tests.conftest import PG_URL, _recreate_pg_database
 
 
 def _diff(conn: Connection) -> list[object]:

@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="onestop",
         version=__version__,
-        summary="Một cửa, một cửa liên thông: dossiers, legal working-time deadlines, on-time rates",
+        summary="Một cửa, một cửa liên thông: dossiers, working-time deadlines, on-time rates",
         lifespan=lifespan,
         responses=PROBLEM_RESPONSES,
     )
@@ -126,9 +126,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         headers = (
-            {"Retry-After": str(exc.extra["retry_after"])}
-            if "retry_after" in exc.extra
-            else None
+            {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
         )
         return problem(request, exc.status, exc.code, exc.title, exc.detail, headers, **exc.extra)
 
@@ -184,5 +182,6 @@ def _install_error_handlers(app: FastAPI) -> None:
             500,
             "internal-error",
             "Internal server error",
-            "Lỗi hệ thống; hãy báo mã yêu cầu cho quản trị (quote the request id to an administrator)",
+            "Lỗi hệ thống; hãy báo mã yêu cầu cho quản trị"
+            " (quote the request id to an administrator)",
         )

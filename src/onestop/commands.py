@@ -19,7 +19,9 @@ def register(sub: Any) -> None:
 
     user = sub.add_parser("create-user", help="create a user account")
     user.add_argument("username")
-    user.add_argument("--role", required=True, choices=["clerk", "officer", "leader", "manager", "admin"])
+    user.add_argument(
+        "--role", required=True, choices=["clerk", "officer", "leader", "manager", "admin"]
+    )
     user.add_argument("--unit", required=True, help="unit code, e.g. 000.00.01.H99")
     user.add_argument("--full-name", required=True)
     user.add_argument("--title")
@@ -72,8 +74,13 @@ def _create_user(args: argparse.Namespace) -> int:
 
     async def go(session: Any) -> int:
         user = await create_user(
-            session=session, username=args.username, password=password,
-            full_name=args.full_name, role=args.role, unit_code=args.unit, title=args.title,
+            session=session,
+            username=args.username,
+            password=password,
+            full_name=args.full_name,
+            role=args.role,
+            unit_code=args.unit,
+            title=args.title,
         )
         print(f"created user {user.username} ({user.role})")
         return 0

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def _project_dir() -> Path:
-    """The directory holding ``alembic.ini``: the working directory (container image) or the repo."""
+    """The directory holding ``alembic.ini``: the working directory (image) or the repository."""
     for candidate in (Path.cwd(), Path(__file__).resolve().parents[2]):
         if (candidate / "alembic.ini").is_file():
             return candidate

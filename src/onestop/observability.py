@@ -13,7 +13,9 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
 
 # Personal data that must never reach a log line: 9/12-digit ID numbers, phone numbers, e-mails.
 _PATTERNS = [
@@ -84,7 +86,7 @@ access_log = logging.getLogger("onestop.access")
 
 
 class RequestContextMiddleware:
-    """Assigns a request id (or keeps a sane incoming ``X-Request-ID``), times and counts requests."""
+    """Assigns a request id (or keeps a sane incoming ``X-Request-ID``); times, counts requests."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEMO_SECRET = "change-me-demo-only-secret-key-32b"
+DEMO_SECRET = "change-me-demo-only-secret-key-32b"  # noqa: S105 - refused in production
 
 
 class Settings(BaseSettings):
