@@ -11,25 +11,20 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 from tests.factories import build_world
 
-from onestop import clock
+from onestop import clock, migrate
 from onestop.app import create_app
 from onestop.auth.tokens import issue_token
-from onestop.models import Base
 from onestop.settings import Settings
 
 SECRET = "schemathesis-secret-key-0123456789abcdef"
 
 
 async def _prepare(url: str) -> tuple[Any, int]:
-    engine = create_async_engine(url, poolclass=NullPool)
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    await engine.dispose()
-    app = create_app(Settings(database_url=url, environment="test", secret_key=SECRET))
+    app = create_app(
+        Settings(database_url=url, environment="test", secret_key=SECRET, run_worker_in_app=False)
+    )
     world = await build_world(app)
     await app.state.engine.dispose()  # the test client runs the app on its own event loop
     return app, world.users["admin"].id
@@ -38,6 +33,7 @@ async def _prepare(url: str) -> tuple[Any, int]:
 def _contract_app() -> Any:
     """Built at import: schemathesis generates the test cases from the app's schema."""
     url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp(prefix='onestop-contract-')) / 'c.db'}"
+    migrate.upgrade(url)  # migrated, so /readyz answers 200
     app, admin_id = asyncio.run(_prepare(url))
     clock.set_now(None)
     app.state.admin_token = issue_token(f"user:{admin_id}", secret=SECRET, minutes=600)

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StringConstraints
 
 from onestop.dossiers.schemas import Instant
 
@@ -262,7 +262,7 @@ class EvaluationEntryCreate(Strict):
     from_: dt.date = Field(alias="from")
     to: dt.date
     indicator: Literal[5, 6, 8, 9]
-    score: int = Field(ge=0, le=2)
+    score: StrictInt = Field(ge=0, le=2)
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 

@@ -1,0 +1,334 @@
+"""The small forms behind the action buttons of a dossier: their fields, who sees the button, and
+the posted values turned into the action's own body model (``actions.ACTIONS[name].body``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from onestop.auth.principal import Principal
+from onestop.clock import LOCAL_TZ
+from onestop.errors import InvalidInput
+
+INTAKE, PROCESS, SIGN = "dossier:intake", "dossier:process", "dossier:sign"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    #: text | textarea | lines | payments | select | radio | checkbox | datetime | number |
+    #: unit (a unit code chosen from the list) | documents (codes of the procedure's papers)
+    kind: str = "text"
+    required: bool = False
+    options: tuple[tuple[str, str], ...] = ()
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    name: str
+    button: str
+    title: str
+    submit: str
+    fields: tuple[Field, ...]
+    rights: tuple[str, ...]
+    danger: bool = False
+    #: Printed form this action produces (linked on the dossier page once it happened).
+    form_no: str | None = None
+
+
+#: Official names of the printed forms (Circular 03/2025, Phụ lục I).
+FORM_TITLES = {
+    "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+    "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+    "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+    "04": "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết",
+    "05": "Thông báo dừng giải quyết hồ sơ",
+    "06": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
+}
+
+NOTE = Field("note", "Ghi chú", "textarea")
+RETURN_OPTIONS = (
+    ("counter", "Tại Bộ phận Một cửa"),
+    ("postal", "Qua dịch vụ bưu chính"),
+    ("online", "Trực tuyến"),
+)
+
+FORMS: dict[str, ActionForm] = {
+    f.name: f
+    for f in (
+        ActionForm(
+            "accept",
+            "Tiếp nhận",
+            "Tiếp nhận hồ sơ (cấp Giấy tiếp nhận, Mẫu 01)",
+            "Tiếp nhận",
+            (NOTE,),
+            (INTAKE, PROCESS),
+            form_no="01",
+        ),
+        ActionForm(
+            "refuse",
+            "Từ chối tiếp nhận",
+            "Từ chối tiếp nhận hồ sơ (Mẫu 03)",
+            "Từ chối tiếp nhận",
+            (
+                Field("reason", "Lý do từ chối", "textarea", required=True),
+                Field("legal_basis", "Căn cứ pháp lý"),
+                NOTE,
+            ),
+            (INTAKE, PROCESS),
+            danger=True,
+            form_no="03",
+        ),
+        ActionForm(
+            "assign",
+            "Phân công",
+            "Phân công cán bộ xử lý bước hiện tại",
+            "Phân công",
+            (
+                Field("handler", "Tên đăng nhập của cán bộ xử lý", required=True),
+                NOTE,
+            ),
+            (PROCESS,),
+        ),
+        ActionForm(
+            "transfer",
+            "Chuyển xử lý",
+            "Chuyển bước tiếp theo hoặc liên thông sang cơ quan khác",
+            "Chuyển",
+            (
+                Field(
+                    "to_unit",
+                    "Chuyển đến cơ quan",
+                    "unit",
+                    hint="Để trống: bước tiếp theo của quy trình nội bộ",
+                ),
+                Field("step_name", "Tên bước"),
+                Field("budget_hours", "Thời gian cho bước (giờ làm việc)", "number"),
+                Field("handler", "Cán bộ xử lý (tên đăng nhập)"),
+                NOTE,
+            ),
+            (INTAKE, PROCESS),
+        ),
+        ActionForm(
+            "request-supplement",
+            "Yêu cầu bổ sung",
+            "Yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02) — thời hạn tạm dừng",
+            "Gửi yêu cầu bổ sung",
+            (
+                Field("items", "Giấy tờ cần bổ sung (mỗi dòng một mục)", "lines", required=True),
+                Field("reason", "Lý do", "textarea", required=True),
+                Field("legal_basis", "Căn cứ pháp lý"),
+                Field("contact", "Đầu mối liên hệ"),
+                Field("deadline_days", "Hạn bổ sung (ngày)", "number"),
+                Field(
+                    "override_reason",
+                    "Lý do yêu cầu lần hai (lãnh đạo)",
+                    "textarea",
+                    hint="Chỉ khi đã yêu cầu bổ sung một lần; lần hai tính là quá hạn",
+                ),
+            ),
+            (INTAKE, PROCESS),
+            form_no="02",
+        ),
+        ActionForm(
+            "supplement-received",
+            "Nhận bổ sung",
+            "Nhận hồ sơ bổ sung — thời hạn chạy tiếp",
+            "Ghi nhận đã bổ sung",
+            (Field("documents", "Giấy tờ đã nhận", "documents"), NOTE),
+            (INTAKE, PROCESS),
+        ),
+        ActionForm(
+            "request-payment",
+            "Yêu cầu nộp phí",
+            "Yêu cầu thực hiện nghĩa vụ tài chính",
+            "Gửi yêu cầu",
+            (
+                Field(
+                    "items",
+                    "Khoản phải nộp (mỗi dòng: tên khoản; số tiền)",
+                    "payments",
+                    required=True,
+                    hint="Ví dụ: Lệ phí trước bạ; 500000",
+                ),
+                NOTE,
+            ),
+            (PROCESS,),
+        ),
+        ActionForm(
+            "payment-received",
+            "Đã nộp phí",
+            "Ghi nhận đã thực hiện nghĩa vụ tài chính",
+            "Ghi nhận",
+            (
+                Field("receipt_number", "Số biên lai"),
+                Field("amount", "Số tiền (đồng)", "number"),
+                NOTE,
+            ),
+            (INTAKE, PROCESS),
+        ),
+        ActionForm(
+            "finish",
+            "Có kết quả",
+            "Hoàn thành giải quyết hồ sơ",
+            "Xác nhận có kết quả",
+            (
+                Field(
+                    "result",
+                    "Kết quả",
+                    "radio",
+                    options=(("approved", "Giải quyết"), ("rejected", "Không giải quyết")),
+                ),
+                Field("reason", "Lý do (bắt buộc khi không giải quyết)", "textarea"),
+                Field("result_number", "Số văn bản kết quả"),
+                NOTE,
+            ),
+            (PROCESS,),
+        ),
+        ActionForm(
+            "return",
+            "Trả kết quả",
+            "Trả kết quả cho người nộp",
+            "Xác nhận đã trả",
+            (
+                Field("method", "Hình thức trả", "select", options=RETURN_OPTIONS),
+                Field("received_by", "Người nhận kết quả"),
+                Field("without_resolution", "Trả lại hồ sơ không giải quyết", "checkbox"),
+                Field("reason", "Lý do (khi trả lại không giải quyết)", "textarea"),
+                NOTE,
+            ),
+            (INTAKE, PROCESS),
+        ),
+        ActionForm(
+            "withdraw",
+            "Rút hồ sơ",
+            "Công dân rút hồ sơ",
+            "Xác nhận rút hồ sơ",
+            (Field("reason", "Lý do", "textarea", required=True), NOTE),
+            (INTAKE, PROCESS),
+            danger=True,
+        ),
+        ActionForm(
+            "stop",
+            "Dừng xử lý",
+            "Dừng giải quyết hồ sơ (Mẫu 05)",
+            "Dừng xử lý",
+            (
+                Field("legal_ground", "Căn cứ dừng", "textarea", required=True),
+                Field("reason", "Lý do", "textarea"),
+                Field("fee_handling", "Xử lý phí, lệ phí đã nộp"),
+                NOTE,
+            ),
+            (PROCESS,),
+            danger=True,
+            form_no="05",
+        ),
+        ActionForm(
+            "apologize",
+            "Xin lỗi, hẹn lại",
+            "Văn bản xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)",
+            "Ký văn bản xin lỗi",
+            (
+                Field("reason", "Lý do quá hạn", "textarea", required=True),
+                Field("new_appointment_at", "Hẹn lại (ngày giờ)", "datetime", required=True),
+                Field("letter_number", "Số văn bản", hint="Để trống: hệ thống cấp số"),
+                Field("signer_title", "Chức danh người ký", hint="Ví dụ: KT. GIÁM ĐỐC"),
+                NOTE,
+            ),
+            (SIGN,),
+            form_no="04",
+        ),
+    )
+}
+
+
+def visible(principal: Principal, allowed: list[str], status: int) -> list[ActionForm]:
+    """The allowed actions this user may plausibly perform (the service still decides)."""
+    out: list[ActionForm] = []
+    for name in allowed:
+        form = FORMS.get(name)
+        if form is None:
+            continue
+        rights = form.rights
+        if name == "request-supplement" and status != 1:
+            rights = (PROCESS,)  # after receipt the competent side asks
+        if any(principal.can(r) for r in rights):
+            out.append(form)
+    return out
+
+
+def labels(form: ActionForm) -> dict[str, str]:
+    return {f.name: f.label.split(" (")[0] for f in form.fields}
+
+
+def _local_instant(text: str) -> str:
+    """``2026-03-12T16:30`` from a datetime-local input → an instant at +07:00."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text  # the model reports it
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=LOCAL_TZ)
+    return value.isoformat()
+
+
+def _payments(text: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, sep, amount = line.rpartition(";")
+        digits = amount.replace(".", "").replace(",", "").replace("đ", "").strip()
+        if not sep or not name.strip() or not digits.isdigit():
+            raise InvalidInput(
+                f"Dòng '{line.strip()}' cần có dạng: tên khoản; số tiền"
+                " (each line needs a name and an amount)",
+                code="invalid-payment-line",
+            )
+        items.append({"name": name.strip(), "amount": int(digits)})
+    return items
+
+
+def values_from(form: ActionForm, data: FormData) -> dict[str, Any]:
+    """The posted strings (to show the form again after an error)."""
+    values: dict[str, Any] = {}
+    for f in form.fields:
+        if f.kind == "documents":
+            values[f.name] = [v for v in data.getlist(f.name) if isinstance(v, str)]
+        else:
+            raw = data.get(f.name)
+            values[f.name] = raw.strip() if isinstance(raw, str) else ""
+    return values
+
+
+def to_data(form: ActionForm, values: dict[str, Any]) -> dict[str, Any]:
+    """The JSON-like body for the action's model (empty fields left out)."""
+    body: dict[str, Any] = {}
+    for f in form.fields:
+        value = values.get(f.name)
+        if f.kind == "documents":
+            if value:
+                body[f.name] = [{"code": code} for code in value]
+            continue
+        if f.kind == "checkbox":
+            if value:
+                body[f.name] = True
+            continue
+        if not value:
+            continue
+        if f.kind == "lines":
+            lines = [line.strip() for line in str(value).splitlines() if line.strip()]
+            if lines:
+                body[f.name] = lines
+        elif f.kind == "payments":
+            body[f.name] = _payments(str(value))
+        elif f.kind == "datetime":
+            body[f.name] = _local_instant(str(value))
+        else:
+            body[f.name] = value
+    return body

@@ -1,0 +1,258 @@
+"""The clerk's counter screen: pick a procedure, type the applicant, tick the papers, receive.
+
+A successful intake answers with a fresh form beside the receipt (code, appointment, lookup
+secret, the link to Form 01 and the due-date trace); a refused one answers with the form as typed
+and a Vietnamese message, and nothing is written (the intake service is one transaction).
+Each rendered form carries a token used as the intake's Idempotency-Key, so a double Enter at a
+busy counter gives the same receipt instead of a second dossier.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop import clock
+from onestop.auth.principal import Principal
+from onestop.dossiers import deadlines, intake_write, listing, lookups
+from onestop.dossiers.schemas import DossierSummary, IntakeReceipt
+from onestop.errors import DomainError
+from onestop.httpapi import SessionDep
+from onestop.web import intake_form, procedures, validation
+from onestop.web.session import SameOrigin, WebUser, is_htmx
+from onestop.web.templating import WebRoute, render
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+IDEMPOTENCY_PREFIX = "web-counter:"
+RECENT = 6
+#: Fields in page order: the caret goes to the first one in error.
+FOCUS_ORDER = (
+    "procedure",
+    "competent_unit",
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_phone",
+    "applicant_address",
+    "applicant_email",
+    "documents",
+    "channel",
+    "return_method",
+)
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+async def _chosen(
+    session: AsyncSession, code: str, principal: Principal
+) -> tuple[procedures.Chosen | None, str]:
+    if not code:
+        return None, ""
+    try:
+        return await procedures.chosen(session, code, principal), ""
+    except DomainError as exc:
+        return None, exc.detail
+
+
+async def _recent(session: AsyncSession, principal: Principal) -> list[DossierSummary]:
+    """Today's latest dossiers received at the clerk's own counter."""
+    if principal.unit_code is None or not principal.can("dossier:view"):
+        return []
+    filters = listing.Filters(
+        unit=principal.unit_code, unit_role="receiving", received_from=clock.local_today()
+    )
+    page = await listing.list_dossiers(
+        session, principal=principal, filters=filters, limit=RECENT, cursor=None, now=clock.now()
+    )
+    return page.items
+
+
+async def _explanation(session: AsyncSession, receipt: IntakeReceipt) -> dict[str, Any] | None:
+    """The day-by-day trace of the appointment (the same engine call as the dossier page)."""
+    if receipt.received_at is None:
+        return None
+    unit = await lookups.unit_by_code(session, receipt.competent_unit.code)
+    proc = await lookups.procedure_by_code(session, receipt.procedure.code)
+    version = proc.version(receipt.procedure_version_id)
+    cal = await lookups.calendar_for(session, unit)
+    return deadlines.explain(cal, receipt.received_at, version.limit, (), version.supplement_policy)
+
+
+async def _page(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    values: dict[str, Any],
+    chosen: procedures.Chosen | None,
+    errors: list[str] | None = None,
+    error_fields: set[str] | None = None,
+    receipt: IntakeReceipt | None = None,
+    replayed: bool = False,
+    status_code: int = 200,
+) -> Response:
+    fields = error_fields or set()
+    focus = next((f for f in FOCUS_ORDER if f in fields), "alert" if errors else "")
+    if not focus and receipt is None:
+        focus = "procedure" if chosen is None else "applicant_name"
+    context = {
+        "focus": focus,
+        "values": values,
+        "chosen": chosen,
+        "errors": errors or [],
+        "error_fields": fields,
+        "receipt": receipt,
+        "replayed": replayed,
+        "explanation": await _explanation(session, receipt) if receipt else None,
+        "recent": await _recent(session, principal),
+        "channels": intake_form.CHANNELS,
+        "return_methods": intake_form.RETURN_METHODS,
+        "now": clock.now(),
+    }
+    template = "_counter.html" if is_htmx(request) else "counter.html"
+    return render(
+        request,
+        template,
+        context,
+        principal=principal,
+        status_code=status_code,
+        active="counter",
+    )
+
+
+@router.get("/web/counter")
+async def counter(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    procedure: Annotated[str, Query(max_length=60)] = "",
+) -> Response:
+    user.require("dossier:intake")
+    values = intake_form.empty_values()
+    values["form_token"] = _token()
+    chosen, problem = await _chosen(session, procedure.strip(), user)
+    if chosen is not None:
+        values.update(procedure=chosen.code, competent_unit=chosen.default_unit)
+    return await _page(
+        request,
+        session,
+        user,
+        values=values,
+        chosen=chosen,
+        errors=[problem] if problem else None,
+    )
+
+
+@router.get("/web/counter/procedures")
+async def procedure_results(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """Type-ahead results (an htmx fragment)."""
+    user.require("dossier:intake")
+    entries = await procedures.catalog(request.app, session)
+    found = procedures.search(entries, q) if q.strip() else []
+    return render(
+        request,
+        "_procedure_results.html",
+        {"results": found, "q": q.strip()},
+        principal=user,
+    )
+
+
+@router.get("/web/counter/procedure")
+async def procedure_chosen(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    code: Annotated[str, Query(max_length=60)] = "",
+) -> Response:
+    """The chosen procedure's card, competent units and papers (htmx), or the page with it."""
+    user.require("dossier:intake")
+    if not is_htmx(request):
+        return RedirectResponse(f"/web/counter?procedure={quote(code, safe='')}", status_code=303)
+    chosen, problem = await _chosen(session, code.strip(), user)
+    values = intake_form.empty_values()
+    if chosen is not None:
+        values.update(procedure=chosen.code, competent_unit=chosen.default_unit)
+    return render(
+        request,
+        "_procedure_chosen.html",
+        {
+            "chosen": chosen,
+            "values": values,
+            "error_fields": set(),
+            "focus": "",
+            "problem": problem,
+        },
+        principal=user,
+        status_code=200 if chosen is not None else 422,
+    )
+
+
+@router.post("/web/counter/intake", dependencies=[SameOrigin])
+async def intake(request: Request, session: SessionDep, user: WebUser) -> Response:
+    user.require("dossier:intake")
+    values = intake_form.values_from(await request.form())
+    chosen, _ = await _chosen(session, values["procedure"], user)
+    try:
+        body = intake_form.to_body(values)
+        outcome = await intake_write.submit(
+            session,
+            principal=user,
+            body=body,
+            at=clock.now(),
+            server_key=request.app.state.settings.secret_key,
+            idempotency_key=IDEMPOTENCY_PREFIX + values["form_token"]
+            if values["form_token"]
+            else None,
+        )
+    except ValidationError as exc:
+        fields = validation.error_fields(exc)
+        return await _page(
+            request,
+            session,
+            user,
+            values=values,
+            chosen=chosen,
+            errors=validation.messages(exc, intake_form.LABELS),
+            error_fields={k for k, path in intake_form.FIELD_PATHS.items() if path in fields},
+            status_code=422,
+        )
+    except DomainError as exc:
+        await session.rollback()
+        marked = {"documents"} if exc.code == "missing-documents" else set()
+        if exc.code in {"procedure-required", "unknown-procedure"}:
+            marked = {"procedure"}
+        return await _page(
+            request,
+            session,
+            user,
+            values=values,
+            chosen=chosen,
+            errors=[exc.detail],
+            error_fields=marked,
+            status_code=exc.status,
+        )
+    fresh = intake_form.empty_values()
+    fresh["form_token"] = _token()
+    return await _page(
+        request,
+        session,
+        user,
+        values=fresh,
+        chosen=None,
+        receipt=outcome.receipt,
+        replayed=outcome.replayed,
+        status_code=201 if not outcome.replayed else 200,
+    )

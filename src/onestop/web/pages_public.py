@@ -1,0 +1,128 @@
+"""The citizen's lookup (no login): dossier code + the secret printed on the receipt → status,
+appointment and where to collect the result, with the name masked. A wrong secret and an unknown
+code get the very same "not found" answer. Once the result is ready the citizen may rate the
+service on the three-level scale.
+
+``/tra-cuu/{code}?ma=<secret>`` is the address the receipt's QR code carries.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Query, Request, Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop import clock
+from onestop.dossiers import reading
+from onestop.errors import DomainError, NotFound
+from onestop.httpapi import SessionDep
+from onestop.metrics import satisfaction
+from onestop.metrics.schemas_reports import RatingCreate
+from onestop.web.session import SameOrigin, is_htmx
+from onestop.web.templating import WebRoute, render
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+LOOKUP_PATH = "/tra-cuu"
+RATEABLE = frozenset(satisfaction.RATEABLE)
+LEVELS = tuple(satisfaction.LEVELS_VI.items())
+
+CodeField = Annotated[str, Form(max_length=60)]
+SecretField = Annotated[str, Form(max_length=64)]
+
+
+def _context(**values: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "code": "",
+        "secret": "",
+        "result": None,
+        "error": "",
+        "levels": LEVELS,
+        "rateable": RATEABLE,
+        "rated": None,
+        "rating_error": "",
+    }
+    context.update(values)
+    return context
+
+
+async def _lookup(
+    request: Request, session: AsyncSession, code: str, secret: str, *, status: int = 200
+) -> Response:
+    code, secret = code.strip(), secret.strip()
+    context = _context(code=code, secret=secret)
+    if not code or not secret:
+        context["error"] = "Hãy nhập mã hồ sơ và mã tra cứu in trên Giấy tiếp nhận."
+        status = 422
+    else:
+        try:
+            context["result"] = await reading.public(session, code=code, secret=secret)
+        except NotFound as exc:
+            context["error"] = exc.detail
+            status = exc.status
+    template = "_lookup_result.html" if is_htmx(request) else "lookup.html"
+    return render(request, template, context, status_code=status)
+
+
+@router.get(LOOKUP_PATH)
+async def lookup_form(request: Request) -> Response:
+    return render(request, "lookup.html", _context())
+
+
+@router.get(LOOKUP_PATH + "/{code}")
+async def lookup_link(
+    request: Request,
+    session: SessionDep,
+    code: Annotated[str, Path(max_length=60)],
+    ma: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    """The receipt's QR code: the code in the path, the secret in ``ma``."""
+    return await _lookup(request, session, code, ma)
+
+
+@router.post(LOOKUP_PATH, dependencies=[SameOrigin])
+async def lookup(
+    request: Request, session: SessionDep, code: CodeField = "", secret: SecretField = ""
+) -> Response:
+    return await _lookup(request, session, code, secret)
+
+
+@router.post(LOOKUP_PATH + "/danh-gia", dependencies=[SameOrigin])
+async def rate(
+    request: Request,
+    session: SessionDep,
+    code: CodeField = "",
+    secret: SecretField = "",
+    level: Annotated[str, Form(max_length=40)] = "",
+    comment: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Record the citizen's rating, then show the lookup again with the thanks (or the reason
+    it was not recorded)."""
+    code, secret = code.strip(), secret.strip()
+    try:
+        result = await reading.public(session, code=code, secret=secret)
+    except NotFound:
+        return await _lookup(request, session, code, secret)
+    context = _context(code=code, secret=secret, result=result)
+    status = 201
+    try:
+        body = RatingCreate(
+            level=level,
+            comment=comment.strip() or None,
+            secret=secret,
+            channel="portal",
+        )
+        context["rated"] = await satisfaction.rate(
+            session, code=code, body=body, principal=None, at=clock.now()
+        )
+    except ValidationError:
+        context["rating_error"] = "Hãy chọn một mức đánh giá."
+        status = 422
+    except DomainError as exc:
+        await session.rollback()
+        context["rating_error"] = exc.detail
+        status = exc.status
+    template = "_lookup_result.html" if is_htmx(request) else "lookup.html"
+    return render(request, template, context, status_code=status)

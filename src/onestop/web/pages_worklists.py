@@ -1,0 +1,94 @@
+"""Leaders' and managers' worklists: overdue and due soon, with working time late / left, the
+apology status and links to the dossiers; CSV / XLSX downloads of the same lists.
+
+The downloads are served here with the session cookie (a browser link cannot carry the API's
+bearer token) by the same service as ``GET /api/v1/reports/overdue?format=csv``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request, Response
+
+from onestop import clock
+from onestop.dossiers import lookups
+from onestop.httpapi import SessionDep
+from onestop.metrics import worklists_service
+from onestop.metrics.worklists import Filters
+from onestop.web.session import WebUser
+from onestop.web.templating import WebRoute, render
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+Kind = Literal["overdue", "due_soon"]
+PAGE_SIZE = 50
+KINDS = (("overdue", "Quá hạn"), ("due_soon", "Sắp đến hạn"))
+
+KindQuery = Annotated[Kind, Query()]
+UnitQuery = Annotated[str, Query(max_length=60)]
+ProcedureQuery = Annotated[str, Query(max_length=60)]
+
+
+def _filters(unit: str, procedure: str) -> Filters:
+    return Filters(unit=unit.strip() or None, procedure=procedure.strip() or None)
+
+
+@router.get("/web/worklists")
+async def worklists(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    kind: KindQuery = "overdue",
+    unit: UnitQuery = "",
+    procedure: ProcedureQuery = "",
+    cursor: Annotated[str, Query(max_length=512)] = "",
+) -> Response:
+    user.require("report:view")
+    units = [u for u in await lookups.all_units(session) if user.covers_unit_path(u.path)]
+    result = await worklists_service.worklist(
+        session,
+        principal=user,
+        kind=kind,
+        filters=_filters(unit, procedure),
+        as_of=clock.now(),
+        limit=PAGE_SIZE,
+        cursor=cursor or None,
+    )
+    query = urlencode({k: v for k, v in (("unit", unit), ("procedure", procedure)) if v.strip()})
+    context = {
+        "filter_query": f"&{query}" if query else "",
+        "export_url": f"/web/worklists/export?kind={kind}" + (f"&{query}" if query else ""),
+        "kind": kind,
+        "kinds": KINDS,
+        "result": result,
+        "units": units,
+        "filters": {"unit": unit, "procedure": procedure},
+        "cursor": cursor,
+    }
+    return render(request, "worklists.html", context, principal=user, active="worklists")
+
+
+@router.get("/web/worklists/export")
+async def export(
+    session: SessionDep,
+    user: WebUser,
+    fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")],
+    kind: KindQuery = "overdue",
+    unit: UnitQuery = "",
+    procedure: ProcedureQuery = "",
+) -> Response:
+    done = await worklists_service.export_worklist(
+        session,
+        principal=user,
+        kind=kind,
+        filters=_filters(unit, procedure),
+        as_of=clock.now(),
+        fmt=fmt,
+    )
+    return Response(
+        content=done.content,
+        media_type=done.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{done.filename}"'},
+    )

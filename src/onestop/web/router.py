@@ -1,0 +1,34 @@
+"""The web client's routes (all outside /api/v1 and outside the OpenAPI schema) and its static
+files. ``app.py`` includes ``router`` and mounts ``static_files()`` at ``STATIC_PREFIX``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.staticfiles import StaticFiles
+
+from onestop.web import (
+    pages_auth,
+    pages_counter,
+    pages_dossiers,
+    pages_forms,
+    pages_public,
+    pages_worklists,
+)
+from onestop.web.templating import STATIC_DIR, STATIC_PREFIX
+
+__all__ = ["STATIC_PREFIX", "router", "static_files"]
+
+router = APIRouter(include_in_schema=False)
+for _module in (
+    pages_auth,
+    pages_counter,
+    pages_dossiers,
+    pages_forms,
+    pages_worklists,
+    pages_public,
+):
+    router.include_router(_module.router)
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=STATIC_DIR)

@@ -1,0 +1,247 @@
+"""Jinja2 rendering, the page chrome (navigation per role), security headers, and the route
+class that turns a missing login or a domain error into a page instead of a JSON problem."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+
+from onestop.auth.principal import Principal
+from onestop.errors import DomainError
+from onestop.web import formatting
+from onestop.web.session import (
+    LOGIN_PATH,
+    CrossSiteRejected,
+    LoginRequired,
+    clear_session_cookie,
+    is_htmx,
+)
+
+log = logging.getLogger("onestop.web")
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+STATIC_PREFIX = "/web/static"
+
+#: Pages send no inline script or style, load nothing from elsewhere and are never framed.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on a form
+    # POST, and the same-origin check needs the real origin. No page links elsewhere anyway.
+    "Referrer-Policy": "same-origin",
+    # Pages hold personal data and lookup secrets: never cached, never restored from a cache.
+    "Cache-Control": "no-store",
+    "Vary": "HX-Request, Cookie",
+}
+
+
+def _fingerprint(name: str) -> str:
+    digest = hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:10]
+    return f"{STATIC_PREFIX}/{name}?v={digest}"
+
+
+_STATIC_URLS: dict[str, str] = {}
+
+
+def static_url(name: str) -> str:
+    """``/web/static/app.css?v=<hash>``: a new file gets a new URL."""
+    url = _STATIC_URLS.get(name)
+    if url is None:
+        url = _STATIC_URLS[name] = _fingerprint(name)
+    return url
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        appointment=formatting.appointment,
+        when=formatting.when,
+        iso_when=formatting.iso_when,
+        iso_date=formatting.iso_date,
+        actor=formatting.actor,
+        short_date=formatting.short_date,
+        money=formatting.money,
+        working_time=formatting.working_time,
+        seconds_text=formatting.seconds_text,
+        limit_text=formatting.limit_text,
+    )
+    env.globals.update(
+        static_url=static_url,
+        STATUS_TONES=formatting.STATUS_TONES,
+        CHANNELS_VI=formatting.CHANNELS_VI,
+        RETURN_METHODS_VI=formatting.RETURN_METHODS_VI,
+        TIMING_VI=formatting.TIMING_VI,
+        RESULT_VI=formatting.RESULT_VI,
+        STEP_KINDS_VI=formatting.STEP_KINDS_VI,
+        PAUSE_KINDS_VI=formatting.PAUSE_KINDS_VI,
+        APOLOGY_VI=formatting.APOLOGY_VI,
+        EVENTS_VI=formatting.EVENTS_VI,
+        ENTRY_STATUS_VI=formatting.ENTRY_STATUS_VI,
+        payload_lines=formatting.payload_lines,
+        split_message=formatting.split_message,
+    )
+    return env
+
+
+ENV = _environment()
+
+ROLE_NAMES_VI = {
+    "clerk": "Công chức tiếp nhận",
+    "officer": "Chuyên viên",
+    "leader": "Lãnh đạo",
+    "manager": "Quản lý",
+    "admin": "Quản trị",
+}
+
+
+def nav_items(principal: Principal | None) -> list[tuple[str, str, str]]:
+    """(key, label, href) of the menu entries this user may open."""
+    if principal is None:
+        return []
+    items: list[tuple[str, str, str]] = []
+    if principal.can("dossier:intake"):
+        items.append(("counter", "Tiếp nhận", "/web/counter"))
+    if principal.can("dossier:view"):
+        items.append(("dossiers", "Hồ sơ", "/web/dossiers"))
+    if principal.can("report:view"):
+        items.append(("worklists", "Theo dõi hạn", "/web/worklists"))
+    return items
+
+
+def home_for(role: str) -> str:
+    """Where a user lands after login: clerks at the counter, leaders and managers on the
+    worklists, everyone else on the dossier list."""
+    if role == "clerk":
+        return "/web/counter"
+    if role in {"leader", "manager"}:
+        return "/web/worklists"
+    return "/web/dossiers"
+
+
+def home_path(principal: Principal) -> str:
+    return home_for(principal.role or "")
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    principal: Principal | None = None,
+    status_code: int = 200,
+    active: str = "",
+) -> HTMLResponse:
+    ctx: dict[str, Any] = {
+        "request": request,
+        "principal": principal,
+        "nav": nav_items(principal),
+        "active": active,
+        "role_name": ROLE_NAMES_VI.get(principal.role or "", "") if principal else "",
+        "htmx": is_htmx(request),
+    }
+    ctx.update(context or {})
+    html = ENV.get_template(template).render(ctx)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+    """A Vietnamese error message: a fragment for htmx, else a small page."""
+    template = "_message.html" if is_htmx(request) else "error.html"
+    return render(
+        request,
+        template,
+        {"status": status, "detail": detail, "tone": "error"},
+        status_code=status,
+    )
+
+
+def login_redirect(request: Request, exc: LoginRequired) -> Response:
+    target = LOGIN_PATH
+    path = ""
+    if is_htmx(request):
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+        path = current.path + (f"?{current.query}" if current.query else "")
+    elif request.method == "GET":
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if path.startswith("/web/"):
+        target += f"?next={quote(path, safe='')}"
+    if exc.expired:
+        target += ("&" if "?" in target else "?") + "expired=1"
+    response: Response
+    if is_htmx(request):
+        # htmx follows a 303 inside the XHR and would paste the login page into the target;
+        # HX-Redirect makes it load the login page as a whole.
+        response = Response(status_code=204, headers={"HX-Redirect": target})
+    else:
+        response = RedirectResponse(target, status_code=303)
+    if exc.expired:
+        clear_session_cookie(response, request)
+    return response
+
+
+def secure(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+class WebRoute(APIRoute):
+    """Route class of the web router: login redirects, HTML error pages, security headers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except LoginRequired as exc:
+                response = login_redirect(request, exc)
+            except CrossSiteRejected:
+                response = error_page(
+                    request,
+                    403,
+                    "Yêu cầu không xuất phát từ trang của hệ thống nên bị từ chối; hãy tải lại"
+                    " trang và thử lại (cross-site request refused)",
+                )
+            except DomainError as exc:
+                response = error_page(request, exc.status, exc.detail)
+            except RequestValidationError:
+                response = error_page(
+                    request,
+                    422,
+                    "Địa chỉ hoặc tham số không hợp lệ (invalid address or parameters)",
+                )
+            except Exception:
+                log.exception("unhandled error on %s %s", request.method, request.url.path)
+                rid = getattr(request.state, "request_id", None) or "?"
+                response = error_page(
+                    request,
+                    500,
+                    f"Lỗi hệ thống; chưa có gì thay đổi. Hãy thử lại hoặc báo quản trị mã yêu cầu"
+                    f" {rid} (internal error, request id {rid})",
+                )
+            return secure(response)
+
+        return run

@@ -1,0 +1,64 @@
+"""Pydantic validation errors of the request models, said in Vietnamese per form field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+#: Messages of model validators (``action_schemas``), which pydantic reports without a field.
+MODEL_MESSAGES = {
+    "a rejected result needs a reason": "Kết quả không giải quyết phải nêu rõ lý do",
+    "returning without resolution needs a reason": "Trả lại hồ sơ không giải quyết phải nêu lý do",
+}
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind in {"missing", "string_too_short"}:
+        return "chưa nhập"
+    if kind == "too_short":
+        return "cần ít nhất một dòng"
+    if kind == "too_long":
+        return f"quá nhiều dòng (tối đa {ctx.get('max_length', '')})"
+    if kind == "string_too_long":
+        return f"quá dài (tối đa {ctx.get('max_length', '')} ký tự)"
+    if kind in {"int_parsing", "int_from_float", "decimal_parsing", "float_parsing"}:
+        return "phải là số"
+    if kind.startswith(("greater_than", "less_than")):
+        return "nằm ngoài giới hạn cho phép"
+    if kind.startswith(("datetime", "timezone", "date")):
+        return "ngày giờ không hợp lệ"
+    if kind == "string_pattern_mismatch":
+        return "sai định dạng"
+    if kind in {"literal_error", "enum"}:
+        return "giá trị không hợp lệ"
+    return "không hợp lệ"
+
+
+def messages(exc: ValidationError, labels: Mapping[str, str]) -> list[str]:
+    """One Vietnamese line per error, e.g. ``Lý do: chưa nhập``. ``labels`` maps a dotted field
+    path (``applicant.name``) or its first part to the label shown on the form."""
+    out: list[str] = []
+    for error in exc.errors():
+        loc = [str(p) for p in error.get("loc", ()) if not isinstance(p, int)]
+        path = ".".join(loc)
+        if not loc:
+            text = str(error.get("msg", ""))
+            vi = next((v for k, v in MODEL_MESSAGES.items() if k in text), None)
+            out.append(vi or "Dữ liệu không hợp lệ")
+            continue
+        label = labels.get(path) or labels.get(loc[0]) or path
+        line = f"{label}: {_problem(error)}"
+        if line not in out:
+            out.append(line)
+    return out
+
+
+def error_fields(exc: ValidationError) -> set[str]:
+    """Dotted paths of the fields in error (to mark them on the form)."""
+    return {
+        ".".join(str(p) for p in e.get("loc", ()) if not isinstance(p, int)) for e in exc.errors()
+    }
