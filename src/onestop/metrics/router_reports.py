@@ -292,6 +292,7 @@ async def index_766(
     tags=[TAG],
     status_code=201,
     response_model=EvaluationEntryRead,
+    responses={200: {"model": EvaluationEntryRead, "description": "An earlier entry replaced"}},
     summary="Enter the score of evaluation indicator 5, 6, 8 or 9 (managers)",
 )
 async def evaluation_entry(
