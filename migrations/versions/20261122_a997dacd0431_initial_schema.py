@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 87cf96764509
+Revision ID: a997dacd0431
 Revises:
-Create Date: 2026-11-22 21:44:05.829514
+Create Date: 2026-11-22 22:15:48.174796
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import onestop.db
 
-revision: str = "87cf96764509"
+revision: str = "a997dacd0431"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -431,6 +431,14 @@ def upgrade() -> None:
         postgresql_where=sa.text("ended_at IS NULL"),
         sqlite_where=sa.text("ended_at IS NULL"),
     )
+    op.create_index(
+        "ix_dossier_open_receiving_due",
+        "dossier",
+        ["receiving_unit_id", "due_at"],
+        unique=False,
+        postgresql_where=sa.text("ended_at IS NULL"),
+        sqlite_where=sa.text("ended_at IS NULL"),
+    )
     op.create_index("ix_dossier_received_at", "dossier", ["received_at"], unique=False)
     op.create_index(
         "ix_dossier_receiving_unit_id_id", "dossier", ["receiving_unit_id", "id"], unique=False
@@ -543,6 +551,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("dossier_id", "seq", name=op.f("uq_dossier_event_dossier_id_seq")),
     )
     op.create_index("ix_dossier_event_at", "dossier_event", ["at"], unique=False)
+    op.create_index(
+        "ix_report_event_correction",
+        "dossier_event",
+        ["at"],
+        unique=False,
+        postgresql_where=sa.text("type = 'correction'"),
+        sqlite_where=sa.text("type = 'correction'"),
+    )
     op.create_table(
         "dossier_pause",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -801,6 +817,12 @@ def downgrade() -> None:
     op.drop_table("dossier_step")
     op.drop_index("ix_dossier_pause_dossier_id", table_name="dossier_pause")
     op.drop_table("dossier_pause")
+    op.drop_index(
+        "ix_report_event_correction",
+        table_name="dossier_event",
+        postgresql_where=sa.text("type = 'correction'"),
+        sqlite_where=sa.text("type = 'correction'"),
+    )
     op.drop_index("ix_dossier_event_at", table_name="dossier_event")
     op.drop_table("dossier_event")
     op.drop_table("dossier_apology")
@@ -821,6 +843,12 @@ def downgrade() -> None:
     )
     op.drop_index("ix_dossier_receiving_unit_id_id", table_name="dossier")
     op.drop_index("ix_dossier_received_at", table_name="dossier")
+    op.drop_index(
+        "ix_dossier_open_receiving_due",
+        table_name="dossier",
+        postgresql_where=sa.text("ended_at IS NULL"),
+        sqlite_where=sa.text("ended_at IS NULL"),
+    )
     op.drop_index(
         "ix_dossier_open_due_at",
         table_name="dossier",

@@ -1,0 +1,273 @@
+"""Report latency at scale (issue 7): four endpoints over HTTP with one client, each next to the
+best hand-written SQL for the same answer, timed in the same run.
+
+    .venv/bin/python bench/reports_bench.py \
+        --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/onestop_bench10m
+
+Starts ``uvicorn onestop.app:create_app --factory --workers 2`` itself (ONESTOP_LOG_LEVEL=WARNING,
+ONESTOP_RUN_WORKER_IN_APP=false), creates an admin account ``bench_admin`` at the root unit if
+missing, and signs its token with the secret given to the server. Prints a Markdown table and
+writes the figures as JSON next to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+SECRET = "bench-secret-key-0123456789abcdef0123456789abcdef"
+ROOT = "000.00.00.H99"
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
+
+
+def summary(ms: list[float]) -> dict[str, float]:
+    return {"p50": statistics.median(ms), "p99": pct(ms, 0.99), "n": float(len(ms))}
+
+
+async def ensure_admin(url: str) -> int:
+    from sqlalchemy import select
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    import onestop.models  # noqa: F401  (every table, for the ORM's foreign keys)
+    from onestop.auth.models import User
+    from onestop.auth.service import create_user
+    from onestop.db import make_sessionmaker
+
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            uid = (
+                await session.execute(select(User.id).where(User.username == "bench_admin"))
+            ).scalar_one_or_none()
+            if uid is None:
+                user = await create_user(
+                    session=session,
+                    username="bench_admin",
+                    password="bench-Password-123",
+                    full_name="Bench Admin",
+                    role="admin",
+                    unit_code=ROOT,
+                )
+                uid = user.id
+            return int(uid)
+    finally:
+        await engine.dispose()
+
+
+def token_for(uid: int) -> str:
+    from onestop.auth.tokens import issue_token
+
+    return issue_token(f"user:{uid}", secret=SECRET, minutes=240)
+
+
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env |= {
+        "ONESTOP_DATABASE_URL": url,
+        "ONESTOP_LOG_LEVEL": "WARNING",
+        "ONESTOP_RUN_WORKER_IN_APP": "false",
+        "ONESTOP_SECRET_KEY": SECRET,
+    }
+    venv_bin = Path(sys.executable).parent
+    cmd = [str(venv_bin / "uvicorn"), "onestop.app:create_app", "--factory", "--workers", "2",
+           "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+           "--log-level", "warning"]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env)
+    for _ in range(200):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit("server did not start")
+
+
+def http_series(
+    client: httpx.Client, paths: Callable[[int], str], n: int, warm: int = 10
+) -> dict[str, float]:
+    for i in range(warm):
+        r = client.get(paths(i))
+        r.raise_for_status()
+    ms = []
+    for i in range(n):
+        t = time.perf_counter()
+        r = client.get(paths(i))
+        ms.append((time.perf_counter() - t) * 1000)
+        if r.status_code != 200:
+            raise SystemExit(f"{paths(i)} → {r.status_code} {r.text[:300]}")
+    return summary(ms)
+
+
+async def sql_series(
+    run: Callable[[int], Awaitable[Any]], n: int, warm: int = 10
+) -> dict[str, float]:
+    for i in range(warm):
+        await run(i)
+    ms = []
+    for i in range(n):
+        t = time.perf_counter()
+        await run(i)
+        ms.append((time.perf_counter() - t) * 1000)
+    return summary(ms)
+
+
+OVERDUE_SQL = """
+SELECT d.id, d.code, d.status, d.due_at, d.due_at_original, d.appointment_at, d.applicant_name,
+       d.competent_unit_id, d.receiving_unit_id, d.procedure_id, d.current_step_seq
+FROM dossier d
+WHERE d.ended_at IS NULL AND d.competent_unit_id = $1 AND d.due_at < $2 AND d.status <> 5
+ORDER BY d.due_at, d.id LIMIT 50
+"""
+ONTIME_SQL = """
+SELECT competent_unit_id, sum(early) e, sum(on_time) o, sum(late) l
+FROM report_ontime_unit_monthly WHERE month BETWEEN $1 AND $2 GROUP BY competent_unit_id
+"""
+BIEU06_SQL = """
+SELECT u.level, p.field,
+  count(*) FILTER (WHERE d.received_at < $1) AS carried_over,
+  count(*) FILTER (WHERE d.received_at >= $1) AS received_new,
+  count(*) FILTER (WHERE d.finished_at < $2 AND d.finished_at <= d.due_at
+                     AND d.supplement_count <= 1) AS resolved_on_time,
+  count(*) FILTER (WHERE d.finished_at < $2 AND (d.finished_at > d.due_at
+                     OR d.supplement_count > 1)) AS resolved_late,
+  count(*) FILTER (WHERE (d.ended_at IS NULL OR d.ended_at >= $2) AND d.due_at >= $2)
+    AS in_progress_on_time,
+  count(*) FILTER (WHERE (d.ended_at IS NULL OR d.ended_at >= $2) AND d.due_at < $2)
+    AS in_progress_late
+FROM dossier d JOIN unit u ON u.id = d.competent_unit_id JOIN procedure p ON p.id = d.procedure_id
+WHERE d.received_at < $2 AND (d.ended_at IS NULL OR d.ended_at >= $1)
+GROUP BY u.level, p.field
+"""
+COUNT_SQL = """
+SELECT count(*) FROM dossier d WHERE d.ended_at IS NULL AND d.due_at < $1 AND d.status <> 5
+"""
+
+
+def last_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
+    q = (today.month - 1) // 3
+    year, q = (today.year, q - 1) if q > 0 else (today.year - 1, 3)
+    start = dt.date(year, 3 * q + 1, 1)
+    end_month = dt.date(year + (q == 3), (3 * q + 3) % 12 + 1, 1)
+    return start, end_month - dt.timedelta(days=1)
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--database-url", required=True)
+    ap.add_argument("--requests", type=int, default=200)
+    ap.add_argument(
+        "--slow-requests", type=int, help="requests for (c) and (d) when they take seconds"
+    )
+    ap.add_argument("--port", type=int, default=8731)
+    ap.add_argument("--out", default="bench/reports_bench.json")
+    args = ap.parse_args()
+    url: str = args.database_url
+    n: int = args.requests
+    pg = url.startswith("postgresql")
+    os.environ["ONESTOP_SECRET_KEY"] = SECRET
+    uid = await ensure_admin(url)
+    headers = {"Authorization": f"Bearer {token_for(uid)}"}
+    tz = dt.timezone(dt.timedelta(hours=7))
+    now = dt.datetime.now(tz)  # noqa: TID251 - a benchmark measures against the real clock
+    q_from, q_to = last_quarter(now.date())
+    today = now.date().isoformat()
+
+    import asyncpg  # type: ignore[import-untyped]
+
+    if pg:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        found = await conn.fetch("SELECT id, code FROM unit WHERE level = 'commune' ORDER BY id")
+    else:  # SQLite: HTTP figures only (compared with the PostgreSQL run)
+        import sqlite3
+
+        lite = sqlite3.connect(url.split("///", 1)[1])
+        found = lite.execute("SELECT id, code FROM unit WHERE level = 'commune' ORDER BY id")
+        found = [{"id": i, "code": c} for i, c in found.fetchall()]
+        lite.close()
+        conn = None
+    units = [(r["id"], r["code"]) for r in found]
+    rnd = random.Random(1)
+    pick = [rnd.choice(units) for _ in range(n + 20)]
+    qs, qe = (dt.datetime.combine(d, dt.time(0), tz) for d in (q_from, q_to + dt.timedelta(days=1)))
+    results: dict[str, dict[str, Any]] = {}
+
+    server = start_server(url, args.port)
+    try:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{args.port}", headers=headers, timeout=60
+        ) as c:
+            period = f"from={q_from}&to={q_to}&unit={ROOT}"
+            cases: list[tuple[str, Callable[[int], str], Callable[[int], Awaitable[Any]]]] = [
+                (
+                    "(a) overdue list, one unit, first page",
+                    lambda i: f"/api/v1/reports/overdue?unit={pick[i][1]}",
+                    lambda i: conn.fetch(OVERDUE_SQL, pick[i][0], now),
+                ),
+                (
+                    "(b) on-time per unit, quarter, 2,000 units",
+                    lambda i: f"/api/v1/reports/on-time?{period}&group_by=unit&links=false",
+                    lambda i: conn.fetch(ONTIME_SQL, q_from, q_to.replace(day=1)),
+                ),
+                (
+                    "(c) Biểu 06, province, quarter",
+                    lambda i: f"/api/v1/reports/bieu-06?{period}",
+                    lambda i: conn.fetch(BIEU06_SQL, qs, qe),
+                ),
+                (
+                    "(d) province overdue count (Biểu 06 of today, col. 13)",
+                    lambda i: f"/api/v1/reports/bieu-06?from={today}&to={today}&unit={ROOT}",
+                    lambda i: conn.fetchval(COUNT_SQL, now),
+                ),
+            ]
+            for k, (name, path, sql) in enumerate(cases):
+                m = args.slow_requests if args.slow_requests and k >= 2 else n
+                h = http_series(c, path, m, warm=min(10, m))
+                if conn is None:
+                    results[name] = {"http": h}
+                    print(f"| {name} | {h['p50']:.1f} / {h['p99']:.1f} |", flush=True)
+                    continue
+                s = await sql_series(sql, m, warm=min(10, m))
+                results[name] = {"http": h, "sql": s, "ratio_p50": h["p50"] / s["p50"]}
+                print(
+                    f"| {name} | {h['p50']:.1f} / {h['p99']:.1f} | {s['p50']:.1f} / {s['p99']:.1f}"
+                    f" | {h['p50'] / s['p50']:.1f}× |",
+                    flush=True,
+                )
+            body = c.get(cases[1][1](0)).json()  # noqa: ASYNC212
+            results["_check"] = {"on_time_rows": len(body.get("rows", body.get("items", [])))}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if conn is not None:
+            await conn.close()
+    results["_meta"] = {
+        "database": "postgresql" if pg else "sqlite",
+        "quarter": [str(q_from), str(q_to)],
+        "loadavg": os.getloadavg(),
+        "requests": n,
+    }
+    Path(args.out).write_text(json.dumps(results, indent=2, default=str))  # noqa: ASYNC240
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
