@@ -149,7 +149,7 @@ async def _prepare(url: str) -> tuple[str, str, str]:
     return late.code, ready.code, ready.lookup_secret
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     folder = tmp_path_factory.mktemp("e2e")
     url = f"sqlite+aiosqlite:///{folder / 'onestop.db'}"
@@ -194,7 +194,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
