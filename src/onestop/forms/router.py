@@ -9,7 +9,7 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 
 from onestop.auth.dependencies import CurrentPrincipal
-from onestop.forms import register_xlsx, render_pdf, service
+from onestop.forms import register_xlsx, render_pdf, service, service_register
 from onestop.httpapi import SessionDep
 
 router = APIRouter(tags=["forms"])
@@ -69,7 +69,7 @@ async def unit_register(
     start: Annotated[dt.date, Query(alias="from", description="First local date, inclusive")],
     end: Annotated[dt.date, Query(alias="to", description="Last local date, inclusive")],
 ) -> Response:
-    context = await service.register(
+    context = await service_register.register(
         session, principal=principal, unit_code=code, start=start, end=end
     )
     name = f"so-theo-doi-{code}-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"

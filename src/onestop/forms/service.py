@@ -36,8 +36,6 @@ from onestop.forms.contexts import (
     ReceiptContext,
     ReceiptDocument,
     RefusalContext,
-    RegisterContext,
-    RegisterRow,
     Signer,
     StopNoticeContext,
     SupplementRequestContext,
@@ -53,7 +51,6 @@ RETURN_LABELS = {
     "postal": "Qua dịch vụ bưu chính công ích",
     "online": "Trực tuyến (kho dữ liệu điện tử trên Cổng Dịch vụ công)",
 }
-MAX_REGISTER_DAYS = 366
 
 
 async def dossier_form(
@@ -98,7 +95,7 @@ class _Ctx:
         self, unit_id: int, number: str | None = None, at: dt.datetime | None = None
     ) -> Letterhead:
         unit = self.units[unit_id]
-        governing = _governing_body(unit, self.units)
+        governing = governing_body(unit, self.units)
         return Letterhead(
             governing_body=governing.upper(),
             unit_name=unit.name,
@@ -158,7 +155,7 @@ async def _units(session: AsyncSession, d: Dossier) -> dict[int, UnitInfo]:
     return units
 
 
-def _governing_body(unit: UnitInfo, units: dict[int, UnitInfo]) -> str:
+def governing_body(unit: UnitInfo, units: dict[int, UnitInfo]) -> str:
     parts = unit.path.strip("/").split("/")
     return units[int(parts[-2])].name if len(parts) > 1 else unit.name
 
@@ -294,7 +291,7 @@ async def _apology(ctx: _Ctx) -> ApologyContext:
             code="form-not-applicable",
         )
     if letter.issuing_unit_id not in ctx.units:
-        ctx.units.update(await _units_with_ancestors(ctx.session, letter.issuing_unit_id))
+        ctx.units.update(await units_with_ancestors(ctx.session, letter.issuing_unit_id))
     return ApologyContext(
         letterhead=ctx.letterhead(letter.issuing_unit_id, letter.letter_number, letter.issued_at),
         applicant=ctx.applicant(),
@@ -308,7 +305,7 @@ async def _apology(ctx: _Ctx) -> ApologyContext:
     )
 
 
-async def _units_with_ancestors(session: AsyncSession, unit_id: int) -> dict[int, UnitInfo]:
+async def units_with_ancestors(session: AsyncSession, unit_id: int) -> dict[int, UnitInfo]:
     unit = await unit_by_id(session, unit_id)
     ids = [int(p) for p in unit.path.strip("/").split("/")]
     return await units_by_ids(session, ids)
@@ -379,7 +376,7 @@ async def _process_control(ctx: _Ctx) -> ProcessControlContext:
         )
     receiving = ctx.units[d.receiving_unit_id]
     return ProcessControlContext(
-        governing_body=_governing_body(receiving, ctx.units).upper(),
+        governing_body=governing_body(receiving, ctx.units).upper(),
         unit_name=receiving.name,
         dossier_code=d.code,
         applicant=ctx.applicant(),
@@ -388,71 +385,4 @@ async def _process_control(ctx: _Ctx) -> ProcessControlContext:
         appointment_at=d.appointment_at or d.due_at_original,
         rows=tuple(rows),
         printed_at=clock.now(),
-    )
-
-
-async def register(
-    session: AsyncSession, *, principal: Principal, unit_code: str, start: dt.date, end: dt.date
-) -> RegisterContext:
-    """Form 07: dossiers received by a unit in a period of local dates (inclusive, ≤ 1 year)."""
-    principal.require("form:print")
-    if start > end:
-        raise InvalidInput(
-            "Từ ngày phải trước đến ngày (from must not be after to)", code="invalid-period"
-        )
-    if (end - start).days >= MAX_REGISTER_DAYS:
-        raise InvalidInput(
-            "Kỳ sổ theo dõi tối đa một năm (the period is longer than a year)",
-            code="period-too-long",
-        )
-    from onestop.dossiers.lookups import unit_by_code
-
-    unit = await unit_by_code(session, unit_code)
-    principal.require_unit(unit.path, unit.code)
-    lo = dt.datetime.combine(start, dt.time(), clock.LOCAL_TZ)
-    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), clock.LOCAL_TZ)
-    dossiers = (
-        (
-            await session.execute(
-                select(Dossier)
-                .where(
-                    Dossier.receiving_unit_id == unit.id,
-                    Dossier.received_at >= lo,
-                    Dossier.received_at < hi,
-                )
-                .order_by(Dossier.received_at, Dossier.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    units = await units_by_ids(session, list({d.competent_unit_id for d in dossiers} | {unit.id}))
-    units.update(await _units_with_ancestors(session, unit.id))
-    names = {}
-    for d in dossiers:
-        if d.procedure_id not in names:
-            names[d.procedure_id] = (await procedure_by_id(session, d.procedure_id)).name
-    rows = tuple(
-        RegisterRow(
-            dossier_code=d.code,
-            procedure_name=names[d.procedure_id],
-            sets=d.quantity,
-            applicant_name=d.applicant_name,
-            competent_unit=units[d.competent_unit_id].name,
-            received_at=d.received_at or d.submitted_at,
-            appointment_at=d.appointment_at or d.due_at_original or d.submitted_at,
-            applicant_address=d.applicant_address,
-            applicant_phone=d.applicant_phone,
-            result_received_at=d.finished_at,
-            returned_at=d.returned_at,
-        )
-        for d in dossiers
-    )
-    return RegisterContext(
-        governing_body=_governing_body(unit, units).upper(),
-        unit_name=unit.name,
-        period_from=start,
-        period_to=end,
-        printed_at=clock.now(),
-        rows=rows,
     )
