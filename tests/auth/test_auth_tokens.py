@@ -185,3 +185,23 @@ async def test_client_token_cannot_manage_users(client: httpx.AsyncClient, world
     )
     resp = await client.get("/api/v1/users", headers=bearer(token.json()["access_token"]))
     assert assert_problem(resp, 403, "missing-right")["right"] == "user:write"
+
+
+async def test_account_change_made_by_another_worker_applies_within_the_cache_lifetime(
+    client: httpx.AsyncClient, world: World, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import update
+
+    from onestop.auth import service_common
+    from onestop.auth.models import User
+
+    headers = await login(client, "officer")
+    assert (await client.get(ME, headers=headers)).status_code == 200
+    # Another process disables the account: the row changes, this process is not told.
+    async with app.state.sessionmaker() as s:
+        await s.execute(update(User).where(User.username == "officer").values(is_active=False))
+        await s.commit()
+    assert (await client.get(ME, headers=headers)).status_code == 200  # the cached principal
+    later = service_common._monotonic() + service_common.PRINCIPAL_TTL_SECONDS + 0.1
+    monkeypatch.setattr(service_common, "_monotonic", lambda: later)
+    assert_problem(await client.get(ME, headers=headers), 401, "invalid-token")

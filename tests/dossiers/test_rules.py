@@ -54,3 +54,18 @@ def test_secret_is_stored_salted_and_checked_case_blind() -> None:
     assert not secret_matches(stored, "WRONGWRONG")
     _, other = new_secret()
     assert other != stored  # salted
+
+
+def test_lookup_secrets_use_the_whole_alphabet_evenly() -> None:
+    from collections import Counter
+
+    from onestop.dossiers.intake import SECRET_LENGTH, random_secret
+
+    secrets_drawn = [random_secret() for _ in range(62_000)]
+    assert all(len(s) == SECRET_LENGTH for s in secrets_drawn)
+    counts = Counter("".join(secrets_drawn))
+    assert set(counts) == set(SECRET_ALPHABET)
+    expected = 62_000 * SECRET_LENGTH / len(SECRET_ALPHABET)  # 20,000 per character (σ ≈ 0.7 %)
+    # A byte taken modulo 31 without rejection would give the first 8 letters 9 % more.
+    assert all(abs(n - expected) < 0.04 * expected for n in counts.values())
+    assert len(set(secrets_drawn)) == len(secrets_drawn)

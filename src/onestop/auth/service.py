@@ -22,6 +22,7 @@ from onestop.auth.service_common import (
     UnitRef,
     check_ident,
     check_password,
+    forget_principal,
     hash_secret,
     unit_by_code,
     units_by_id,
@@ -212,6 +213,7 @@ async def update_user(
         user.is_active = detail["is_active"]
     if "password" in changes:
         user.password_hash = await hash_secret(changes["password"])
+    forget_principal(session, "user", user.id)
     record(
         session,
         actor=who,

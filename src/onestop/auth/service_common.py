@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pwdlib import PasswordHash
 from pwdlib.exceptions import PwdlibError
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.models import UNIT, ApiClient, User
@@ -100,8 +102,49 @@ async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Un
     return {r[0]: UnitRef(id=r[0], code=r[1], name=r[2], path=r[3]) for r in rows}
 
 
+#: How long a looked-up principal is reused. Every authenticated request needs it, and reading it
+#: costs a query (and, first in a request, the connection's round trips); a change to an account
+#: (role, unit, active flag, password) is applied at once in the process that made it and within
+#: this many seconds in the other workers.
+PRINCIPAL_TTL_SECONDS = 5.0
+PrincipalKey = tuple[str, int]
+_principals: weakref.WeakKeyDictionary[Engine, dict[PrincipalKey, tuple[float, Principal]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+_monotonic = time.monotonic  # a seam for tests
+
+
+def _principal_cache(session: AsyncSession) -> dict[PrincipalKey, tuple[float, Principal]]:
+    engine = session.get_bind().engine
+    cache = _principals.get(engine)
+    if cache is None:
+        cache = _principals[engine] = {}
+    return cache
+
+
+def forget_principal(session: AsyncSession, kind: str, ident: int) -> None:
+    """Drop a cached principal after its account changed."""
+    _principal_cache(session).pop((kind, ident), None)
+
+
 async def principal_for(session: AsyncSession, kind: str, ident: int) -> Principal:
-    """The principal behind a token subject (``user:<id>`` / ``client:<id>``), checked active."""
+    """The principal behind a token subject (``user:<id>`` / ``client:<id>``), checked active;
+    reused for ``PRINCIPAL_TTL_SECONDS``."""
+    cache = _principal_cache(session)
+    now = _monotonic()
+    hit = cache.get((kind, ident))
+    if hit is not None and now < hit[0]:
+        return hit[1]
+    principal = await _load_principal(session, kind, ident)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[(kind, ident)] = (now + PRINCIPAL_TTL_SECONDS, principal)
+    return principal
+
+
+async def _load_principal(session: AsyncSession, kind: str, ident: int) -> Principal:
     if kind == "user":
         row = (
             await session.execute(

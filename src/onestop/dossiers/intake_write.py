@@ -1,21 +1,24 @@
 """Writing an intake: the dossier, its first event, its reception step, the code counter and the
 idempotency key, in one transaction.
 
-On PostgreSQL the live path sends all of it as ONE statement (data-modifying CTEs): the counter row
-is locked from that statement to the COMMIT that follows, so concurrent intakes at one counter
-queue for the shortest possible time. Elsewhere (SQLite, replays) the same rows are written by a
-few plain statements.
+On PostgreSQL the live path sends all of it as ONE statement (data-modifying CTEs) that is its own
+transaction: the counter row is locked only while that statement runs, so concurrent intakes at one
+counter queue for the shortest possible time. Elsewhere (SQLite, replays, codes supplied by a
+portal) the same rows are written by a few plain statements in the request's transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import orjson
 from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -157,10 +160,53 @@ def fused_statement(dossier: Keys, event: Keys, step: Keys | None, key: Keys | N
     return stmt
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A fused statement compiled for asyncpg: its SQL, the bind names in ``$n`` order and each
+    bind's type processor (UTC timestamps, JSON as text)."""
+
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    literals: dict[str, Any]  # values the statement itself binds (e.g. the counter's first value)
+
+    def args(self, params: dict[str, Any]) -> list[Any]:
+        values = {**self.literals, **params}
+        return [
+            values[n] if p is None else p(values[n])
+            for n, p in zip(self.names, self.processors, strict=True)
+        ]
+
+
+_prepared: dict[int, _Prepared] = {}
+
+
+def _prepare_for_asyncpg(stmt: Any, dialect: Dialect) -> _Prepared:
+    hit = _prepared.get(id(stmt))
+    if hit is None:
+        compiled = stmt.compile(dialect=dialect)
+        names = tuple(compiled.positiontup or ())
+        processors = tuple(
+            compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+        )
+        literals = {n: b.value for n, b in compiled.binds.items() if not b.required}
+        hit = _prepared[id(stmt)] = _Prepared(compiled.string, names, processors, literals)
+    return hit
+
+
 async def write_fused(
-    session: AsyncSession, draft: intake.Draft, idem: IdemKey | None
+    session: AsyncSession, draft: intake.Draft, idem: IdemKey | None, *, last: bool = False
 ) -> tuple[int, str]:
-    """PostgreSQL: counter, dossier, event, step and key in one statement."""
+    """PostgreSQL: counter, dossier, event, step and key in one statement.
+
+    ``last`` (the intake writes nothing after it) sends it straight to the session's asyncpg
+    connection. SQLAlchemy opens a transaction (BEGIN) only when it executes a statement itself;
+    when nothing did before (principal and catalogue come from caches), the statement is a
+    transaction of its own: PostgreSQL commits when it ends, so the daily code counter's row lock
+    is held for the statement alone, never while this process gets round to sending COMMIT, and
+    one round trip writes the dossier. SQLAlchemy's per-execution work (parameter processing,
+    result set-up), which here costs more than the round trip, is done once per statement shape.
+    Otherwise (an import replays events after it) it runs in the session's transaction."""
     assert draft.plan is not None
     key_values = _idem_values(draft, idem) if idem is not None else None
     stmt = fused_statement(
@@ -177,15 +223,28 @@ async def write_fused(
     if key_values is not None:
         params.update({"k_" + k: v for k, v in key_values.items()})
     conn = await session.connection()
-    row = (await conn.execute(stmt, params)).one()
+    if not last:
+        row = (await conn.execute(stmt, params)).one()
+        return int(row[0]), str(row[1])
+    prepared = _prepare_for_asyncpg(stmt, conn.dialect)
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    try:
+        row = await driver.fetchrow(prepared.sql, *prepared.args(params))
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise IntegrityError(prepared.sql, None, exc) from exc
     return int(row[0]), str(row[1])
 
 
-async def write(session: AsyncSession, draft: intake.Draft, idem: IdemKey | None) -> str:
-    """Write the draft's rows (no commit); returns the dossier code and completes the receipt."""
+async def write(
+    session: AsyncSession, draft: intake.Draft, idem: IdemKey | None, *, last: bool = False
+) -> str:
+    """Write the draft's rows (the caller commits) and complete the receipt; ``last``: nothing
+    else is written in this transaction (see ``write_fused``)."""
     draft.event["recorded_at"] = clock.now()
-    fused = draft.code is None and session.get_bind().dialect.name == "postgresql"
-    _, code = await (write_fused if fused else write_generic)(session, draft, idem)
+    if draft.code is None and session.get_bind().dialect.name == "postgresql":
+        _, code = await write_fused(session, draft, idem, last=last)
+    else:
+        _, code = await write_generic(session, draft, idem)
     draft.receipt.code = code
     draft.receipt.lookup_path = LOOKUP_PATH.format(code=code)
     return code
@@ -302,7 +361,7 @@ async def submit(
         secret=idem.secret if idem is not None else None,
     )
     try:
-        await write(session, draft, idem)
+        await write(session, draft, idem, last=True)
         await session.commit()
     except IntegrityError:
         await session.rollback()
