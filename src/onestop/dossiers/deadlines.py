@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from onestop.errors import InvalidInput
@@ -50,6 +51,7 @@ def explain(
         raise _engine_error(exc) from exc
 
 
+@lru_cache(maxsize=256)
 def step_limit(budget_hours: Decimal) -> TimeLimit:
     return TimeLimit(budget_hours, "working_hours")  # type: ignore[arg-type]
 

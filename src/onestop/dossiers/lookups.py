@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -66,7 +67,7 @@ class VersionInfo:
     fees: tuple[dict[str, Any], ...]
     steps: tuple[StepInfo, ...]
 
-    @property
+    @cached_property  # a TimeLimit is immutable, and building one (exact fractions) is not free
     def limit(self) -> TimeLimit:
         try:
             return TimeLimit(
