@@ -426,7 +426,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_dossier_open_due_at",
         "dossier",
-        ["due_at"],
+        ["due_at", "status"],
         unique=False,
         postgresql_where=sa.text("ended_at IS NULL"),
         sqlite_where=sa.text("ended_at IS NULL"),

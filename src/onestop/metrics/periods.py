@@ -103,7 +103,7 @@ SCOPE_COLUMNS = (
 )
 
 
-def _scope_unit(r: Any) -> ScopeUnit:
+def scope_unit(r: Any) -> ScopeUnit:
     target = r["on_time_target"]
     return ScopeUnit(
         id=r["id"],
@@ -121,7 +121,7 @@ async def unit_by_code(session: AsyncSession, code: str) -> ScopeUnit:
     row = (await session.execute(select(*SCOPE_COLUMNS).where(U.c.code == code))).mappings().first()
     if row is None:
         raise NotFound(f"Không có đơn vị mã {code} (unknown unit {code})", code="unknown-unit")
-    return _scope_unit(row)
+    return scope_unit(row)
 
 
 async def report_unit(
@@ -158,7 +158,7 @@ async def subtree(session: AsyncSession, unit: ScopeUnit) -> list[ScopeUnit]:
             .order_by(U.c.path)
         )
     ).mappings()
-    return [_scope_unit(r) for r in rows]
+    return [scope_unit(r) for r in rows]
 
 
 def in_subtree(unit: ScopeUnit) -> Any:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import case, literal, or_
@@ -118,10 +119,14 @@ def rate(early: int, on_time: int, finished: int) -> Decimal | None:
 
 
 def percent(numerator: int, denominator: int) -> Decimal:
-    """numerator ÷ denominator × 100, rounded half-up to 2 decimals (exact integer arithmetic:
-    hundredths of a percent = floor((2 × 10⁴ × n + d) ÷ 2d) for n, d ≥ 0)."""
-    hundredths = (20000 * numerator + denominator) // (2 * denominator)
-    return Decimal(hundredths).scaleb(-2)
+    """numerator ÷ denominator × 100, rounded half-up to 2 decimals."""
+    return Decimal(hundredths(numerator, denominator)).scaleb(-2)
+
+
+def hundredths(numerator: int, denominator: int) -> int:
+    """``percent`` in hundredths of a percent, by exact integer arithmetic:
+    floor((2 × 10⁴ × n + d) ÷ 2d) for n ≥ 0, d > 0."""
+    return (20000 * numerator + denominator) // (2 * denominator)
 
 
 def status(value: Decimal | None, target: Decimal) -> Status | None:
@@ -131,6 +136,25 @@ def status(value: Decimal | None, target: Decimal) -> Status | None:
     if value >= target:
         return "green"
     if value >= target - AMBER_BAND:
+        return "amber"
+    return "red"
+
+
+@lru_cache(maxsize=256)
+def target_hundredths(target: Decimal) -> int:
+    """The smallest whole number of hundredths of a percent that reaches ``target``."""
+    return int(-((-target * 100) // 1))
+
+
+def status_hundredths(value: int | None, target: Decimal) -> Status | None:
+    """``status`` of a rate given in hundredths (``hundredths``), with integers only: a report
+    classifies thousands of rows. ``value / 100 ≥ target`` ⇔ ``value ≥ ⌈100 × target⌉``."""
+    if value is None:
+        return None
+    least = target_hundredths(target)
+    if value >= least:
+        return "green"
+    if value >= least - 100 * int(AMBER_BAND):
         return "amber"
     return "red"
 

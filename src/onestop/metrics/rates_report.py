@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog.models import Procedure
-from onestop.metrics import periods, periods_close, rates
+from onestop.metrics import periods, periods_close, rates, snapshots
 from onestop.metrics.models_reports import OntimeDaily, OntimeUnitDaily, OntimeUnitMonthly
 from onestop.metrics.periods import Period, ScopeUnit
 from onestop.metrics.schemas_reports import (
@@ -90,11 +91,20 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-async def _sums(session: AsyncSession, stmt: Any) -> list[tuple[Any, Counts]]:
-    return [
-        (k, Counts(int(early), int(on_time), int(late)))
-        for k, early, on_time, late in (await session.execute(stmt)).all()
-    ]
+async def _sums(
+    session: AsyncSession, stmt: Any, out: dict[Any, Counts], key: Callable[[Any], Any]
+) -> None:
+    """Adds the rows ``(key, early, on_time, late)`` of ``stmt`` into ``out``, row by row: with
+    one object per key, not per row (fewer live objects, fewer garbage collections)."""
+    for k, early, on_time, late in await session.execute(stmt):
+        k = key(k)
+        c = out.get(k)
+        if c is None:
+            out[k] = Counts(int(early), int(on_time), int(late))
+        else:
+            c.early += int(early)
+            c.on_time += int(on_time)
+            c.late += int(late)
 
 
 def _summed(table: Any, key: Any, unit: ScopeUnit) -> Any:
@@ -114,46 +124,46 @@ async def grouped_counts(
     monthly rollup, the other days from the daily one."""
     await periods.custom_plans(session)
     out: dict[Any, Counts] = {}
-    found: list[tuple[Any, Counts]] = []
     if group_by in ("procedure", "field"):
         key: Any = R.c.procedure_id if group_by == "procedure" else P.c.field
         stmt = _summed(R, key, unit).where(R.c.day >= p.start, R.c.day <= p.end)
         if group_by == "field":
             stmt = stmt.join(P, P.c.id == R.c.procedure_id)
-        found = await _sums(session, stmt)
-    else:
-        edges, months = split(p)
-        month_key = RM.c.competent_unit_id if group_by == "unit" else RM.c.month
-        if months is not None:
-            found += await _sums(
-                session,
-                _summed(RM, month_key, unit).where(
-                    RM.c.month >= months[0], RM.c.month <= months[1]
-                ),
-            )
-        day_key = RU.c.competent_unit_id if group_by == "unit" else RU.c.day
-        if edges:
-            in_edges = or_(*(and_(RU.c.day >= a, RU.c.day <= b) for a, b in edges))
-            found += await _sums(session, _summed(RU, day_key, unit).where(in_edges))
-        if group_by == "month":
-            found = [(f"{_as_date(k):%Y-%m}", c) for k, c in found]
-    for k, c in found:
-        out.setdefault(k, Counts()).add(c)
+        await _sums(session, stmt, out, _same)
+        return out
+    edges, months = split(p)
+    month_key = RM.c.competent_unit_id if group_by == "unit" else RM.c.month
+    as_key = _month_key if group_by == "month" else _same
+    if months is not None:
+        in_months = and_(RM.c.month >= months[0], RM.c.month <= months[1])
+        await _sums(session, _summed(RM, month_key, unit).where(in_months), out, as_key)
+    day_key = RU.c.competent_unit_id if group_by == "unit" else RU.c.day
+    if edges:
+        in_edges = or_(*(and_(RU.c.day >= a, RU.c.day <= b) for a, b in edges))
+        await _sums(session, _summed(RU, day_key, unit).where(in_edges), out, as_key)
     return out
 
 
+def _same(k: Any) -> Any:
+    return k
+
+
+def _month_key(k: Any) -> str:
+    return f"{_as_date(k):%Y-%m}"
+
+
 def roll_up(units: list[ScopeUnit], own: dict[int, Counts]) -> dict[int, Counts]:
-    """Each unit's figures plus those of every unit below it."""
-    ids = {u.id for u in units}
+    """Each unit's figures plus those of every unit below it. ``units`` is a subtree with parents
+    before children, so one pass from the leaves up adds each unit into its parent."""
     rolled = {u.id: Counts() for u in units}
     for u in units:
         c = own.get(u.id)
-        if c is None:
-            continue
-        for part in u.path.strip("/").split("/"):
-            ancestor = int(part)
-            if ancestor in ids:
-                rolled[ancestor].add(c)
+        if c is not None:
+            rolled[u.id].add(c)
+    for u in reversed(units):
+        parent = rolled.get(u.parent_id) if u.parent_id is not None else None
+        if parent is not None:
+            parent.add(rolled[u.id])
     return rolled
 
 
@@ -187,10 +197,20 @@ def _row(
     links: dict[str, str],
     unit: ScopeUnit | None = None,
     parent_code: str | None = None,
+    *,
+    as_json: bool = False,
 ) -> dict[str, Any]:
-    """One row as a dict: the report is validated once, in pydantic-core, for thousands of rows
-    (a model per row costs ~20 µs in Python)."""
-    r = rates.rate(c.early, c.on_time, c.finished)
+    """One row as a dict (``OnTimeRow``'s fields): the report is validated once, in pydantic-core,
+    or written as JSON directly (``as_json``: rate and target as numbers). Integer arithmetic: a
+    report has thousands of rows, and Decimal arithmetic cost ~10 µs per row."""
+    finished = c.early + c.on_time + c.late
+    h = rates.hundredths(c.early + c.on_time, finished) if finished > 0 else None
+    if as_json:
+        rate: Any = h / 100 if h is not None else None  # = float(Decimal(h) / 100), exactly
+        shown: Any = float(target)
+    else:
+        rate = Decimal(h).scaleb(-2) if h is not None else None
+        shown = target
     return {
         "key": key,
         "label": label,
@@ -201,10 +221,10 @@ def _row(
         "early": c.early,
         "on_time": c.on_time,
         "late": c.late,
-        "finished": c.finished,
-        "rate": r,
-        "target": target,
-        "status": rates.status(r, target),
+        "finished": finished,
+        "rate": rate,
+        "target": shown,
+        "status": rates.status_hundredths(h, target),
         "links": links,
     }
 
@@ -219,32 +239,38 @@ def _months(p: Period) -> list[tuple[str, dt.date, dt.date]]:
     return out
 
 
+Rows = Callable[[], Iterator[dict[str, Any]]]
+
+
 async def _rows(
-    session: AsyncSession, unit: ScopeUnit, p: Period, group_by: GroupBy, links: Linker
-) -> tuple[Counts, list[dict[str, Any]]]:
+    session: AsyncSession,
+    unit: ScopeUnit,
+    p: Period,
+    group_by: GroupBy,
+    links: Linker,
+    as_json: bool = False,
+) -> tuple[Counts, Rows]:
+    """The total, and the rows as a function that makes them one at a time (the JSON writer
+    turns each into bytes at once; 2,000 live row dicts cost garbage collections)."""
     counts = await grouped_counts(session, unit, p, group_by)
     total = Counts()
     for c in counts.values():
         total.add(c)
-    rows: list[dict[str, Any]] = []
     if group_by == "unit":
-        units = await periods.subtree(session, unit)
+        units = await snapshots.subtree(session, unit)
         by_id = {u.id: u for u in units}
         rolled = roll_up(units, counts)
-        for u in units[1:]:
-            parent = by_id.get(u.parent_id) if u.parent_id else None
-            rows.append(
-                _row(
-                    u.code,
-                    u.name,
-                    rolled[u.id],
-                    u.target,
-                    links(u.code),
-                    u,
-                    parent.code if parent else None,
+
+        def unit_rows() -> Iterator[dict[str, Any]]:
+            for u in units[1:]:
+                parent = by_id.get(u.parent_id) if u.parent_id else None
+                code = parent.code if parent else None
+                yield _row(
+                    u.code, u.name, rolled[u.id], u.target, links(u.code), u, code, as_json=as_json
                 )
-            )
-    elif group_by == "procedure":
+
+        return total, unit_rows
+    if group_by == "procedure":
         procs = {
             r.id: r
             for r in (
@@ -253,24 +279,75 @@ async def _rows(
                 )
             ).all()
         }
-        for pid, c in sorted(counts.items(), key=lambda kv: procs[kv[0]].code):
-            code = procs[pid].code
-            rows.append(
-                _row(code, procs[pid].name, c, unit.target, links(unit.code, procedure=code))
-            )
-    elif group_by == "field":
-        for name, c in sorted(counts.items()):
-            rows.append(_row(name, name, c, unit.target, links(unit.code, field=name)))
-    else:
+
+        def procedure_rows() -> Iterator[dict[str, Any]]:
+            for pid, c in sorted(counts.items(), key=lambda kv: procs[kv[0]].code):
+                code = procs[pid].code
+                yield _row(
+                    code,
+                    procs[pid].name,
+                    c,
+                    unit.target,
+                    links(unit.code, procedure=code),
+                    as_json=as_json,
+                )
+
+        return total, procedure_rows
+    if group_by == "field":
+
+        def field_rows() -> Iterator[dict[str, Any]]:
+            for name, c in sorted(counts.items()):
+                yield _row(
+                    name, name, c, unit.target, links(unit.code, field=name), as_json=as_json
+                )
+
+        return total, field_rows
+
+    def month_rows() -> Iterator[dict[str, Any]]:
         for key, first, last in _months(p):
             label = f"Tháng {key[5:]}/{key[:4]}"
             month_links = links(unit.code, from_=first, to=last)
-            rows.append(_row(key, label, counts.get(key, Counts()), unit.target, month_links))
-    return total, rows
+            yield _row(
+                key, label, counts.get(key, Counts()), unit.target, month_links, as_json=as_json
+            )
+
+    return total, month_rows
 
 
 def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+async def assemble(
+    session: AsyncSession,
+    *,
+    unit: ScopeUnit,
+    p: Period,
+    group_by: GroupBy,
+    now: dt.datetime,
+    with_links: bool,
+    as_json: bool = False,
+) -> tuple[dict[str, Any], Rows]:
+    """The report's fields but its rows, and its rows (made on demand)."""
+    links = Linker(p, with_links)
+    total, rows = await _rows(session, unit, p, group_by, links, as_json)
+    closed = None
+    if group_by == "unit":
+        closed = await periods_close.matching(
+            session, "on-time", unit, p, lambda: freeze(unit, p, total, rows())
+        )
+    head = {
+        "unit": UnitBrief(code=unit.code, name=unit.name),
+        "period": PeriodRead(from_=p.start, to=p.end),
+        "group_by": group_by,
+        "thresholds": THRESHOLDS,
+        "total": _row(unit.code, unit.name, total, unit.target, links(unit.code), unit),
+        "rows": [],
+        "corrections": await periods.corrections(session, unit, p),
+        "closed_period": closed,
+        "generated_at": now,
+    }
+    return head, rows
 
 
 async def report(
@@ -282,29 +359,15 @@ async def report(
     now: dt.datetime,
     with_links: bool = True,
 ) -> OnTimeReport:
-    links = Linker(p, with_links)
-    total, rows = await _rows(session, unit, p, group_by, links)
-    closed = None
-    if group_by == "unit":
-        closed = await periods_close.matching(
-            session, "on-time", unit, p, lambda: freeze(unit, p, total, rows)
-        )
-    return OnTimeReport.model_validate(
-        {
-            "unit": UnitBrief(code=unit.code, name=unit.name),
-            "period": PeriodRead(from_=p.start, to=p.end),
-            "group_by": group_by,
-            "thresholds": THRESHOLDS,
-            "total": _row(unit.code, unit.name, total, unit.target, links(unit.code), unit),
-            "rows": rows,
-            "corrections": await periods.corrections(session, unit, p),
-            "closed_period": closed,
-            "generated_at": now,
-        }
+    head, rows = await assemble(
+        session, unit=unit, p=p, group_by=group_by, now=now, with_links=with_links
     )
+    return OnTimeReport.model_validate({**head, "rows": list(rows())})
 
 
-def freeze(unit: ScopeUnit, p: Period, total: Counts, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def freeze(
+    unit: ScopeUnit, p: Period, total: Counts, rows: Iterable[dict[str, Any]]
+) -> dict[str, Any]:
     """The figures a closed period keeps (per-unit rows; no links or timestamps)."""
     return {
         "kind": "on-time",
@@ -321,4 +384,4 @@ def freeze(unit: ScopeUnit, p: Period, total: Counts, rows: list[dict[str, Any]]
 
 async def figures(session: AsyncSession, unit: ScopeUnit, p: Period) -> dict[str, Any]:
     total, rows = await _rows(session, unit, p, "unit", Linker(p, enabled=False))
-    return freeze(unit, p, total, rows)
+    return freeze(unit, p, total, rows())

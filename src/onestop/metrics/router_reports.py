@@ -21,6 +21,7 @@ from onestop.metrics import (
     periods_service,
     rates_drill,
     rates_export,
+    rates_json,
     rates_report,
     rollup,
     satisfaction_report,
@@ -103,11 +104,14 @@ async def on_time(
 ) -> OnTimeReport | Response:
     p = periods.period(from_, to)
     u = await periods.report_unit(session, principal, unit)
+    if fmt == "json":  # written directly: thousands of rows (see rates_json)
+        body = await rates_json.report_json(
+            session, unit=u, p=p, group_by=group_by, now=clock.now(), with_links=links
+        )
+        return Response(body, media_type="application/json")
     report = await rates_report.report(
         session, unit=u, p=p, group_by=group_by, now=clock.now(), with_links=links
     )
-    if fmt == "json":
-        return report
     return export(rates_export.ontime_table(report), fmt, _slug("ty-le-dung-han", u, p))
 
 

@@ -53,6 +53,13 @@ AsOfQuery = Annotated[
     ),
 ]
 FormatQuery = Annotated[ExportFormat, Query(alias="format", description="json | csv | xlsx")]
+TotalQuery = Annotated[
+    bool,
+    Query(
+        description="Also count the whole list (every page) into `total`: one more count query,"
+        " so off by default (JSON only)"
+    ),
+]
 
 
 def _download(export: Export) -> Response:
@@ -72,6 +79,7 @@ async def _worklist(
     fmt: str,
     limit: int,
     cursor: str | None,
+    total: bool,
 ) -> Worklist | Response:
     at = parse_as_of(as_of, clock.now())
     if fmt != "json":
@@ -88,6 +96,7 @@ async def _worklist(
         as_of=at,
         limit=limit,
         cursor=cursor,
+        total=total,
     )
 
 
@@ -109,9 +118,12 @@ async def due_soon(
     fmt: FormatQuery = "json",
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
+    total: TotalQuery = False,
 ) -> Worklist | Response:
     filters = Filters(unit=unit, procedure=procedure, step_unit=step_unit, officer=officer)
-    return await _worklist("due_soon", session, principal, filters, as_of, fmt, limit, cursor)
+    return await _worklist(
+        "due_soon", session, principal, filters, as_of, fmt, limit, cursor, total
+    )
 
 
 @router.get(
@@ -132,9 +144,10 @@ async def overdue(
     fmt: FormatQuery = "json",
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
+    total: TotalQuery = False,
 ) -> Worklist | Response:
     filters = Filters(unit=unit, procedure=procedure, step_unit=step_unit, officer=officer)
-    return await _worklist("overdue", session, principal, filters, as_of, fmt, limit, cursor)
+    return await _worklist("overdue", session, principal, filters, as_of, fmt, limit, cursor, total)
 
 
 @router.get(

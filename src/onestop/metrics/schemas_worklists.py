@@ -61,6 +61,10 @@ class WorklistItem(BaseModel):
 class Worklist(Page[WorklistItem]):
     kind: Literal["due_soon", "overdue"]
     as_of: Instant
+    total: int | None = Field(
+        default=None,
+        description="Dossiers on the whole list (every page) with ?total=true; null otherwise",
+    )
 
 
 class StepWarningItem(BaseModel):

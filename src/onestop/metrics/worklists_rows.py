@@ -1,13 +1,15 @@
 """Rows of the worklists: what the page shows per dossier (step, handler, apology, working time).
 
 Working time is computed here, for the rows of one page only, on each dossier's calendar (the
-competent unit's; a step's own unit for a step's overrun).
+competent unit's; a step's own unit for a step's overrun). A page costs a fixed number of queries
+whatever its length: units, procedures and calendars come from cached snapshots.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onestop.auth.models import User
 from onestop.dossiers import lookups
 from onestop.dossiers.intake import unit_brief
-from onestop.dossiers.models import Dossier, DossierStep
-from onestop.dossiers.models_apology import Apology
+from onestop.dossiers.models import DossierStep
 from onestop.dossiers.names import mask
 from onestop.dossiers.schemas import ProcedureRef
 from onestop.dossiers.states import Status
+from onestop.metrics import snapshots
 from onestop.metrics.schemas_worklists import (
     ApologyStatus,
     StepRef,
@@ -27,6 +29,7 @@ from onestop.metrics.schemas_worklists import (
     WorklistItem,
 )
 from onestop.metrics.worklists import Kind
+from onestop.worktime import Calendar
 
 HOUR = dt.timedelta(hours=1)
 
@@ -38,15 +41,19 @@ def working(delta: dt.timedelta | None) -> WorkingTime | None:
     return WorkingTime(hours=round(hours, 2), days=round(hours / 8, 2))
 
 
+def span(cal: Calendar, a: dt.datetime, b: dt.datetime) -> dt.timedelta | None:
+    try:
+        return cal.working_time_between(a, b)
+    except ValueError:
+        return None
+
+
 async def between(
     session: AsyncSession, unit_id: int, a: dt.datetime, b: dt.datetime
 ) -> dt.timedelta | None:
     """Working time from ``a`` to ``b`` on the unit's calendar (None outside the calendar)."""
     cal = await lookups.calendar_for(session, await lookups.unit_by_id(session, unit_id))
-    try:
-        return cal.working_time_between(a, b)
-    except ValueError:
-        return None
+    return span(cal, a, b)
 
 
 async def procedure_ref(session: AsyncSession, procedure_id: int) -> ProcedureRef:
@@ -80,82 +87,84 @@ async def step_ref(
     )
 
 
-async def latest_apologies(session: AsyncSession, dossier_ids: list[int]) -> dict[int, Apology]:
-    if not dossier_ids:
-        return {}
-    rows = await session.execute(
-        select(Apology).where(Apology.dossier_id.in_(dossier_ids)).order_by(Apology.number)
-    )
-    return {a.dossier_id: a for a in rows.scalars()}  # the last number wins
-
-
-def apology_status(a: Apology | None) -> ApologyStatus:
-    if a is None:
-        return ApologyStatus(status="none")
-    return ApologyStatus(
-        status="on_time" if a.on_time else "late",
-        letter_number=a.letter_number,
-        issued_at=a.issued_at,
-        new_appointment_at=a.new_appointment_at,
-    )
+async def calendars(session: AsyncSession, unit_ids: Iterable[int]) -> dict[int, Calendar]:
+    """Each unit's calendar, built once per group of units sharing province and hours."""
+    tree = await snapshots.tree(session)
+    out: dict[int, Calendar] = {}
+    for uid in set(unit_ids):
+        same = tree.calendar_unit.get(uid, uid)
+        out[uid] = await lookups.calendar_for(session, await lookups.unit_by_id(session, same))
+    return out
 
 
 async def items(
     session: AsyncSession,
     kind: Kind,
-    rows: Sequence[Dossier],
+    rows: Sequence[Any],
     *,
     as_of: dt.datetime,
     personal: bool,
 ) -> list[WorklistItem]:
-    ids = [d.id for d in rows]
-    steps: dict[int, DossierStep] = {}
-    if ids:
-        found = await session.execute(
-            select(DossierStep).where(
-                DossierStep.dossier_id.in_(ids), DossierStep.ended_at.is_(None)
-            )
-        )
-        for s in found.scalars():
-            steps[s.dossier_id] = s
-    names = await users(
-        session, [d.handler_id for d in rows] + [s.handler_id for s in steps.values()]
-    )
-    apologies = await latest_apologies(session, ids)
+    """The page's rows (``worklists.page``, which joins the open step, its handler and the last
+    apology); units, procedures and calendars come from the snapshots: no query per row."""
+    procedures = await snapshots.procedure_refs(session, {d.procedure_id for d in rows})
+    cals = await calendars(session, [d.competent_unit_id for d in rows])
     out: list[WorklistItem] = []
     for d in rows:
         assert d.due_at is not None
         units = await lookups.units_by_ids(session, [d.receiving_unit_id, d.competent_unit_id])
-        step = steps.get(d.id)
-        if step is not None and step.seq != d.current_step_seq:
-            step = None
+        cal = cals[d.competent_unit_id]
         if kind == "overdue":
-            left, late = None, await between(session, d.competent_unit_id, d.due_at, as_of)
+            left, late = None, span(cal, d.due_at, as_of)
         else:
-            left, late = await between(session, d.competent_unit_id, as_of, d.due_at), None
-        apology = apologies.get(d.id)
+            left, late = span(cal, as_of, d.due_at), None
+        has_apology = d.apology_dossier_id is not None
         status = Status(d.status)
         out.append(
             WorklistItem(
                 code=d.code,
                 status=int(status),
                 status_label=status.label_vi,
-                procedure=await procedure_ref(session, d.procedure_id),
+                procedure=procedures[d.procedure_id],
                 applicant_name=d.applicant_name if personal else mask(d.applicant_name),
                 receiving_unit=unit_brief(units[d.receiving_unit_id]),
                 competent_unit=unit_brief(units[d.competent_unit_id]),
-                current_step=await step_ref(session, step, names) if step else None,
+                current_step=await joined_step(session, d),
                 due_at=d.due_at,
                 due_at_original=d.due_at_original,
                 appointment_at=d.appointment_at,
                 working_time_left=working(left),
                 working_time_late=working(late),
-                apology=apology_status(apology),
+                apology=joined_apology(d),
                 late_again=bool(
-                    apology is not None
-                    and d.appointment_at is not None
-                    and d.appointment_at < as_of
+                    has_apology and d.appointment_at is not None and d.appointment_at < as_of
                 ),
             )
         )
     return out
+
+
+async def joined_step(session: AsyncSession, d: Any) -> StepRef | None:
+    if d.step_seq is None:
+        return None
+    return StepRef(
+        seq=d.step_seq,
+        name=d.step_name,
+        unit=unit_brief(await lookups.unit_by_id(session, d.step_unit_id)),
+        handler=d.step_handler,
+        handler_name=d.step_handler_name,
+        started_at=d.step_started_at,
+        budget_hours=float(d.step_budget_hours) if d.step_budget_hours is not None else None,
+        due_at=d.step_due_at,
+    )
+
+
+def joined_apology(d: Any) -> ApologyStatus:
+    if d.apology_dossier_id is None:
+        return ApologyStatus(status="none")
+    return ApologyStatus(
+        status="on_time" if d.apology_on_time else "late",
+        letter_number=d.apology_letter_number,
+        issued_at=d.apology_issued_at,
+        new_appointment_at=d.apology_new_appointment_at,
+    )

@@ -30,6 +30,7 @@ async def worklist(
     as_of: dt.datetime,
     limit: int,
     cursor: str | None,
+    total: bool = False,
 ) -> Worklist:
     as_of = worklists.require_aware(as_of)
     r = await worklists.resolve(session, principal, filters)
@@ -37,7 +38,11 @@ async def worklist(
     items = await worklists_rows.items(
         session, kind, rows, as_of=as_of, personal=principal.can(PERSONAL_RIGHT)
     )
-    return Worklist(items=items, next_cursor=nxt, kind=kind, as_of=as_of)
+    n = None
+    if total:  # a first page without a next one is the whole list: no count needed
+        whole = cursor is None and nxt is None
+        n = len(items) if whole else await worklists.count(session, kind, r, as_of)
+    return Worklist(items=items, next_cursor=nxt, kind=kind, as_of=as_of, total=n)
 
 
 async def export_worklist(

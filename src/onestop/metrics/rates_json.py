@@ -1,0 +1,38 @@
+"""``GET /api/v1/reports/on-time`` as JSON, written without a model per row.
+
+The fields around the rows go through ``OnTimeReport`` (dates, instants, aliases); each row
+(``rates_report._row`` with ``as_json``: exactly ``OnTimeRow``'s fields, numbers as JSON numbers) is
+written as soon as it is made. Validating and serialising 2,000 row models, and keeping 2,000 dicts
+alive (garbage collections), cost more than the report's SQL. The bytes are those FastAPI writes
+from ``rates_report.report`` (checked in tests/metrics/test_rates_report.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.metrics import rates_report
+from onestop.metrics.periods import Period, ScopeUnit
+from onestop.metrics.schemas_reports import GroupBy, OnTimeReport
+
+
+async def report_json(
+    session: AsyncSession,
+    *,
+    unit: ScopeUnit,
+    p: Period,
+    group_by: GroupBy,
+    now: dt.datetime,
+    with_links: bool = True,
+) -> bytes:
+    """``rates_report.report`` as JSON bytes."""
+    head, rows = await rates_report.assemble(
+        session, unit=unit, p=p, group_by=group_by, now=now, with_links=with_links, as_json=True
+    )
+    body = OnTimeReport.model_validate(head).model_dump(mode="json", by_alias=True)
+    written = b",".join(orjson.dumps(r) for r in rows())
+    body["rows"] = orjson.Fragment(b"[" + written + b"]")
+    return orjson.dumps(body)

@@ -1,0 +1,121 @@
+"""The catalog as the reports read it, cached per database engine for a few seconds: the unit
+tree (with on-time targets) and the procedures' names.
+
+The on-time report per unit shows every unit of the province (2,000 rows) and a worklist page names
+the procedures of its dossiers; reading them from the database on every request cost more than the
+report's own query (bench/RESULTS.md). Units and procedures change rarely, so, as in
+``dossiers.lookups``, a snapshot at most ``TTL_SECONDS`` old is used, and a unit or procedure that
+is not in it is looked up at once (one created a moment ago is found).
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.catalog.models import Procedure
+from onestop.dossiers.schemas import ProcedureRef
+from onestop.metrics import periods
+from onestop.metrics.periods import ScopeUnit
+
+TTL_SECONDS = 10.0
+P = Procedure.__table__
+U = periods.U
+
+
+@dataclass(frozen=True)
+class Tree:
+    """Every unit, parents before children (sorted by path), and who shares a calendar."""
+
+    units: tuple[ScopeUnit, ...]
+    by_id: dict[int, ScopeUnit]
+    #: unit id → the smallest id of the units with the same province and working hours (whose
+    #: calendar is therefore the same): one calendar per group, not per unit.
+    calendar_unit: dict[int, int]
+    loaded: float
+
+
+@dataclass
+class _Cache:
+    tree: Tree | None = None
+    procedures: dict[int, ProcedureRef] = field(default_factory=dict)
+    procedures_loaded: float = -1e9
+
+
+_caches: weakref.WeakKeyDictionary[Engine, _Cache] = weakref.WeakKeyDictionary()
+
+
+def _cache(session: AsyncSession) -> _Cache:
+    engine = session.get_bind().engine
+    cache = _caches.get(engine)
+    if cache is None:
+        cache = _caches[engine] = _Cache()
+    return cache
+
+
+def clear(session: AsyncSession | None = None) -> None:
+    """Forget every snapshot (of one engine, or of all)."""
+    if session is None:
+        _caches.clear()
+    else:
+        _caches.pop(session.get_bind().engine, None)
+
+
+async def _load_tree(session: AsyncSession) -> Tree:
+    rows = (
+        await session.execute(select(*periods.SCOPE_COLUMNS, U.c.province, U.c.hours))
+    ).mappings()
+    units: list[ScopeUnit] = []
+    group_of: dict[int, tuple[str | None, str]] = {}
+    first: dict[tuple[str | None, str], int] = {}
+    for r in rows:
+        units.append(periods.scope_unit(r))
+        key = group_of[r["id"]] = (r["province"], r["hours"])
+        first[key] = min(first.get(key, r["id"]), r["id"])
+    units.sort(key=lambda u: u.path)
+    return Tree(
+        units=tuple(units),
+        by_id={u.id: u for u in units},
+        calendar_unit={i: first[key] for i, key in group_of.items()},
+        loaded=time.monotonic(),
+    )
+
+
+async def tree(session: AsyncSession, *, must_have: int | None = None) -> Tree:
+    """The unit tree, reloaded when older than the TTL or when it lacks unit ``must_have``."""
+    cache = _cache(session)
+    t = cache.tree
+    if (
+        t is None
+        or time.monotonic() - t.loaded > TTL_SECONDS
+        or (must_have is not None and must_have not in t.by_id)
+    ):
+        t = cache.tree = await _load_tree(session)
+    return t
+
+
+async def subtree(session: AsyncSession, unit: ScopeUnit) -> list[ScopeUnit]:
+    """The unit and every unit below it, parents before children (as ``periods.subtree``)."""
+    t = await tree(session, must_have=unit.id)
+    return [u for u in t.units if u.path.startswith(unit.path)]
+
+
+async def procedure_refs(session: AsyncSession, ids: Iterable[int]) -> dict[int, ProcedureRef]:
+    """Code, name and field of each procedure id (every procedure is read at once: a page names
+    many of them, and a province has a few thousand)."""
+    cache = _cache(session)
+    wanted = set(ids)
+    stale = time.monotonic() - cache.procedures_loaded > TTL_SECONDS
+    if stale or not wanted <= cache.procedures.keys():
+        rows = await session.execute(select(P.c.id, P.c.code, P.c.name, P.c.field))
+        cache.procedures = {
+            i: ProcedureRef(code=code, name=name, field=fld) for i, code, name, fld in rows
+        }
+        cache.procedures_loaded = time.monotonic()
+    return {i: cache.procedures[i] for i in wanted}
