@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -42,6 +43,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from onestop.metrics.alerts_worker import start_in_app
 
             worker = start_in_app(app.state.sessionmaker, settings.worker_interval_seconds)
+        if settings.environment != "test":
+            # Everything loaded so far (routes, models, calendars) lives as long as the process:
+            # keep it out of the cyclic collector's full passes, which otherwise walk it again and
+            # again under load. Not under tests, where many apps come and go in one process.
+            gc.collect()
+            gc.freeze()
         yield
         if worker is not None:
             await worker.close()
