@@ -5,6 +5,7 @@ batch (``pgcopy``), so each table is sent in one batch per (level group, field).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -67,7 +68,9 @@ DAY_BITS = 17  # local days from 1970 up to 2328
 FIELD_BITS = 12
 
 
-def _pack(unit: Arr, stripe: Arr, group: Arr, fld: Arr, day: Arr) -> Arr:
+def _pack(*key: Arr) -> Arr:
+    """(unit, stripe, level group, field, day) in one int64."""
+    unit, stripe, group, fld, day = key
     key = ((unit * 32 + stripe) * 8 + group) << FIELD_BITS | fld
     return key << DAY_BITS | day
 
@@ -101,29 +104,23 @@ def tables(c: Cols, cat: Catalog) -> dict[str, tuple[list[str], list[bytes]]]:
     fields = sorted({str(p[3]) for p in cat.procedures})
     field_of = np.array([fields.index(str(p[3])) for p in cat.procedures], np.int64)
     fld = field_of[c["procedure_id"][i].astype(np.int64) - 1]
-    zero = np.zeros(unit.size, np.int64)
     weights = [np.where(meas == m, val, 0).astype(np.float64) for m in range(len(FLOWS))]
+    zero = np.zeros(unit.size, np.int64)
+    keys0, sums0 = _sum(_pack(unit, zero, zero, fld, day), weights)
+    u0, _s, _g, f0, d0 = _unpack(keys0)
+    # Grain 1 from the grain-0 rows (fewer than the flows).
+    per_col = [sums0[:, j].astype(np.float64) for j in range(len(FLOWS))]
+    keys1, sums1 = _sum(_pack(root_of[u0], u0 % STRIPES, group_of[u0], f0, d0), per_col)
     daily, monthly, total = [], [], []
-    for grain, key in (
-        (0, _pack(unit, zero, zero, fld, day)),
-        (1, _pack(root_of[unit], unit % STRIPES, group_of[unit], fld, day)),
-    ):
-        keys, sums = _sum(key, weights)
+    for grain, keys, sums in ((0, keys0, sums0), (1, keys1, sums1)):
         daily.append((grain, keys, sums))
         parts = _unpack(keys)
         month = parts[4].astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]")
-        per_col = [sums[:, j].astype(np.float64) for j in range(len(FLOWS))]
-        monthly.append(
-            (
-                grain,
-                *_sum(_pack(parts[0], parts[1], parts[2], parts[3], month.view(np.int64)), per_col),
-            )
-        )
+        cols = [sums[:, j].astype(np.float64) for j in range(len(FLOWS))]
+        monthly.append((grain, *_sum(_pack(*parts[:4], month.view(np.int64)), cols)))
         opened = sums[:, 0] + sums[:, 1] - sums[:, 2:6].sum(axis=1)
         stocks = [opened.astype(np.float64), sums[:, 6].astype(np.float64)]
-        total.append(
-            (grain, *_sum(_pack(parts[0], parts[1], parts[2], parts[3], parts[4] * 0), stocks))
-        )
+        total.append((grain, *_sum(_pack(*parts[:4], parts[4] * 0), stocks)))
     return {
         "report_b06_daily": ([*KEYS, "day", *FLOWS], list(_batches(daily, fields, True))),
         "report_b06_monthly": ([*KEYS, "month", *FLOWS], list(_batches(monthly, fields, True))),
@@ -135,16 +132,22 @@ def _batches(parts: list[tuple[int, Arr, Arr]], fields: list[str], dated: bool) 
     for grain, packed, sums in parts:
         unit, stripe, group, fld, day = _unpack(packed)
         combo = group * len(fields) + fld
-        for k in np.unique(combo):
-            sel = combo == k
+        order = np.argsort(combo, kind="stable")
+        combo, unit, stripe, day = combo[order], unit[order], stripe[order], day[order]
+        sums = sums[order].astype(np.int32)
+        bounds = np.r_[0, np.flatnonzero(np.diff(combo)) + 1, combo.size]
+        unit32, stripe16 = unit.astype(np.int32), stripe.astype(np.int16)
+        days = day.astype("datetime64[D]")
+        for lo, hi in itertools.pairwise(bounds.tolist()):
+            k = int(combo[lo])
             cols: list[pc.Column] = [
-                np.full(int(sel.sum()), grain, np.int16),
-                unit[sel].astype(np.int32),
-                stripe[sel].astype(np.int16),
-                pc.text(GROUPS[int(k) // len(fields)]),
-                pc.text(fields[int(k) % len(fields)]),
+                np.full(hi - lo, grain, np.int16),
+                unit32[lo:hi],
+                stripe16[lo:hi],
+                pc.text(GROUPS[k // len(fields)]),
+                pc.text(fields[k % len(fields)]),
             ]
             if dated:
-                cols.append(day[sel].astype("datetime64[D]"))
-            cols += [sums[sel, j].astype(np.int32) for j in range(sums.shape[1])]
+                cols.append(days[lo:hi])
+            cols += [np.ascontiguousarray(sums[lo:hi, j]) for j in range(sums.shape[1])]
             yield pc.encode(cols)
