@@ -68,10 +68,10 @@ DAY_BITS = 17  # local days from 1970 up to 2328
 FIELD_BITS = 12
 
 
-def _pack(*key: Arr) -> Arr:
+def _pack(*parts: Arr) -> Arr:
     """(unit, stripe, level group, field, day) in one int64."""
-    unit, stripe, group, fld, day = key
-    key = ((unit * 32 + stripe) * 8 + group) << FIELD_BITS | fld
+    unit, stripe, group, fld, day = parts
+    key: Arr = ((unit * 32 + stripe) * 8 + group) << FIELD_BITS | fld
     return key << DAY_BITS | day
 
 
