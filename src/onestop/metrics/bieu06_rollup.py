@@ -174,7 +174,9 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
     for obj in session.dirty:
         if isinstance(obj, Unit):
             state = inspect(obj)
-            if any(state.attrs[a].history.has_changes() for a in ("parent_id", "level", "path")):
+            # A move changes parent_id (and the paths below, by a Core UPDATE); a new unit only
+            # gets its path after its first flush and has no dossiers yet.
+            if any(state.attrs[a].history.has_changes() for a in ("parent_id", "level")):
                 regroup(session.connection())
                 return
 
