@@ -156,7 +156,8 @@ async def rebuild(session: AsyncSession) -> int:
             ["grain", "stripe", "level_group", "unit_id", "field", "day", *FLOWS],
             select(*fixed, f.c.unit_id, P.c.field, f.c.day, *sums)
             .select_from(f.join(P, P.c.id == f.c.procedure_id))
-            .group_by(f.c.unit_id, P.c.field, f.c.day),
+            # In primary-key order: SQLite then appends to the index instead of seeking.
+            .group_by(f.c.unit_id, f.c.day, P.c.field),
         )
     )
     key = [DAILY.c.grain, DAILY.c.stripe, DAILY.c.level_group, DAILY.c.unit_id, DAILY.c.field]
@@ -166,7 +167,7 @@ async def rebuild(session: AsyncSession) -> int:
             ["grain", "stripe", "level_group", "unit_id", "field", "month", *FLOWS],
             select(*key, month, *(func.sum(DAILY.c[m]) for m in FLOWS))
             .where(DAILY.c.grain == 0)
-            .group_by(*key, month),
+            .group_by(DAILY.c.unit_id, month, DAILY.c.field, *key),
         )
     )
     ended = sum((DAILY.c[m] for m in FLOWS if m.startswith("end_")), literal(0))
