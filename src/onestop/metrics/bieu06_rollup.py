@@ -198,8 +198,10 @@ def root_sql(path: Any, dialect: str) -> Any:
 
 
 def group_sql(level: Any) -> Any:
-    whens = [(level.in_(sorted(levels)), literal(key)) for key, _l, levels in bieu06.LEVEL_GROUPS]
-    return case(*whens, else_=literal(bieu06.OTHER_GROUP[0]))
+    # CASE level WHEN …: plain binds (no expanding IN list), so the fused intake statement can be
+    # compiled once and sent to asyncpg as is.
+    whens = {lvl: key for key, _l, levels in bieu06.LEVEL_GROUPS for lvl in sorted(levels)}
+    return case(whens, value=level, else_=literal(bieu06.OTHER_GROUP[0]))
 
 
 def regroup(conn: Any) -> None:
