@@ -216,10 +216,10 @@ def oracle(d: Any, pauses: list[Any], start: dt.date, end: dt.date) -> tuple[int
             {"early": 8, "on_time": 9, "late": 10}[rates.bucket_of(d) or "on_time"],
             False,
         )
+    if d.late_flag or d.supplement_count > 1:
+        return receipt, 13, False  # late whatever the instants, paused or not
     if any(p.started_at < e and (p.ended_at is None or p.ended_at >= e) for p in pauses):
         return receipt, 12, False
-    if d.late_flag or d.supplement_count > 1:
-        return receipt, 13, False
     due = d.due_at_original if any(p.started_at >= e for p in pauses) else d.due_at
     return receipt, 12 if due >= e else 13, False
 

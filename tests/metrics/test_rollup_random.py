@@ -278,3 +278,29 @@ async def test_imported_histories_feed_the_rollup_and_rejected_lines_leave_nothi
     assert list(stored["report_ontime_unit_daily"]) == [
         (world.units[JUSTICE].id, dt.date(2026, 3, 2))
     ]
+
+
+async def test_bieu06_rollup_follows_unit_moves_and_level_changes(
+    client: httpx.AsyncClient, world: World, auth: Headers, app: Any
+) -> None:
+    from onestop.metrics import bieu06_rebuild
+
+    driver = Driver(client, auth, random.Random(12))
+    for _ in range(8):
+        driver.tick()
+        await driver.intake()
+    for _ in range(3):
+        for m in list(driver.made):
+            driver.tick()
+            await driver.step(m)
+    await check(app)
+    admin = auth("admin")
+    for change in ({"level": "commune"}, {"parent_code": None}, {"level": "department"}):
+        resp = await client.patch(f"/api/v1/units/{JUSTICE}", json=change, headers=admin)
+        assert resp.status_code == 200, resp.text
+        await check(app)
+    async with app.state.sessionmaker() as s:
+        stored = await bieu06_rebuild.stored(s)
+    # The unit is now a root of its own: its grain-1 rows exist under its own id.
+    justice = world.units[JUSTICE].id
+    assert any(k[0] == 1 and k[1] == justice for k in stored["report_b06_total"])

@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import numpy as np
 
-from onestop.bench import pgcopy, pgrows, sql
+from onestop.bench import b06rows, pgcopy, pgrows, sql
 from onestop.bench.catalog_gen import Catalog
 from onestop.bench.dossier_gen import Cols
 
@@ -27,7 +27,8 @@ DATA_TABLES = [
     "report_rating", "dossier_apology", "dossier_pause", "dossier_step", "dossier_event",
     "notification_outbox", "worklist_alert", "idempotency_key", "dossier_code_counter",
     "report_ontime_daily", "report_ontime_unit_daily", "report_ontime_unit_monthly",
-    "report_period", "report_evaluation_entry", "dossier",
+    "report_b06_daily", "report_b06_monthly", "report_b06_total", "report_period",
+    "report_evaluation_entry", "dossier",
 ]  # fmt: skip
 CATALOG_TABLES = ["procedure_step", "procedure_unit", "procedure_version", "procedure"]
 INDEXED = ["dossier", "dossier_event", "dossier_step", "dossier_pause", "dossier_apology",
@@ -220,7 +221,7 @@ async def _insert_from_stage(dsn: str, stage: Cols, log: Log) -> None:
         await conn.close()
 
 
-async def _copy_rows(dsn: str, cols: Cols, log: Log) -> None:
+async def _copy_rows(dsn: str, cat: Catalog, cols: Cols, log: Log) -> None:
     """Events, steps, ratings and rollups by binary COPY (multi-row inserts, little WAL)."""
     conn = await asyncpg.connect(dsn)
     try:
@@ -239,6 +240,10 @@ async def _copy_rows(dsn: str, cols: Cols, log: Log) -> None:
         for table, (columns, arrays) in pgrows.rollups(cols).items():
             await pgcopy.copy(conn, table, columns, [pgcopy.encode(arrays)], freeze=True)
         log(f"  rollups: COPY in {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
+        for table, (columns, b06) in b06rows.tables(cols, cat).items():
+            await pgcopy.copy(conn, table, columns, b06, freeze=True)
+        log(f"  Biểu 06 rollups: COPY in {time.perf_counter() - t:.1f} s")
     finally:
         await conn.close()
 
@@ -339,7 +344,7 @@ async def load(
     # steps, ratings, rollups, which need no stage).
     t = time.perf_counter()
     stage = {k: v for k, v in cols.items() if k not in STAGE_EXCLUDE}
-    await asyncio.gather(_insert_from_stage(dsn, stage, log), _copy_rows(dsn, cols, log))
+    await asyncio.gather(_insert_from_stage(dsn, stage, log), _copy_rows(dsn, cat, cols, log))
     timings["insert"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -374,6 +379,9 @@ async def load(
                 "report_ontime_daily",
                 "report_ontime_unit_daily",
                 "report_ontime_unit_monthly",
+                "report_b06_daily",
+                "report_b06_monthly",
+                "report_b06_total",
                 "dossier_apology",
                 "dossier_pause",
                 "unit",

@@ -76,7 +76,8 @@ INSERT INTO dossier (id, code, portal_ref, procedure_id, procedure_version_id, r
   status, applicant_name, applicant_search, applicant_kind, applicant_id_number, applicant_phone,
   applicant_email, applicant_address, submitted_at, received_at, accept_due_at, due_at_original,
   due_at, appointment_at, finished_at, returned_at, ended_at, calendar_fingerprint,
-  supplement_count, reception_supplement_count, awaiting_supplement, late_flag,
+  pause_started_at, pause_ended_at, supplement_count, reception_supplement_count,
+  awaiting_supplement, late_flag,
   reappointment_count, timing, result, end_reason, return_method, quantity, documents, fees,
   fee_total, note, secret_hash, event_count, version, created_at, updated_at)
 SELECT s.id, u.code || '-' || {ymd} || '-' || {num}, NULL, s.procedure_id, s.version_id,
@@ -84,7 +85,7 @@ SELECT s.id, u.code || '-' || {ymd} || '-' || {num}, NULL, s.procedure_id, s.ver
   {_case("s.channel", list(CHANNELS))}, s.status, {name}, {search}, 'citizen', {id_no}, {phone},
   NULL, 'Xã số ' || s.competent_unit_id, s.submitted_at, s.received_at, s.accept_due_at,
   s.due_at_original, s.due_at, s.appointment_at, s.finished_at, s.returned_at, s.ended_at, NULL,
-  s.supplement_count, 0, s.awaiting, {"false" if pg else "0"},
+  s.pause_start, s.pause_end, s.supplement_count, 0, s.awaiting, {"false" if pg else "0"},
   CASE WHEN s.e_apology > 0 THEN 1 ELSE 0 END, {_case("s.timing", list(TIMINGS))},
   CASE WHEN s.finished_at IS NOT NULL THEN 'approved' END,
   CASE s.status WHEN 3 THEN 'Hồ sơ không đủ điều kiện' WHEN 7 THEN 'Công dân rút hồ sơ'

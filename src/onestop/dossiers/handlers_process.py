@@ -225,6 +225,7 @@ async def _close(ctx: ActionContext, reason: str) -> None:
     if pause is not None:
         pause.ended_at = ctx.at
         pause.ended_event_seq = ctx.seq
+        d.pause_ended_at = ctx.at
 
 
 @action("withdraw", WithdrawBody, authorize=rights.processing_or_counter)

@@ -101,6 +101,7 @@ async def request_supplement(ctx: ActionContext, body: SupplementRequestBody) ->
         d.reception_supplement_count += 1
     else:
         d.supplement_count += 1
+        d.pause_started_at, d.pause_ended_at = ctx.at, None
         ctx.session.add(
             DossierPause(
                 dossier_id=d.id, kind="supplement", started_at=ctx.at, started_event_seq=ctx.seq
@@ -153,6 +154,7 @@ async def supplement_received(ctx: ActionContext, body: SupplementReceivedBody) 
     current = next(p for p in pauses if p.ended_at is None)
     current.ended_at = ctx.at
     current.ended_event_seq = ctx.seq
+    d.pause_ended_at = ctx.at
     spans = [(p.started_at, p.ended_at) for p in pauses if p.ended_at is not None]
     policy = version.supplement_policy
     cal = await ctx.calendar(d.competent_unit_id)

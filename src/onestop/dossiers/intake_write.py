@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +76,28 @@ def _stored_response(receipt: IntakeReceipt, nonce: str) -> dict[str, Any]:
     return stored
 
 
+@dataclass(frozen=True)
+class IntakeExtension:
+    """Rows another package writes with every intake, in its transaction (the reports package
+    keeps its Biểu 06 rollup so): ``ctes()`` gives data-modifying CTEs added to the fused
+    PostgreSQL statement, whose bind parameters ``params(dossier values)`` fills; ``generic``
+    writes the same rows after the plain statements."""
+
+    name: str
+    ctes: Callable[[], list[Any]]
+    params: Callable[[dict[str, Any]], dict[str, Any]]
+    generic: Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+
+
+EXTENSIONS: dict[str, IntakeExtension] = {}
+
+
+def register(ext: IntakeExtension) -> None:
+    if EXTENSIONS.get(ext.name) is not ext:
+        EXTENSIONS[ext.name] = ext
+        _fused.clear()
+
+
 INSERT_DOSSIER = insert(D).returning(D.c.id)
 INSERT_EVENT = insert(E)
 INSERT_STEP = insert(ST)
@@ -98,6 +120,8 @@ async def write_generic(
         await conn.execute(INSERT_STEP, {**draft.step, "dossier_id": dossier_id})
     if idem is not None:
         await conn.execute(INSERT_KEY, {**_idem_values(draft, idem), "dossier_id": dossier_id})
+    for ext in EXTENSIONS.values():
+        await ext.generic(session, draft.dossier)
     return int(dossier_id), code
 
 
@@ -155,6 +179,8 @@ def fused_statement(dossier: Keys, event: Keys, step: Keys | None, key: Keys | N
             .from_select([*key, "dossier_id"], select(*_binds("k_", IK, key), d.c.id))
             .cte("k")
         )
+    for ext in EXTENSIONS.values():
+        ctes.extend(ext.ctes())
     stmt = select(d.c.id, d.c.code).add_cte(*ctes)
     _fused[shape] = stmt
     return stmt
@@ -222,6 +248,8 @@ async def write_fused(
         params.update({"s_" + k: v for k, v in draft.step.items()})
     if key_values is not None:
         params.update({"k_" + k: v for k, v in key_values.items()})
+    for ext in EXTENSIONS.values():
+        params.update(ext.params(draft.dossier))
     conn = await session.connection()
     if not last:
         row = (await conn.execute(stmt, params)).one()

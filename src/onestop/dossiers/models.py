@@ -145,6 +145,11 @@ class Dossier(Base):
     returned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     calendar_fingerprint: Mapped[str | None] = mapped_column(String(32))
+    #: The latest processing pause (supplement requested → received; NULL end while paused),
+    #: copied from ``dossier_pause`` so a row alone tells when its clock stood still (Biểu 06
+    #: rollups). Exact for every dossier that does not count late: those pause at most once.
+    pause_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    pause_ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     #: Supplement requests while processing (the metric one; > 1 counts late).
     supplement_count: Mapped[int] = mapped_column(SmallInteger, default=0)

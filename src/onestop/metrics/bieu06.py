@@ -15,16 +15,17 @@ With S the first instant of the period and E the first instant after it (local d
   go to (8) / (9) / (10) by ``rates.bucket`` (early / on time / late). Dossiers **withdrawn (7) or
   stopped (8) after receipt** are resolved at ``ended_at`` and counted in (9) *đúng hạn*, as the
   Biểu II.06a note says ("đúng hạn … gồm hồ sơ … rút"); the report shows how many of (9) they are;
-* otherwise the dossier is **in progress at the end of the period**: (12) *trong hạn* when a
-  supplement request was pending at E (the clock stood still), or when its due instant as it stood
-  at E is at or after E; (13) *quá hạn* when that due instant is before E, or when it already
-  counts late for a second supplement request (``late_flag`` / ``supplement_count > 1``). The due
-  instant as it stood at E is ``due_at``, unless a pause began after E (which moved ``due_at``
-  later): then ``due_at_original`` — exact when that was the only pause, which the
-  one-supplement rule makes the normal case.
+* otherwise the dossier is **in progress at the end of the period**: (13) *quá hạn* when it counts
+  late (``late_flag`` / ``supplement_count > 1``: late whatever the instants, paused or not), or
+  when it is not paused at E (its pause ``pause_started_at`` < E ≤ ``pause_ended_at``) and its due
+  instant as it stood at E is before E; (12) *trong hạn* otherwise. The due instant as it stood at
+  E is ``due_at_original`` until the pause began and ``due_at`` after it ended (a dossier that does
+  not count late was paused at most once). These are the overdue spells of ``bieu06_rules``.
 
-The candidate rows come from two index-friendly parts: open dossiers (``ended_at IS NULL``, the
-partial indexes of the dossiers package) and dossiers ended since S.
+The report's counts come from the rollups (``bieu06_read``); ``candidates`` states the same rules
+over the dossier table for the drill-down lists, so every list adds up to its count. Its rows come
+from two index-friendly parts: open dossiers (``ended_at IS NULL``, the partial indexes of the
+dossiers package) and dossiers ended since S.
 """
 
 from __future__ import annotations
@@ -32,12 +33,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, true, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, case, literal, or_, select, true, union_all
 from sqlalchemy.sql import Subquery
 
 from onestop.catalog.models import Procedure
-from onestop.dossiers.models import DossierPause
 from onestop.dossiers.states import Status
 from onestop.metrics import periods, rates
 from onestop.metrics.periods import Period, ScopeUnit
@@ -46,7 +45,6 @@ from onestop.metrics.schemas_reports import Bieu06Columns
 D = periods.D
 U = periods.U
 P = Procedure.__table__
-DP = DossierPause.__table__
 
 RECEIPT = (4, 5, 6)
 RESOLUTION = (8, 9, 10, 12, 13)
@@ -86,17 +84,13 @@ def group_label(group: str) -> str:
 
 def _part(unit: ScopeUnit, p: Period, *, open_part: bool) -> Any:
     s, e = p.start_at, p.end_at
-    paused_at_end = exists().where(
-        DP.c.dossier_id == D.c.id,
-        DP.c.started_at < e,
-        or_(DP.c.ended_at.is_(None), DP.c.ended_at >= e),
-    )
-    pause_after = exists().where(DP.c.dossier_id == D.c.id, DP.c.started_at >= e)
-    due_at_end = case((pause_after, D.c.due_at_original), else_=D.c.due_at)
+    ps, pe = D.c.pause_started_at, D.c.pause_ended_at
+    paused_at_end = and_(ps < e, or_(pe.is_(None), pe >= e))
+    due_at_end = case((or_(ps.is_(None), ps >= e), D.c.due_at_original), else_=D.c.due_at)
     progress = case(
-        (paused_at_end, literal(12)),
         (or_(D.c.late_flag.is_(True), D.c.supplement_count > 1), literal(13)),
-        (due_at_end >= e, literal(12)),
+        (paused_at_end, literal(12)),
+        (or_(due_at_end.is_(None), due_at_end >= e), literal(12)),
         else_=literal(13),
     )
     b = rates.bucket_sql()
@@ -170,42 +164,6 @@ class Cells:
             c12=n[12],
             c13=n[13],
         )
-
-
-async def cells_by_level_field(
-    session: AsyncSession, unit: ScopeUnit, p: Period
-) -> dict[tuple[str, str], Cells]:
-    """Cells per (level group, field) of the unit's subtree."""
-    c = candidates(unit, p)
-    cu = U.alias("cu")
-    stmt = (
-        select(
-            cu.c.level, P.c.field, c.c.receipt, c.c.resolution, func.count(), func.sum(c.c.other)
-        )
-        .select_from(
-            c.join(cu, cu.c.id == c.c.competent_unit_id).join(P, P.c.id == c.c.procedure_id)
-        )
-        .group_by(cu.c.level, P.c.field, c.c.receipt, c.c.resolution)
-    )
-    await periods.custom_plans(session)
-    out: dict[tuple[str, str], Cells] = {}
-    for level, fld, receipt, resolution, count, other in (await session.execute(stmt)).all():
-        key = (level_group(level), fld)
-        out.setdefault(key, Cells()).add(int(receipt), int(resolution), int(count), int(other or 0))
-    return out
-
-
-async def cells_total(session: AsyncSession, unit: ScopeUnit, p: Period) -> Cells:
-    """All cells of the unit's subtree together."""
-    c = candidates(unit, p)
-    stmt = select(c.c.receipt, c.c.resolution, func.count(), func.sum(c.c.other)).group_by(
-        c.c.receipt, c.c.resolution
-    )
-    await periods.custom_plans(session)
-    out = Cells()
-    for receipt, resolution, count, other in (await session.execute(stmt)).all():
-        out.add(int(receipt), int(resolution), int(count), int(other or 0))
-    return out
 
 
 def column_filter(c: Subquery, column: int) -> Any:

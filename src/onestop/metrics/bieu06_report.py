@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.httpapi import Page, encode_cursor
-from onestop.metrics import bieu06, periods, periods_close, rates_drill
+from onestop.metrics import bieu06, bieu06_read, periods, periods_close, rates_drill
 from onestop.metrics.bieu06 import Cells
 from onestop.metrics.periods import Period, ScopeUnit
 from onestop.metrics.schemas_reports import (
@@ -62,9 +62,9 @@ def notes(p: Period, total: Cells) -> list[str]:
         " (tính là đúng hạn theo ghi chú Biểu II.06a).",
         "Hồ sơ không được tiếp nhận (mã 3) và hồ sơ trực tuyến chưa được tiếp nhận (mã 1)"
         " không được tính.",
-        f"Hồ sơ đang giải quyết được xét tại thời điểm hết ngày {p.end:%d/%m/%Y}: trong hạn khi"
-        " hạn trả chưa qua hoặc đang chờ bổ sung; quá hạn khi hạn trả đã qua hoặc đã yêu cầu"
-        " bổ sung quá một lần.",
+        f"Hồ sơ đang giải quyết được xét tại thời điểm hết ngày {p.end:%d/%m/%Y}: quá hạn khi đã"
+        " yêu cầu bổ sung quá một lần (kể cả khi đang chờ bổ sung), hoặc khi hạn trả tại thời"
+        " điểm đó đã qua mà không đang chờ bổ sung; còn lại là trong hạn.",
         "Trước hạn: xong trước giờ mở cửa của ngày làm việc có hạn trả; đúng hạn: từ đó đến"
         " hạn trả; quá hạn: sau hạn trả hoặc yêu cầu bổ sung quá một lần.",
     ]
@@ -73,7 +73,7 @@ def notes(p: Period, total: Cells) -> list[str]:
 async def _build(
     session: AsyncSession, unit: ScopeUnit, p: Period
 ) -> tuple[list[Bieu06Section], Bieu06Row, Cells]:
-    cells = await bieu06.cells_by_level_field(session, unit, p)
+    cells = await bieu06_read.cells_by_level_field(session, unit, p)
     order = [g[0] for g in bieu06.LEVEL_GROUPS] + [bieu06.OTHER_GROUP[0]]
     sections: list[Bieu06Section] = []
     total = Cells()

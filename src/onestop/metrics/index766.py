@@ -1,7 +1,7 @@
 """Decision 766 indicators 2.1 and 5.4 (domain.md §6.2, §6.4) for a unit's subtree and a period.
 
-Both use the Biểu 06 population (``bieu06.candidates``: dossiers received and being processed in
-the period), so the figures agree with that report:
+Both use the Biểu 06 population (``bieu06``, counted from its rollups by ``bieu06_read``:
+dossiers received and being processed in the period), so the figures agree with that report:
 
 * **2.1 progress** = (resolved early + resolved on time + in progress within time at the end of
   the period) ÷ (received, carried over and processed in the period) = ((8) + (9) + (12)) ÷ (3);
@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop.metrics import bieu06, periods
+from onestop.metrics import bieu06_read, periods
 from onestop.metrics.models_reports import Rating
 from onestop.metrics.periods import Period, ScopeUnit
 from onestop.metrics.schemas_reports import IndicatorRead
@@ -58,7 +58,7 @@ async def dissatisfied(session: AsyncSession, unit: ScopeUnit, p: Period) -> int
 
 
 async def indicators(session: AsyncSession, unit: ScopeUnit, p: Period) -> list[IndicatorRead]:
-    cells = (await bieu06.cells_total(session, unit, p)).columns()
+    cells = (await bieu06_read.cells_total(session, unit, p)).columns()
     total = cells.c3
     on_time = cells.c8 + cells.c9 + cells.c12
     overdue = cells.c10 + cells.c13

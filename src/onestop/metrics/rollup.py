@@ -29,10 +29,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from onestop.dossiers.models import Dossier
-from onestop.metrics import rates
+from onestop.metrics import flush_diff, rates
 from onestop.metrics.models_reports import OntimeDaily, OntimeUnitDaily, OntimeUnitMonthly
 
 D = Dossier.__table__
@@ -92,56 +91,19 @@ def grains(key: Key) -> dict[str, tuple[Any, ...]]:
     }
 
 
-def _current(obj: Dossier) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in FIELDS}
-
-
-def _previous(session: Session, obj: Dossier) -> dict[str, Any] | None:
-    """The row as the database still has it (before this flush); None if no relevant change."""
-    state = inspect(obj)
-    changed = False
-    old: dict[str, Any] = {}
-    unknown = False
-    for name in FIELDS:
-        hist = state.attrs[name].history
-        if hist.added or hist.deleted:
-            changed = True
-            if hist.deleted:
-                old[name] = hist.deleted[0]
-            else:
-                committed = state.committed_state.get(name, NO_VALUE)
-                if committed in (NO_VALUE, NEVER_SET):
-                    unknown = True
-                else:
-                    old[name] = committed
-        else:
-            old[name] = hist.unchanged[0] if hist.unchanged else getattr(obj, name)
-    if not changed:
-        return None
-    if unknown:  # an attribute was set without its old value loaded: read it
-        row = (
-            session.connection()
-            .execute(select(*(D.c[n] for n in FIELDS)).where(D.c.id == obj.id))
-            .mappings()
-            .first()
-        )
-        return dict(row) if row is not None else {n: None for n in FIELDS}
-    return old
-
-
 def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
     deltas: Counter[Contribution] = Counter()
     for obj in session.new:
         if isinstance(obj, Dossier):
-            new = contribution(_current(obj))
+            new = contribution(flush_diff.current(obj, FIELDS))
             if new is not None:
                 deltas[new] += 1
     for obj in session.dirty:
         if isinstance(obj, Dossier) and obj not in session.deleted:
-            old_values = _previous(session, obj)
+            old_values = flush_diff.previous(session, obj, FIELDS)
             if old_values is None:
                 continue
-            old, new = contribution(old_values), contribution(_current(obj))
+            old, new = contribution(old_values), contribution(flush_diff.current(obj, FIELDS))
             if old != new:
                 if old is not None:
                     deltas[old] -= 1
@@ -198,9 +160,12 @@ def apply(session: Session, deltas: Counter[Contribution]) -> None:
 
 
 def install() -> None:
-    """Register the hook on every ORM session (idempotent)."""
+    """Register the hook on every ORM session, and the Biểu 06 ones (idempotent)."""
+    from onestop.metrics import bieu06_rollup  # it imports this module
+
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
+    bieu06_rollup.install()
 
 
 def uninstall() -> None:
@@ -239,11 +204,11 @@ async def stored(session: AsyncSession) -> Rollups:
     return out
 
 
-async def differences(
-    session: AsyncSession,
-) -> dict[str, dict[tuple[Any, ...], tuple[Counts, Counts]]]:
-    """Per table, the keys where the rollup and a recomputation from scratch disagree:
-    (stored, recomputed). Empty when all is exact."""
+async def differences(session: AsyncSession) -> dict[str, dict[Any, Any]]:
+    """Per table, the keys where a rollup (on-time here, Biểu 06 in ``bieu06_rebuild``) and a
+    recomputation from scratch disagree: (stored, recomputed). Empty when all is exact."""
+    from onestop.metrics import bieu06_rebuild  # it imports this module
+
     want, have = await recompute(session), await stored(session)
     zero = _zero()
     out: dict[str, dict[tuple[Any, ...], tuple[Counts, Counts]]] = {}
@@ -256,7 +221,7 @@ async def differences(
         }
         if diff:
             out[table.name] = diff
-    return out
+    return out | await bieu06_rebuild.differences(session)
 
 
 def _local_day_sql(dialect: str) -> Any:
@@ -273,8 +238,11 @@ def _month_sql(dialect: str) -> Any:
 
 
 async def rebuild(session: AsyncSession) -> int:
-    """Recompute the three rollups in SQL (after bulk loads that bypassed the ORM); no commit.
-    Returns the number of finest-grain rows written."""
+    """Recompute the on-time rollups and the Biểu 06 ones (``bieu06_rebuild``) in SQL (after bulk
+    loads that bypassed the ORM); no commit. Returns the number of finest-grain on-time rows."""
+    from onestop.metrics import bieu06_rebuild  # it imports this module
+
+    await bieu06_rebuild.rebuild(session)
     dialect = session.get_bind().dialect.name
     b = rates.bucket_sql()
     day = _local_day_sql(dialect)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a997dacd0431
+Revision ID: a41949ef6ced
 Revises:
-Create Date: 2026-11-22 22:15:48.174796
+Create Date: 2026-11-22 23:30:29.400017
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import onestop.db
 
-revision: str = "a997dacd0431"
+revision: str = "a41949ef6ced"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -189,6 +189,78 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
+        "report_b06_daily",
+        sa.Column("grain", sa.SmallInteger(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("stripe", sa.SmallInteger(), nullable=False),
+        sa.Column("level_group", sa.String(length=10), nullable=False),
+        sa.Column("field", sa.String(length=255), nullable=False),
+        sa.Column("recv_online", sa.Integer(), nullable=False),
+        sa.Column("recv_other", sa.Integer(), nullable=False),
+        sa.Column("end_early", sa.Integer(), nullable=False),
+        sa.Column("end_on_time", sa.Integer(), nullable=False),
+        sa.Column("end_late", sa.Integer(), nullable=False),
+        sa.Column("end_other", sa.Integer(), nullable=False),
+        sa.Column("overdue", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["unit.id"], name=op.f("fk_report_b06_daily_unit_id_unit")
+        ),
+        sa.PrimaryKeyConstraint(
+            "grain",
+            "unit_id",
+            "day",
+            "stripe",
+            "level_group",
+            "field",
+            name=op.f("pk_report_b06_daily"),
+        ),
+    )
+    op.create_table(
+        "report_b06_monthly",
+        sa.Column("grain", sa.SmallInteger(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("stripe", sa.SmallInteger(), nullable=False),
+        sa.Column("level_group", sa.String(length=10), nullable=False),
+        sa.Column("field", sa.String(length=255), nullable=False),
+        sa.Column("recv_online", sa.Integer(), nullable=False),
+        sa.Column("recv_other", sa.Integer(), nullable=False),
+        sa.Column("end_early", sa.Integer(), nullable=False),
+        sa.Column("end_on_time", sa.Integer(), nullable=False),
+        sa.Column("end_late", sa.Integer(), nullable=False),
+        sa.Column("end_other", sa.Integer(), nullable=False),
+        sa.Column("overdue", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["unit.id"], name=op.f("fk_report_b06_monthly_unit_id_unit")
+        ),
+        sa.PrimaryKeyConstraint(
+            "grain",
+            "unit_id",
+            "month",
+            "stripe",
+            "level_group",
+            "field",
+            name=op.f("pk_report_b06_monthly"),
+        ),
+    )
+    op.create_table(
+        "report_b06_total",
+        sa.Column("grain", sa.SmallInteger(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("stripe", sa.SmallInteger(), nullable=False),
+        sa.Column("level_group", sa.String(length=10), nullable=False),
+        sa.Column("field", sa.String(length=255), nullable=False),
+        sa.Column("open", sa.Integer(), nullable=False),
+        sa.Column("overdue", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["unit.id"], name=op.f("fk_report_b06_total_unit_id_unit")
+        ),
+        sa.PrimaryKeyConstraint(
+            "grain", "unit_id", "stripe", "level_group", "field", name=op.f("pk_report_b06_total")
+        ),
+    )
+    op.create_table(
         "report_evaluation_entry",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
@@ -342,6 +414,8 @@ def upgrade() -> None:
         sa.Column("returned_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("ended_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("calendar_fingerprint", sa.String(length=32), nullable=True),
+        sa.Column("pause_started_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("pause_ended_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("supplement_count", sa.SmallInteger(), nullable=False),
         sa.Column("reception_supplement_count", sa.SmallInteger(), nullable=False),
         sa.Column("awaiting_supplement", sa.Boolean(), nullable=False),
@@ -901,6 +975,9 @@ def downgrade() -> None:
     )
     op.drop_table("report_ontime_daily")
     op.drop_table("report_evaluation_entry")
+    op.drop_table("report_b06_total")
+    op.drop_table("report_b06_monthly")
+    op.drop_table("report_b06_daily")
     op.drop_index(op.f("ix_procedure_version_procedure_id"), table_name="procedure_version")
     op.drop_table("procedure_version")
     op.drop_index(op.f("ix_procedure_unit_unit_id"), table_name="procedure_unit")

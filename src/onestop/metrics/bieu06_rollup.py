@@ -1,0 +1,308 @@
+"""Keeps the Biểu 06 rollups (``models_bieu06``; flows by ``bieu06_rules``) exact, in the same
+transaction as the change to the dossier.
+
+* ORM changes: a ``before_flush`` hook (like ``rollup``) diffs each ``Dossier`` row's flows before
+  and after the flush and adds the difference to the daily, monthly and total tables, at grain 0
+  (its competent unit) and grain 1 (the unit's root, stripe, level group), keys sorted so
+  concurrent writers lock rows in one order.
+* Intake writes the dossier with Core statements (``dossiers.intake_write``): this module
+  registers an intake extension there. On PostgreSQL it adds three data-modifying CTEs to the
+  fused intake statement (the flows are computed here and sent as arrays; the unit's root and
+  level and the procedure's field are read in the statement). Elsewhere it runs ``apply`` after
+  the plain inserts.
+* A unit moved or given another level changes which grain-1 rows its dossiers belong to: an
+  ``after_flush`` hook then recomputes grain 1 from grain 0 (which is keyed by unit and does not
+  change). ``procedure.field`` never changes once created (the catalog has no update of it).
+
+Other Core ``UPDATE``s of ``dossier`` bypass all this: ``bieu06_rebuild.rebuild`` repairs and
+``bieu06_rebuild.differences`` detects drift.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    Date,
+    Integer,
+    SmallInteger,
+    Table,
+    bindparam,
+    case,
+    cast,
+    column,
+    delete,
+    event,
+    func,
+    inspect,
+    literal,
+    select,
+    text,
+    true,
+    values,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from onestop.catalog.models import Procedure, Unit
+from onestop.dossiers import intake_write
+from onestop.dossiers.models import Dossier
+from onestop.metrics import bieu06, flush_diff
+from onestop.metrics.bieu06_rules import FIELDS, contribution
+from onestop.metrics.models_bieu06 import FLOWS, STOCKS, Bieu06Daily, Bieu06Monthly, Bieu06Total
+
+STRIPES = 16
+U: Table = Unit.__table__  # type: ignore[assignment]
+P: Table = Procedure.__table__  # type: ignore[assignment]
+DAILY: Table = Bieu06Daily.__table__  # type: ignore[assignment]
+MONTHLY: Table = Bieu06Monthly.__table__  # type: ignore[assignment]
+TOTAL: Table = Bieu06Total.__table__  # type: ignore[assignment]
+TABLES: tuple[Table, ...] = (DAILY, MONTHLY, TOTAL)
+
+#: (competent unit, procedure, local day, measure) → count.
+Delta = Counter[tuple[int, int, dt.date, str]]
+#: Per table name: primary key → measures.
+Rows = dict[str, dict[tuple[Any, ...], dict[str, int]]]
+
+
+def measures(table: Table) -> tuple[str, ...]:
+    return STOCKS if table is TOTAL else FLOWS
+
+
+def row_delta(values: dict[str, Any], sign: int = 1) -> Delta:
+    out: Delta = Counter()
+    if values["received_at"] is None:
+        return out
+    unit, proc = int(values["competent_unit_id"]), int(values["procedure_id"])
+    for (day, m), n in contribution(values).items():
+        out[(unit, proc, day, m)] += sign * n
+    return out
+
+
+def root_of(path: str) -> int:
+    return int(path.split("/")[1])
+
+
+def fold(delta: Delta, units: dict[int, tuple[int, str]], fields: dict[int, str]) -> Rows:
+    """Finest flows → rows of the three tables at both grains (units: id → (root, group))."""
+    out: Rows = {t.name: {} for t in TABLES}
+    for (unit, proc, day, m), n in delta.items():
+        if not n:
+            continue
+        root, group = units[unit]
+        f = fields[proc]
+        stock = "overdue" if m == "overdue" else "open"
+        sign = -1 if m.startswith("end_") else 1
+        for grain, uid, stripe, g in ((0, unit, 0, ""), (1, root, unit % STRIPES, group)):
+            for table, key in (
+                (DAILY, (grain, uid, day, stripe, g, f)),
+                (MONTHLY, (grain, uid, day.replace(day=1), stripe, g, f)),
+            ):
+                row = out[table.name].setdefault(key, dict.fromkeys(FLOWS, 0))
+                row[m] += n
+            tot = out[TOTAL.name].setdefault((grain, uid, stripe, g, f), dict.fromkeys(STOCKS, 0))
+            tot[stock] += sign * n
+    return out
+
+
+def lookups(conn: Any, delta: Delta) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
+    unit_ids = sorted({k[0] for k in delta})
+    proc_ids = sorted({k[1] for k in delta})
+    units = {
+        int(r.id): (root_of(r.path), bieu06.level_group(r.level))
+        for r in conn.execute(select(U.c.id, U.c.path, U.c.level).where(U.c.id.in_(unit_ids)))
+    }
+    fields = {
+        int(r.id): str(r.field)
+        for r in conn.execute(select(P.c.id, P.c.field).where(P.c.id.in_(proc_ids)))
+    }
+    return units, fields
+
+
+def _upsert(dialect: str, table: Table, rows: list[dict[str, Any]]) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(table).values(rows)
+    return stmt.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={m: table.c[m] + stmt.excluded[m] for m in measures(table)},
+    )
+
+
+def apply(conn: Any, delta: Delta) -> None:
+    """Add a delta to the rollups (sorted keys: a fixed lock order)."""
+    if not any(delta.values()):
+        return
+    rows = fold(delta, *lookups(conn, delta))
+    for table in TABLES:
+        pk = [c.name for c in table.primary_key.columns]
+        batch = [
+            {**dict(zip(pk, k, strict=True)), **v}
+            for k, v in sorted(rows[table.name].items())
+            if any(v.values())
+        ]
+        if batch:
+            conn.execute(_upsert(conn.dialect.name, table, batch))
+
+
+# -- ORM hooks -------------------------------------------------------------------------------------
+def _before_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
+    delta: Delta = Counter()
+    for obj in session.new:
+        if isinstance(obj, Dossier):
+            delta += row_delta(flush_diff.current(obj, FIELDS))
+    for obj in session.dirty:
+        if isinstance(obj, Dossier) and obj not in session.deleted:
+            old = flush_diff.previous(session, obj, FIELDS)
+            if old is not None:
+                delta.update(row_delta(old, -1))
+                delta.update(row_delta(flush_diff.current(obj, FIELDS)))
+    for obj in session.deleted:
+        if isinstance(obj, Dossier):
+            state = inspect(obj)
+            delta.update(
+                row_delta({n: state.committed_state.get(n, getattr(obj, n)) for n in FIELDS}, -1)
+            )
+    apply(session.connection(), delta)
+
+
+def _after_flush(session: Session, _flush_context: Any) -> None:
+    for obj in session.dirty:
+        if isinstance(obj, Unit):
+            state = inspect(obj)
+            # A move changes parent_id (and the paths below, by a Core UPDATE); a new unit only
+            # gets its path after its first flush and has no dossiers yet.
+            if any(state.attrs[a].history.has_changes() for a in ("parent_id", "level")):
+                regroup(session.connection())
+                return
+
+
+def install() -> None:
+    """Register the hooks on every ORM session and the intake extension (idempotent)."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+    intake_write.register(INTAKE)
+
+
+# -- SQL helpers (both dialects) -------------------------------------------------------------------
+def root_sql(path: Any, dialect: str) -> Any:
+    if dialect == "postgresql":
+        return cast(func.split_part(path, "/", 2), Integer)
+    return cast(func.substr(path, 2, func.instr(func.substr(path, 2), "/") - 1), Integer)
+
+
+def group_sql(level: Any) -> Any:
+    # CASE level WHEN …: plain binds (no expanding IN list), so the fused intake statement can be
+    # compiled once and sent to asyncpg as is.
+    whens = {lvl: key for key, _l, levels in bieu06.LEVEL_GROUPS for lvl in sorted(levels)}
+    return case(whens, value=level, else_=literal(bieu06.OTHER_GROUP[0]))
+
+
+def regroup(conn: Any) -> None:
+    """Grain 1 recomputed from grain 0 with the units' current roots and levels."""
+    dialect = conn.dialect.name
+    for table in TABLES:
+        conn.execute(delete(table).where(table.c.grain == 1))
+        keys = [c.name for c in table.primary_key.columns]
+        rest = [k for k in keys if k not in ("grain", "unit_id", "stripe", "level_group")]
+        ms = measures(table)
+        sel = (
+            select(
+                literal(1, SmallInteger),
+                root_sql(U.c.path, dialect),
+                *(table.c[k] for k in rest),
+                table.c.unit_id % STRIPES,
+                group_sql(U.c.level),
+                *(func.sum(table.c[m]) for m in ms),
+            )
+            .select_from(table.join(U, U.c.id == table.c.unit_id))
+            .where(table.c.grain == 0)
+            .group_by(*(text(str(i)) for i in range(1, len(keys) + 1)))
+        )
+        cols = ["grain", "unit_id", *rest, "stripe", "level_group", *ms]
+        conn.execute(table.insert().from_select(cols, sel))
+
+
+# -- intake ----------------------------------------------------------------------------------------
+def _fused_ctes() -> list[Any]:
+    """PostgreSQL: the intake's flows (arrays x_day, x_<measure>) upserted at both grains."""
+    f = (
+        func.unnest(
+            cast(bindparam("x_day"), ARRAY(Date)),
+            *(cast(bindparam("x_" + m), ARRAY(Integer)) for m in FLOWS),
+        )
+        .table_valued(column("day", Date), *(column(m, Integer) for m in FLOWS))
+        .render_derived(name="f")
+    )
+    g = values(column("grain", SmallInteger), name="g").data([(0,), (1,)])
+    cu = U.alias("cu")
+    first = g.c.grain == 0
+    unit = case((first, cu.c.id), else_=root_sql(cu.c.path, "postgresql"))
+    stripe = case((first, 0), else_=cu.c.id % STRIPES)
+    group = case((first, ""), else_=group_sql(cu.c.level))
+    month = cast(func.date_trunc("month", f.c.day), Date)
+    src = cu.join(P, P.c.id == bindparam("x_procedure_id")).join(g, true()).join(f, true())
+    opened = f.c.recv_online + f.c.recv_other - f.c.end_early - f.c.end_on_time
+    opened = opened - f.c.end_late - f.c.end_other
+    ctes = []
+    for table, when in ((DAILY, f.c.day), (MONTHLY, month), (TOTAL, None)):
+        dated = [when] if when is not None else []
+        sums = (
+            [func.sum(opened), func.sum(f.c.overdue)]
+            if table is TOTAL
+            else [func.sum(f.c[m]) for m in FLOWS]
+        )
+        keys = [g.c.grain, unit, *dated, stripe, group, P.c.field]
+        ordinals = [text(str(i)) for i in range(1, len(keys) + 1)]
+        sel = (
+            select(*keys, *sums)
+            .select_from(src)
+            .where(cu.c.id == bindparam("x_unit_id"))
+            .group_by(*ordinals)
+            .order_by(*ordinals)
+        )
+        cols = [c.name for c in table.primary_key.columns] + list(measures(table))
+        ins = pg_insert(table).from_select(cols, sel)
+        ins = ins.on_conflict_do_update(
+            index_elements=list(table.primary_key.columns),
+            set_={m: table.c[m] + ins.excluded[m] for m in measures(table)},
+        )
+        ctes.append(ins.cte(f"b06_{table.name.rsplit('_', 1)[1]}"))
+    return ctes
+
+
+def _intake_values(dossier: dict[str, Any]) -> dict[str, Any]:
+    return {n: dossier.get(n) for n in FIELDS}
+
+
+def _fused_params(dossier: dict[str, Any]) -> dict[str, Any]:
+    v = _intake_values(dossier)
+    flows = contribution(v) if v["received_at"] is not None else Counter()
+    days = sorted({d for d, _m in flows})
+    out: dict[str, Any] = {
+        "x_day": days,
+        "x_unit_id": v["competent_unit_id"],
+        "x_procedure_id": v["procedure_id"],
+    }
+    for m in FLOWS:
+        out["x_" + m] = [flows.get((d, m), 0) for d in days]
+    return out
+
+
+async def _generic(session: AsyncSession, dossier: dict[str, Any]) -> None:
+    delta = row_delta(_intake_values(dossier))
+    if delta:
+        await session.run_sync(lambda s: apply(s.connection(), delta))
+
+
+INTAKE = intake_write.IntakeExtension(
+    name="bieu06", ctes=_fused_ctes, params=_fused_params, generic=_generic
+)
+
+install()
