@@ -55,6 +55,8 @@ class Draft:
     code: str | None
     receipt: IntakeReceipt
     secret: str
+    competent: UnitInfo
+    procedure: ProcedureInfo
 
 
 def derive_secret(server_key: str, nonce: str) -> str:
@@ -361,7 +363,7 @@ async def prepare(
         portal_ref=body.portal_ref,
         received_by=actor_full_name or actor.name,
     )
-    return Draft(dossier, event, step, plan, code, receipt, secret)
+    return Draft(dossier, event, step, plan, code, receipt, secret, competent, proc)
 
 
 def reception_step(

@@ -80,13 +80,13 @@ def _stored_response(receipt: IntakeReceipt, nonce: str) -> dict[str, Any]:
 class IntakeExtension:
     """Rows another package writes with every intake, in its transaction (the reports package
     keeps its Biểu 06 rollup so): ``ctes()`` gives data-modifying CTEs added to the fused
-    PostgreSQL statement, whose bind parameters ``params(dossier values)`` fills; ``generic``
-    writes the same rows after the plain statements."""
+    PostgreSQL statement, whose bind parameters ``params(draft)`` fills; ``generic`` writes the
+    same rows after the plain statements."""
 
     name: str
     ctes: Callable[[], list[Any]]
-    params: Callable[[dict[str, Any]], dict[str, Any]]
-    generic: Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+    params: Callable[[intake.Draft], dict[str, Any]]
+    generic: Callable[[AsyncSession, intake.Draft], Awaitable[None]]
 
 
 EXTENSIONS: dict[str, IntakeExtension] = {}
@@ -121,7 +121,7 @@ async def write_generic(
     if idem is not None:
         await conn.execute(INSERT_KEY, {**_idem_values(draft, idem), "dossier_id": dossier_id})
     for ext in EXTENSIONS.values():
-        await ext.generic(session, draft.dossier)
+        await ext.generic(session, draft)
     return int(dossier_id), code
 
 
@@ -249,7 +249,7 @@ async def write_fused(
     if key_values is not None:
         params.update({"k_" + k: v for k, v in key_values.items()})
     for ext in EXTENSIONS.values():
-        params.update(ext.params(draft.dossier))
+        params.update(ext.params(draft))
     conn = await session.connection()
     if not last:
         row = (await conn.execute(stmt, params)).one()

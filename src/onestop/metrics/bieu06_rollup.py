@@ -7,9 +7,9 @@ transaction as the change to the dossier.
   concurrent writers lock rows in one order.
 * Intake writes the dossier with Core statements (``dossiers.intake_write``): this module
   registers an intake extension there. On PostgreSQL it adds three data-modifying CTEs to the
-  fused intake statement (the flows are computed here and sent as arrays; the unit's root and
-  level and the procedure's field are read in the statement). Elsewhere it runs ``apply`` after
-  the plain inserts.
+  fused intake statement: the rows are folded here from the unit and procedure the intake looked
+  up, and sent as arrays (an upsert from ``unnest``, no join, no grouping: this runs with every
+  intake). Elsewhere it runs ``apply`` after the plain inserts.
 * A unit moved or given another level changes which grain-1 rows its dossiers belong to: an
   ``after_flush`` hook then recomputes grain 1 from grain 0 (which is keyed by unit and does not
   change). ``procedure.field`` never changes once created (the catalog has no update of it).
@@ -29,6 +29,7 @@ from sqlalchemy import (
     Date,
     Integer,
     SmallInteger,
+    String,
     Table,
     bindparam,
     case,
@@ -41,8 +42,6 @@ from sqlalchemy import (
     literal,
     select,
     text,
-    true,
-    values,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -51,6 +50,7 @@ from sqlalchemy.orm import Session
 
 from onestop.catalog.models import Procedure, Unit
 from onestop.dossiers import intake_write
+from onestop.dossiers.intake import Draft
 from onestop.dossiers.models import Dossier
 from onestop.metrics import bieu06, flush_diff
 from onestop.metrics.bieu06_rules import FIELDS, contribution
@@ -230,45 +230,31 @@ def regroup(conn: Any) -> None:
 
 
 # -- intake ----------------------------------------------------------------------------------------
+#: Bind parameters of the intake CTEs: the key columns, then the measures, as arrays.
+_KEY_TYPES: dict[str, Any] = {
+    "grain": SmallInteger,
+    "unit_id": Integer,
+    "day": Date,
+    "month": Date,
+    "stripe": SmallInteger,
+    "level_group": String,
+    "field": String,
+}
+
+
 def _fused_ctes() -> list[Any]:
-    """PostgreSQL: the intake's flows (arrays x_day, x_<measure>) upserted at both grains."""
-    f = (
-        func.unnest(
-            cast(bindparam("x_day"), ARRAY(Date)),
-            *(cast(bindparam("x_" + m), ARRAY(Integer)) for m in FLOWS),
-        )
-        .table_valued(column("day", Date), *(column(m, Integer) for m in FLOWS))
-        .render_derived(name="f")
-    )
-    g = values(column("grain", SmallInteger), name="g").data([(0,), (1,)])
-    cu = U.alias("cu")
-    first = g.c.grain == 0
-    unit = case((first, cu.c.id), else_=root_sql(cu.c.path, "postgresql"))
-    stripe = case((first, 0), else_=cu.c.id % STRIPES)
-    group = case((first, ""), else_=group_sql(cu.c.level))
-    month = cast(func.date_trunc("month", f.c.day), Date)
-    src = cu.join(P, P.c.id == bindparam("x_procedure_id")).join(g, true()).join(f, true())
-    opened = f.c.recv_online + f.c.recv_other - f.c.end_early - f.c.end_on_time
-    opened = opened - f.c.end_late - f.c.end_other
+    """PostgreSQL: one ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT`` per table; the rows
+    are folded here (``fold``), from the unit and procedure the intake already looked up, so the
+    statement neither joins nor groups."""
     ctes = []
-    for table, when in ((DAILY, f.c.day), (MONTHLY, month), (TOTAL, None)):
-        dated = [when] if when is not None else []
-        sums = (
-            [func.sum(opened), func.sum(f.c.overdue)]
-            if table is TOTAL
-            else [func.sum(f.c[m]) for m in FLOWS]
+    for table in TABLES:
+        names = [c.name for c in table.primary_key.columns] + list(measures(table))
+        prefix = f"x_{table.name}_"
+        arrays = (cast(bindparam(prefix + n), ARRAY(_KEY_TYPES.get(n, Integer))) for n in names)
+        rows = (
+            func.unnest(*arrays).table_valued(*(column(n) for n in names)).render_derived(name="r")
         )
-        keys = [g.c.grain, unit, *dated, stripe, group, P.c.field]
-        ordinals = [text(str(i)) for i in range(1, len(keys) + 1)]
-        sel = (
-            select(*keys, *sums)
-            .select_from(src)
-            .where(cu.c.id == bindparam("x_unit_id"))
-            .group_by(*ordinals)
-            .order_by(*ordinals)
-        )
-        cols = [c.name for c in table.primary_key.columns] + list(measures(table))
-        ins = pg_insert(table).from_select(cols, sel)
+        ins = pg_insert(table).from_select(names, select(*(rows.c[n] for n in names)))
         ins = ins.on_conflict_do_update(
             index_elements=list(table.primary_key.columns),
             set_={m: table.c[m] + ins.excluded[m] for m in measures(table)},
@@ -281,22 +267,23 @@ def _intake_values(dossier: dict[str, Any]) -> dict[str, Any]:
     return {n: dossier.get(n) for n in FIELDS}
 
 
-def _fused_params(dossier: dict[str, Any]) -> dict[str, Any]:
-    v = _intake_values(dossier)
-    flows = contribution(v) if v["received_at"] is not None else Counter()
-    days = sorted({d for d, _m in flows})
-    out: dict[str, Any] = {
-        "x_day": days,
-        "x_unit_id": v["competent_unit_id"],
-        "x_procedure_id": v["procedure_id"],
-    }
-    for m in FLOWS:
-        out["x_" + m] = [flows.get((d, m), 0) for d in days]
+def _fused_params(draft: Draft) -> dict[str, Any]:
+    delta = row_delta(_intake_values(draft.dossier))
+    unit = draft.competent
+    units = {unit.id: (root_of(unit.path), bieu06.level_group(unit.level))}
+    rows = fold(delta, units, {draft.procedure.id: draft.procedure.field})
+    out: dict[str, Any] = {}
+    for table in TABLES:
+        names = [c.name for c in table.primary_key.columns] + list(measures(table))
+        batch = sorted(rows[table.name].items())  # a fixed lock order
+        for i, n in enumerate(names):
+            pk = len(table.primary_key.columns)
+            out[f"x_{table.name}_{n}"] = [k[i] if i < pk else v[n] for k, v in batch]
     return out
 
 
-async def _generic(session: AsyncSession, dossier: dict[str, Any]) -> None:
-    delta = row_delta(_intake_values(dossier))
+async def _generic(session: AsyncSession, draft: Draft) -> None:
+    delta = row_delta(_intake_values(draft.dossier))
     if delta:
         await session.run_sync(lambda s: apply(s.connection(), delta))
 
