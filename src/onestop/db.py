@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+import weakref
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Generic, TypeVar
 
 import orjson
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,6 +23,8 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import TypeDecorator
 
 from onestop.settings import Settings
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -121,6 +124,29 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+class PerEngine(Generic[T]):
+    """One value per database engine, made on first use (the in-process caches of catalogue
+    snapshots and principals): tests and tools run several databases in one process."""
+
+    def __init__(self, factory: Callable[[], T]) -> None:
+        self._factory = factory
+        self._values: weakref.WeakKeyDictionary[Engine, T] = weakref.WeakKeyDictionary()
+
+    def get(self, session: AsyncSession) -> T:
+        engine = session.get_bind().engine
+        value = self._values.get(engine)
+        if value is None:
+            value = self._values[engine] = self._factory()
+        return value
+
+    def clear(self, session: AsyncSession | None = None) -> None:
+        """Forget the value of one engine, or of all."""
+        if session is None:
+            self._values.clear()
+        else:
+            self._values.pop(session.get_bind().engine, None)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,18 +6,18 @@ import asyncio
 import re
 import secrets
 import time
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pwdlib import PasswordHash
 from pwdlib.exceptions import PwdlibError
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.models import UNIT, ApiClient, User
 from onestop.auth.principal import Principal, rights_for_role
+from onestop.db import PerEngine
 from onestop.errors import InvalidInput, NotFound, Unauthenticated
 
 #: Argon2id with pwdlib's recommended parameters, for passwords and client secrets alike.
@@ -108,31 +108,19 @@ async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Un
 #: this many seconds in the other workers.
 PRINCIPAL_TTL_SECONDS = 5.0
 PrincipalKey = tuple[str, int]
-_principals: weakref.WeakKeyDictionary[Engine, dict[PrincipalKey, tuple[float, Principal]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
+_principals: PerEngine[dict[PrincipalKey, tuple[float, Principal]]] = PerEngine(dict)
 _monotonic = time.monotonic  # a seam for tests
-
-
-def _principal_cache(session: AsyncSession) -> dict[PrincipalKey, tuple[float, Principal]]:
-    engine = session.get_bind().engine
-    cache = _principals.get(engine)
-    if cache is None:
-        cache = _principals[engine] = {}
-    return cache
 
 
 def forget_principal(session: AsyncSession, kind: str, ident: int) -> None:
     """Drop a cached principal after its account changed."""
-    _principal_cache(session).pop((kind, ident), None)
+    _principals.get(session).pop((kind, ident), None)
 
 
 async def principal_for(session: AsyncSession, kind: str, ident: int) -> Principal:
     """The principal behind a token subject (``user:<id>`` / ``client:<id>``), checked active;
     reused for ``PRINCIPAL_TTL_SECONDS``."""
-    cache = _principal_cache(session)
+    cache = _principals.get(session)
     now = _monotonic()
     hit = cache.get((kind, ident))
     if hit is not None and now < hit[0]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,11 +19,11 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog.calendars import build_calendar, calendar_overrides
 from onestop.catalog.models import Procedure, ProcedureStep, ProcedureUnit, ProcedureVersion, Unit
+from onestop.db import PerEngine
 from onestop.errors import InvalidInput
 from onestop.worktime import Calendar, TimeLimit
 
@@ -135,23 +134,9 @@ class _Cache:
     calendars: dict[int, tuple[float, Calendar]] = field(default_factory=dict)
 
 
-_caches: weakref.WeakKeyDictionary[Engine, _Cache] = weakref.WeakKeyDictionary()
-
-
-def _cache(session: AsyncSession) -> _Cache:
-    engine = session.get_bind().engine
-    cache = _caches.get(engine)
-    if cache is None:
-        cache = _caches[engine] = _Cache()
-    return cache
-
-
-def clear(session: AsyncSession | None = None) -> None:
-    """Forget every snapshot (of one engine, or of all)."""
-    if session is None:
-        _caches.clear()
-    else:
-        _caches.pop(session.get_bind().engine, None)
+_caches: PerEngine[_Cache] = PerEngine(_Cache)
+_cache = _caches.get
+clear = _caches.clear
 
 
 # -- units -----------------------------------------------------------------------------------------

@@ -11,15 +11,14 @@ is not in it is looked up at once (one created a moment ago is found).
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog.models import Procedure
+from onestop.db import PerEngine
 from onestop.dossiers.schemas import ProcedureRef
 from onestop.metrics import periods
 from onestop.metrics.periods import ScopeUnit
@@ -48,23 +47,9 @@ class _Cache:
     procedures_loaded: float = -1e9
 
 
-_caches: weakref.WeakKeyDictionary[Engine, _Cache] = weakref.WeakKeyDictionary()
-
-
-def _cache(session: AsyncSession) -> _Cache:
-    engine = session.get_bind().engine
-    cache = _caches.get(engine)
-    if cache is None:
-        cache = _caches[engine] = _Cache()
-    return cache
-
-
-def clear(session: AsyncSession | None = None) -> None:
-    """Forget every snapshot (of one engine, or of all)."""
-    if session is None:
-        _caches.clear()
-    else:
-        _caches.pop(session.get_bind().engine, None)
+_caches: PerEngine[_Cache] = PerEngine(_Cache)
+_cache = _caches.get
+clear = _caches.clear
 
 
 async def _load_tree(session: AsyncSession) -> Tree:
