@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,8 +30,9 @@ from onestop.worktime import Calendar, TimeLimit
 TTL_SECONDS = 10.0
 
 
-@dataclass(frozen=True)
-class UnitInfo:
+class UnitInfo(NamedTuple):
+    """A unit as intake and the lists read it (a named tuple: a snapshot builds thousands)."""
+
     id: int
     code: str
     name: str
@@ -132,6 +133,8 @@ class _Cache:
     procedures: dict[str, tuple[float, ProcedureInfo]] = field(default_factory=dict)
     procedure_codes: dict[int, str] = field(default_factory=dict)
     calendars: dict[int, tuple[float, Calendar]] = field(default_factory=dict)
+    #: path prefix → ids of the units under it, for the units loaded at ``units_loaded``
+    subtrees: dict[str, frozenset[int]] = field(default_factory=dict)
 
 
 _caches: PerEngine[_Cache] = PerEngine(_Cache)
@@ -140,25 +143,16 @@ clear = _caches.clear
 
 
 # -- units -----------------------------------------------------------------------------------------
+#: ``UnitInfo``'s columns, in its order.
+UNIT_COLUMNS = tuple(Unit.__table__.c[name] for name in UnitInfo._fields)
+
+
 async def _load_units(session: AsyncSession, cache: _Cache) -> None:
-    rows = (await session.execute(select(Unit.__table__))).mappings().all()
-    by_id = {
-        r["id"]: UnitInfo(
-            id=r["id"],
-            code=r["code"],
-            name=r["name"],
-            path=r["path"],
-            level=r["level"],
-            province=r["province"],
-            hours=r["hours"],
-            address=r["address"],
-            has_counter=bool(r["has_counter"]),
-            is_active=bool(r["is_active"]),
-        )
-        for r in rows
-    }
+    rows = (await session.execute(select(*UNIT_COLUMNS))).all()
+    by_id = {r[0]: UnitInfo._make(r) for r in rows}
     cache.units_by_id = by_id
     cache.units_by_code = {u.code: u for u in by_id.values()}
+    cache.subtrees = {}
     cache.units_loaded = time.monotonic()
 
 
@@ -203,6 +197,17 @@ async def units_by_ids(session: AsyncSession, ids: Sequence[int | None]) -> dict
 async def all_units(session: AsyncSession) -> list[UnitInfo]:
     cache = await _fresh_units(session)
     return list(cache.units_by_id.values())
+
+
+async def ids_under(session: AsyncSession, path: str) -> frozenset[int]:
+    """Ids of the units whose path starts with ``path`` (a unit's subtree): kept with the unit
+    snapshot, as a worklist or a report asks for the same subtree on every request."""
+    cache = await _fresh_units(session)
+    ids = cache.subtrees.get(path)
+    if ids is None:
+        ids = frozenset(u.id for u in cache.units_by_id.values() if u.path.startswith(path))
+        cache.subtrees[path] = ids
+    return ids
 
 
 # -- procedures ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from sqlalchemy import literal_column, select, text
@@ -75,8 +75,9 @@ def period(start: dt.date, end: dt.date) -> Period:
     return p
 
 
-@dataclass(frozen=True)
-class ScopeUnit:
+class ScopeUnit(NamedTuple):
+    """A unit as the reports read it (a named tuple: the unit tree snapshot builds thousands)."""
+
     id: int
     code: str
     name: str
@@ -104,21 +105,14 @@ SCOPE_COLUMNS = (
 
 
 def scope_unit(r: Any) -> ScopeUnit:
-    target = r["on_time_target"]
-    return ScopeUnit(
-        id=r["id"],
-        code=r["code"],
-        name=r["name"],
-        path=r["path"],
-        level=r["level"],
-        parent_id=r["parent_id"],
-        target=Decimal(target) if target is not None else rates.DEFAULT_TARGET,
-        has_counter=bool(r["has_counter"]),
-    )
+    """From a row of ``SCOPE_COLUMNS`` (in their order)."""
+    uid, code, name, path, level, parent_id, target, has_counter = r[:8]
+    target = Decimal(target) if target is not None else rates.DEFAULT_TARGET
+    return ScopeUnit(uid, code, name, path, level, parent_id, target, bool(has_counter))
 
 
 async def unit_by_code(session: AsyncSession, code: str) -> ScopeUnit:
-    row = (await session.execute(select(*SCOPE_COLUMNS).where(U.c.code == code))).mappings().first()
+    row = (await session.execute(select(*SCOPE_COLUMNS).where(U.c.code == code))).first()
     if row is None:
         raise NotFound(f"Không có đơn vị mã {code} (unknown unit {code})", code="unknown-unit")
     return scope_unit(row)
@@ -157,7 +151,7 @@ async def subtree(session: AsyncSession, unit: ScopeUnit) -> list[ScopeUnit]:
             .where(U.c.path.startswith(unit.path, autoescape=True))
             .order_by(U.c.path)
         )
-    ).mappings()
+    ).all()
     return [scope_unit(r) for r in rows]
 
 

@@ -88,7 +88,7 @@ async def _worklist(
                 session, principal=principal, kind=kind, filters=filters, as_of=at, fmt=fmt
             )
         )
-    return await worklists_service.worklist(
+    body = await worklists_service.worklist_json(
         session,
         principal=principal,
         kind=kind,
@@ -98,6 +98,7 @@ async def _worklist(
         cursor=cursor,
         total=total,
     )
+    return Response(body, media_type="application/json")
 
 
 @router.get(

@@ -53,16 +53,15 @@ clear = _caches.clear
 
 
 async def _load_tree(session: AsyncSession) -> Tree:
-    rows = (
-        await session.execute(select(*periods.SCOPE_COLUMNS, U.c.province, U.c.hours))
-    ).mappings()
+    rows = (await session.execute(select(*periods.SCOPE_COLUMNS, U.c.province, U.c.hours))).all()
     units: list[ScopeUnit] = []
     group_of: dict[int, tuple[str | None, str]] = {}
     first: dict[tuple[str | None, str], int] = {}
     for r in rows:
-        units.append(periods.scope_unit(r))
-        key = group_of[r["id"]] = (r["province"], r["hours"])
-        first[key] = min(first.get(key, r["id"]), r["id"])
+        unit = periods.scope_unit(r)
+        units.append(unit)
+        key = group_of[unit.id] = (r[-2], r[-1])
+        first[key] = min(first.get(key, unit.id), unit.id)
     units.sort(key=lambda u: u.path)
     return Tree(
         units=tuple(units),

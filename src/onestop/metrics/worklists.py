@@ -104,17 +104,21 @@ def parse_as_of(text: str | None, default: dt.datetime) -> dt.datetime:
 async def units_in_scope(session: AsyncSession, principal: Principal) -> frozenset[int] | None:
     """Units the principal may report on: managers and admins their subtree, others their unit,
     API clients the subtrees granted to them. None = the whole tree."""
-    units = await lookups.all_units(session)
     if principal.kind == "user":
         if principal.covers_whole_tree:
             return None
+        if principal.unit_path is not None and principal.sees_subtree():
+            return await lookups.ids_under(session, principal.unit_path)
+        units = await lookups.all_units(session)
         return frozenset(u.id for u in units if principal.covers_unit_path(u.path))
-    paths = await client_paths(session, principal)
-    return frozenset(u.id for u in units if any(u.path.startswith(p) for p in paths))
+    ids: frozenset[int] = frozenset()
+    for path in await client_paths(session, principal):
+        ids |= await lookups.ids_under(session, path)
+    return ids
 
 
 async def subtree_ids(session: AsyncSession, unit: UnitInfo) -> frozenset[int]:
-    return frozenset(u.id for u in await lookups.all_units(session) if u.path.startswith(unit.path))
+    return await lookups.ids_under(session, unit.path)
 
 
 async def resolve(session: AsyncSession, principal: Principal, f: Filters) -> Resolved:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.models import User
+from onestop.clock import LOCAL_TZ
 from onestop.dossiers import lookups
 from onestop.dossiers.intake import unit_brief
 from onestop.dossiers.models import DossierStep
@@ -22,12 +23,7 @@ from onestop.dossiers.names import mask
 from onestop.dossiers.schemas import ProcedureRef
 from onestop.dossiers.states import Status
 from onestop.metrics import snapshots
-from onestop.metrics.schemas_worklists import (
-    ApologyStatus,
-    StepRef,
-    WorkingTime,
-    WorklistItem,
-)
+from onestop.metrics.schemas_worklists import StepRef, WorkingTime, WorklistItem
 from onestop.metrics.worklists import Kind
 from onestop.worktime import Calendar
 
@@ -35,10 +31,8 @@ HOUR = dt.timedelta(hours=1)
 
 
 def working(delta: dt.timedelta | None) -> WorkingTime | None:
-    if delta is None:
-        return None
-    hours = delta / HOUR
-    return WorkingTime(hours=round(hours, 2), days=round(hours / 8, 2))
+    w = _working(delta)
+    return WorkingTime(**w) if w is not None else None
 
 
 def span(cal: Calendar, a: dt.datetime, b: dt.datetime) -> dt.timedelta | None:
@@ -97,22 +91,44 @@ async def calendars(session: AsyncSession, unit_ids: Iterable[int]) -> dict[int,
     return out
 
 
-async def items(
+def _local(at: dt.datetime | None) -> dt.datetime | None:
+    return at.astimezone(LOCAL_TZ) if at is not None else None
+
+
+def _unit(u: lookups.UnitInfo) -> dict[str, Any]:
+    return {"code": u.code, "name": u.name, "address": u.address}
+
+
+def _working(delta: dt.timedelta | None) -> dict[str, float] | None:
+    if delta is None:
+        return None
+    hours = delta / HOUR
+    return {"hours": round(hours, 2), "days": round(hours / 8, 2)}
+
+
+async def item_dicts(
     session: AsyncSession,
     kind: Kind,
     rows: Sequence[Any],
     *,
     as_of: dt.datetime,
     personal: bool,
-) -> list[WorklistItem]:
+) -> list[dict[str, Any]]:
     """The page's rows (``worklists.page``, which joins the open step, its handler and the last
-    apology); units, procedures and calendars come from the snapshots: no query per row."""
+    apology) as ``WorklistItem``'s fields, in its order, instants in local time: written to JSON
+    as they are (``worklists_service.worklist_json``) or validated into models for the exports.
+    Units, procedures and calendars come from the snapshots: no query per row."""
     procedures = await snapshots.procedure_refs(session, {d.procedure_id for d in rows})
     cals = await calendars(session, [d.competent_unit_id for d in rows])
-    out: list[WorklistItem] = []
+    units = await lookups.units_by_ids(
+        session,
+        [i for d in rows for i in (d.receiving_unit_id, d.competent_unit_id, d.step_unit_id)],
+    )
+    briefs = {i: _unit(u) for i, u in units.items()}
+    refs = {i: p.model_dump() for i, p in procedures.items()}
+    out: list[dict[str, Any]] = []
     for d in rows:
         assert d.due_at is not None
-        units = await lookups.units_by_ids(session, [d.receiving_unit_id, d.competent_unit_id])
         cal = cals[d.competent_unit_id]
         if kind == "overdue":
             left, late = None, span(cal, d.due_at, as_of)
@@ -121,50 +137,64 @@ async def items(
         has_apology = d.apology_dossier_id is not None
         status = Status(d.status)
         out.append(
-            WorklistItem(
-                code=d.code,
-                status=int(status),
-                status_label=status.label_vi,
-                procedure=procedures[d.procedure_id],
-                applicant_name=d.applicant_name if personal else mask(d.applicant_name),
-                receiving_unit=unit_brief(units[d.receiving_unit_id]),
-                competent_unit=unit_brief(units[d.competent_unit_id]),
-                current_step=await joined_step(session, d),
-                due_at=d.due_at,
-                due_at_original=d.due_at_original,
-                appointment_at=d.appointment_at,
-                working_time_left=working(left),
-                working_time_late=working(late),
-                apology=joined_apology(d),
-                late_again=bool(
+            {
+                "code": d.code,
+                "status": int(status),
+                "status_label": status.label_vi,
+                "procedure": refs[d.procedure_id],
+                "applicant_name": d.applicant_name if personal else mask(d.applicant_name),
+                "receiving_unit": briefs[d.receiving_unit_id],
+                "competent_unit": briefs[d.competent_unit_id],
+                "current_step": _joined_step(d, briefs),
+                "due_at": _local(d.due_at),
+                "due_at_original": _local(d.due_at_original),
+                "appointment_at": _local(d.appointment_at),
+                "working_time_left": _working(left),
+                "working_time_late": _working(late),
+                "apology": _joined_apology(d),
+                "late_again": bool(
                     has_apology and d.appointment_at is not None and d.appointment_at < as_of
                 ),
-            )
+            }
         )
     return out
 
 
-async def joined_step(session: AsyncSession, d: Any) -> StepRef | None:
+async def items(
+    session: AsyncSession,
+    kind: Kind,
+    rows: Sequence[Any],
+    *,
+    as_of: dt.datetime,
+    personal: bool,
+) -> list[WorklistItem]:
+    """``item_dicts`` as models (the CSV / XLSX exports)."""
+    dicts = await item_dicts(session, kind, rows, as_of=as_of, personal=personal)
+    return [WorklistItem.model_validate(d) for d in dicts]
+
+
+def _joined_step(d: Any, briefs: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
     if d.step_seq is None:
         return None
-    return StepRef(
-        seq=d.step_seq,
-        name=d.step_name,
-        unit=unit_brief(await lookups.unit_by_id(session, d.step_unit_id)),
-        handler=d.step_handler,
-        handler_name=d.step_handler_name,
-        started_at=d.step_started_at,
-        budget_hours=float(d.step_budget_hours) if d.step_budget_hours is not None else None,
-        due_at=d.step_due_at,
-    )
+    return {
+        "seq": d.step_seq,
+        "name": d.step_name,
+        "unit": briefs[d.step_unit_id],
+        "handler": d.step_handler,
+        "handler_name": d.step_handler_name,
+        "started_at": _local(d.step_started_at),
+        "budget_hours": float(d.step_budget_hours) if d.step_budget_hours is not None else None,
+        "due_at": _local(d.step_due_at),
+    }
 
 
-def joined_apology(d: Any) -> ApologyStatus:
+def _joined_apology(d: Any) -> dict[str, Any]:
     if d.apology_dossier_id is None:
-        return ApologyStatus(status="none")
-    return ApologyStatus(
-        status="on_time" if d.apology_on_time else "late",
-        letter_number=d.apology_letter_number,
-        issued_at=d.apology_issued_at,
-        new_appointment_at=d.apology_new_appointment_at,
-    )
+        return {"status": "none", "letter_number": None, "issued_at": None,
+                "new_appointment_at": None}  # fmt: skip
+    return {
+        "status": "on_time" if d.apology_on_time else "late",
+        "letter_number": d.apology_letter_number,
+        "issued_at": _local(d.apology_issued_at),
+        "new_appointment_at": _local(d.apology_new_appointment_at),
+    }
