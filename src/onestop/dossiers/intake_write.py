@@ -15,15 +15,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 import orjson
 from sqlalchemy import Table, bindparam, insert, select
-from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop import clock
 from onestop.auth.principal import Principal
+from onestop.db import driver_fetch
 from onestop.dossiers import intake
 from onestop.dossiers.access import Actor
 from onestop.dossiers.codes import COUNTER_UPSERT, code_sql, next_code
@@ -186,40 +185,6 @@ def fused_statement(dossier: Keys, event: Keys, step: Keys | None, key: Keys | N
     return stmt
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    """A fused statement compiled for asyncpg: its SQL, the bind names in ``$n`` order and each
-    bind's type processor (UTC timestamps, JSON as text)."""
-
-    sql: str
-    names: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
-    literals: dict[str, Any]  # values the statement itself binds (e.g. the counter's first value)
-
-    def args(self, params: dict[str, Any]) -> list[Any]:
-        values = {**self.literals, **params}
-        return [
-            values[n] if p is None else p(values[n])
-            for n, p in zip(self.names, self.processors, strict=True)
-        ]
-
-
-_prepared: dict[int, _Prepared] = {}
-
-
-def _prepare_for_asyncpg(stmt: Any, dialect: Dialect) -> _Prepared:
-    hit = _prepared.get(id(stmt))
-    if hit is None:
-        compiled = stmt.compile(dialect=dialect)
-        names = tuple(compiled.positiontup or ())
-        processors = tuple(
-            compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
-        )
-        literals = {n: b.value for n, b in compiled.binds.items() if not b.required}
-        hit = _prepared[id(stmt)] = _Prepared(compiled.string, names, processors, literals)
-    return hit
-
-
 async def write_fused(
     session: AsyncSession, draft: intake.Draft, idem: IdemKey | None, *, last: bool = False
 ) -> tuple[int, str]:
@@ -254,12 +219,7 @@ async def write_fused(
     if not last:
         row = (await conn.execute(stmt, params)).one()
         return int(row[0]), str(row[1])
-    prepared = _prepare_for_asyncpg(stmt, conn.dialect)
-    driver: Any = (await conn.get_raw_connection()).driver_connection
-    try:
-        row = await driver.fetchrow(prepared.sql, *prepared.args(params))
-    except asyncpg.IntegrityConstraintViolationError as exc:
-        raise IntegrityError(prepared.sql, None, exc) from exc
+    row = await driver_fetch(conn, stmt, params, one=True)
     return int(row[0]), str(row[1])
 
 
