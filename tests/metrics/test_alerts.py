@@ -20,7 +20,7 @@ import tests.dossiers.conftest as dossier_fixtures
 from sqlalchemy import func, select
 from tests.dossiers.conftest import Headers, act, at, set_clock
 from tests.factories import World
-from tests.metrics.test_worklists import Scenario, build
+from tests.metrics.test_worklists import Scenario, apologize_d1, build
 
 from onestop.app import create_app
 from onestop.auth.models import AuditEntry
@@ -101,13 +101,7 @@ async def test_alerts_follow_the_dossier(
 ) -> None:
     s = await build(client, auth)
     await run(app, WED_10)
-    await act(
-        client,
-        auth("leader"),
-        s["D1"],
-        "apologize",
-        {"reason": "Chờ xác minh", "new_appointment_at": "2026-03-12T09:00:00+07:00"},
-    )
+    await apologize_d1(client, auth, s)
     set_clock("2026-03-11 10:30")
     await act(client, auth("officer"), s["D3"], "finish")
     result = await run(app, "2026-03-11 10:30")

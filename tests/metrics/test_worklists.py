@@ -87,6 +87,17 @@ async def build(client: httpx.AsyncClient, auth: Headers) -> Scenario:
     return Scenario(c)
 
 
+async def apologize_d1(client: httpx.AsyncClient, auth: Headers, s: Scenario) -> None:
+    """D1 (overdue) gets a late apology with a new appointment on Thu 12/03 09:00."""
+    await act(
+        client,
+        auth("leader"),
+        s["D1"],
+        "apologize",
+        {"reason": "Chờ xác minh", "new_appointment_at": "2026-03-12T09:00:00+07:00"},
+    )
+
+
 async def get(
     client: httpx.AsyncClient, headers: dict[str, str], path: str, **params: Any
 ) -> httpx.Response:
@@ -153,13 +164,7 @@ async def test_apology_status_and_late_again(
     client: httpx.AsyncClient, world: World, auth: Headers
 ) -> None:
     s = await build(client, auth)
-    await act(
-        client,
-        auth("leader"),
-        s["D1"],
-        "apologize",
-        {"reason": "Chờ xác minh", "new_appointment_at": "2026-03-12T09:00:00+07:00"},
-    )
+    await apologize_d1(client, auth, s)
     item = (await get(client, auth("leader"), "overdue")).json()["items"][0]
     assert item["code"] == s["D1"] and item["appointment_at"] == "2026-03-12T09:00:00+07:00"
     assert item["apology"]["status"] == "late" and item["apology"]["letter_number"] == "2/PXL"

@@ -1,4 +1,4 @@
-"""The worklist pages are written without a model per item (``worklists_service.worklist_json``):
+"""The worklist pages are written without a model per item (``WorklistPage.as_json``):
 their bytes must be those ``Worklist`` itself writes, for both lists, with and without personal
 data, apologies on time and late, open steps with and without a handler, totals and cursors, and
 instants that fall between whole hours."""
@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 import tests.dossiers.conftest as dossier_fixtures
-from tests.dossiers.conftest import Headers, act
+from tests.dossiers.conftest import Headers
 from tests.factories import World
-from tests.metrics.test_worklists import URL, build
+from tests.metrics.test_worklists import URL, apologize_d1, build
 
 from onestop.auth.service_common import principal_for
 from onestop.metrics import worklists_service
@@ -34,13 +34,7 @@ async def test_page_bytes_equal_the_model(
     client: httpx.AsyncClient, world: World, auth: Headers, app: Any, who: str
 ) -> None:
     s = await build(client, auth)
-    await act(
-        client,
-        auth("leader"),
-        s["D1"],
-        "apologize",
-        {"reason": "Chờ xác minh", "new_appointment_at": "2026-03-12T09:00:00+07:00"},
-    )
+    await apologize_d1(client, auth, s)
     compared = 0
     for kind, path in (("overdue", "overdue"), ("due_soon", "due-soon")):
         for as_of in AS_OF:
@@ -50,7 +44,7 @@ async def test_page_bytes_equal_the_model(
                 assert resp.status_code == 200, resp.text
                 async with app.state.sessionmaker() as session:
                     principal = await principal_for(session, "user", world.users[who].id)
-                    model = await worklists_service.worklist(
+                    page = await worklists_service.worklist(
                         session,
                         principal=principal,
                         kind=kind,  # type: ignore[arg-type]
@@ -60,10 +54,11 @@ async def test_page_bytes_equal_the_model(
                         cursor=None,
                         total=total,
                     )
+                model = page.as_model()
                 assert resp.content == model.model_dump_json().encode(), (kind, as_of)
                 assert resp.headers["content-type"] == "application/json"
                 compared += len(model.items)
     assert compared >= 8  # the pages were not empty
-    late = (await client.get(f"{URL}/overdue", params={"as_of": AS_OF[2]}, headers=auth(who)))
+    late = await client.get(f"{URL}/overdue", params={"as_of": AS_OF[2]}, headers=auth(who))
     item = next(i for i in late.json()["items"] if i["code"] == s["D1"])
     assert item["apology"]["status"] == "late" and item["late_again"] is True

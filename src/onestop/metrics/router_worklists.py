@@ -88,7 +88,7 @@ async def _worklist(
                 session, principal=principal, kind=kind, filters=filters, as_of=at, fmt=fmt
             )
         )
-    body = await worklists_service.worklist_json(
+    page = await worklists_service.worklist(
         session,
         principal=principal,
         kind=kind,
@@ -98,7 +98,7 @@ async def _worklist(
         cursor=cursor,
         total=total,
     )
-    return Response(body, media_type="application/json")
+    return Response(page.as_json(), media_type="application/json")
 
 
 @router.get(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -23,30 +24,6 @@ from onestop.metrics.worklists_export import Export, render, steps_table, too_ma
 EXPORT_BATCH = 500
 
 
-async def _page(
-    session: AsyncSession,
-    principal: Principal,
-    kind: Kind,
-    filters: Filters,
-    as_of: dt.datetime,
-    limit: int,
-    cursor: str | None,
-    total: bool,
-) -> tuple[Worklist, list[dict[str, Any]]]:
-    """The page's head (``Worklist`` without items) and its items as ``WorklistItem`` dicts."""
-    as_of = worklists.require_aware(as_of)
-    r = await worklists.resolve(session, principal, filters)
-    rows, nxt = await worklists.page(session, kind, r, as_of, limit=limit, cursor=cursor)
-    items = await worklists_rows.item_dicts(
-        session, kind, rows, as_of=as_of, personal=principal.can(PERSONAL_RIGHT)
-    )
-    n = None
-    if total:  # a first page without a next one is the whole list: no count needed
-        whole = cursor is None and nxt is None
-        n = len(items) if whole else await worklists.count(session, kind, r, as_of)
-    return Worklist(items=[], next_cursor=nxt, kind=kind, as_of=as_of, total=n), items
-
-
 async def worklist(
     session: AsyncSession,
     *,
@@ -57,28 +34,38 @@ async def worklist(
     limit: int,
     cursor: str | None,
     total: bool = False,
-) -> Worklist:
-    head, items = await _page(session, principal, kind, filters, as_of, limit, cursor, total)
-    return head.model_copy(update={"items": [WorklistItem.model_validate(i) for i in items]})
+) -> WorklistPage:
+    """One page of a list (``as_model()`` for the web client, ``as_json()`` for the API)."""
+    as_of = worklists.require_aware(as_of)
+    r = await worklists.resolve(session, principal, filters)
+    rows, nxt = await worklists.page(session, kind, r, as_of, limit=limit, cursor=cursor)
+    items = await worklists_rows.item_dicts(
+        session, kind, rows, as_of=as_of, personal=principal.can(PERSONAL_RIGHT)
+    )
+    n = None
+    if total:  # a first page without a next one is the whole list: no count needed
+        whole = cursor is None and nxt is None
+        n = len(items) if whole else await worklists.count(session, kind, r, as_of)
+    return WorklistPage(Worklist(items=[], next_cursor=nxt, kind=kind, as_of=as_of, total=n), items)
 
 
-async def worklist_json(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    kind: Kind,
-    filters: Filters,
-    as_of: dt.datetime,
-    limit: int,
-    cursor: str | None,
-    total: bool = False,
-) -> bytes:
-    """``worklist`` as JSON, its items written without a model each (a page of 50 models cost
-    more than its query); the same bytes (tests/metrics/test_worklists_json.py)."""
-    head, items = await _page(session, principal, kind, filters, as_of, limit, cursor, total)
-    body = head.model_dump(mode="json")
-    body["items"] = orjson.Fragment(orjson.dumps(items))
-    return orjson.dumps(body)
+@dataclass(frozen=True)
+class WorklistPage:
+    """A page's head (``Worklist`` without items) and its items as ``WorklistItem`` dicts."""
+
+    head: Worklist
+    items: list[dict[str, Any]]
+
+    def as_model(self) -> Worklist:
+        items = [WorklistItem.model_validate(i) for i in self.items]
+        return self.head.model_copy(update={"items": items})
+
+    def as_json(self) -> bytes:
+        """``as_model()``'s JSON, the items written without a model each (a page of 50 models
+        cost more than its query); the same bytes (tests/metrics/test_worklists_json.py)."""
+        body = self.head.model_dump(mode="json")
+        body["items"] = orjson.Fragment(orjson.dumps(self.items))
+        return orjson.dumps(body)
 
 
 async def export_worklist(

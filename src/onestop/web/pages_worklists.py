@@ -47,7 +47,7 @@ async def worklists(
 ) -> Response:
     user.require("report:view")
     units = [u for u in await lookups.all_units(session) if user.covers_unit_path(u.path)]
-    result = await worklists_service.worklist(
+    page = await worklists_service.worklist(
         session,
         principal=user,
         kind=kind,
@@ -56,6 +56,7 @@ async def worklists(
         limit=PAGE_SIZE,
         cursor=cursor or None,
     )
+    result = page.as_model()
     query = urlencode({k: v for k, v in (("unit", unit), ("procedure", procedure)) if v.strip()})
     context = {
         "filter_query": f"&{query}" if query else "",
