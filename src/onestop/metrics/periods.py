@@ -129,7 +129,9 @@ async def report_unit(
                 "Hãy chỉ rõ đơn vị (unit is required for API clients)", code="unit-required"
             )
         code = principal.unit_code
-    unit = await unit_by_code(session, code)
+    from onestop.metrics import snapshots  # it reads this module's unit columns
+
+    unit = await snapshots.unit_by_code(session, code)
     if principal.kind == "user":
         principal.require_unit(unit.path, unit.code)
     elif not any(unit.path.startswith(p) for p in await client_paths(session, principal)):

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -155,15 +156,16 @@ def _month_key(k: Any) -> str:
 def roll_up(units: list[ScopeUnit], own: dict[int, Counts]) -> dict[int, Counts]:
     """Each unit's figures plus those of every unit below it. ``units`` is a subtree with parents
     before children, so one pass from the leaves up adds each unit into its parent."""
-    rolled = {u.id: Counts() for u in units}
+    rolled = {}
     for u in units:
         c = own.get(u.id)
-        if c is not None:
-            rolled[u.id].add(c)
+        rolled[u.id] = Counts(c.early, c.on_time, c.late) if c is not None else Counts()
     for u in reversed(units):
         parent = rolled.get(u.parent_id) if u.parent_id is not None else None
         if parent is not None:
-            parent.add(rolled[u.id])
+            child = rolled[u.id]
+            if child.early or child.on_time or child.late:
+                parent.add(child)
     return rolled
 
 
@@ -207,7 +209,7 @@ def _row(
     h = rates.hundredths(c.early + c.on_time, finished) if finished > 0 else None
     if as_json:
         rate: Any = h / 100 if h is not None else None  # = float(Decimal(h) / 100), exactly
-        shown: Any = float(target)
+        shown: Any = _as_float(target)
     else:
         rate = Decimal(h).scaleb(-2) if h is not None else None
         shown = target
@@ -227,6 +229,11 @@ def _row(
         "status": rates.status_hundredths(h, target),
         "links": links,
     }
+
+
+@lru_cache(maxsize=256)
+def _as_float(target: Decimal) -> float:
+    return float(target)
 
 
 def _months(p: Period) -> list[tuple[str, dt.date, dt.date]]:
@@ -262,11 +269,13 @@ async def _rows(
         rolled = roll_up(units, counts)
 
         def unit_rows() -> Iterator[dict[str, Any]]:
+            no_links: dict[str, str] = {}  # shared by every row when links are off
             for u in units[1:]:
                 parent = by_id.get(u.parent_id) if u.parent_id else None
                 code = parent.code if parent else None
+                row_links = links(u.code) if links.enabled else no_links
                 yield _row(
-                    u.code, u.name, rolled[u.id], u.target, links(u.code), u, code, as_json=as_json
+                    u.code, u.name, rolled[u.id], u.target, row_links, u, code, as_json=as_json
                 )
 
         return total, unit_rows

@@ -34,6 +34,7 @@ class Tree:
 
     units: tuple[ScopeUnit, ...]
     by_id: dict[int, ScopeUnit]
+    by_code: dict[str, ScopeUnit]
     #: unit id → the smallest id of the units with the same province and working hours (whose
     #: calendar is therefore the same): one calendar per group, not per unit.
     calendar_unit: dict[int, int]
@@ -66,6 +67,7 @@ async def _load_tree(session: AsyncSession) -> Tree:
     return Tree(
         units=tuple(units),
         by_id={u.id: u for u in units},
+        by_code={u.code: u for u in units},
         calendar_unit={i: first[key] for i, key in group_of.items()},
         loaded=time.monotonic(),
     )
@@ -82,6 +84,13 @@ async def tree(session: AsyncSession, *, must_have: int | None = None) -> Tree:
     ):
         t = cache.tree = await _load_tree(session)
     return t
+
+
+async def unit_by_code(session: AsyncSession, code: str) -> ScopeUnit:
+    """A unit from the snapshot; one not in it (created a moment ago, or unknown: 404) is read
+    from the database."""
+    unit = (await tree(session)).by_code.get(code)
+    return unit if unit is not None else await periods.unit_by_code(session, code)
 
 
 async def subtree(session: AsyncSession, unit: ScopeUnit) -> list[ScopeUnit]:
