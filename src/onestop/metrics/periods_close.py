@@ -47,7 +47,11 @@ async def matching(
 ) -> ClosedRef | None:
     """The closed period with exactly this kind, unit and dates, and whether today's figures
     (``current()``, only built when there is one) differ from the frozen ones."""
-    closed = await find(session, kind, unit, p)
+    return compare(await find(session, kind, unit, p), current)
+
+
+def compare(closed: ClosedPeriod | None, current: Callable[[], dict[str, Any]]) -> ClosedRef | None:
+    """``matching`` once the closed period (if any) is read."""
     if closed is None:
         return None
     return ClosedRef(

@@ -339,12 +339,12 @@ async def assemble(
 ) -> tuple[dict[str, Any], Rows]:
     """The report's fields but its rows, and its rows (made on demand)."""
     links = Linker(p, with_links)
+    # Read before the sums, which switch the rest of the transaction to custom plans (planning
+    # these two each time cost more than running them).
+    corrections = await periods.corrections(session, unit, p)
+    frozen = await periods_close.find(session, "on-time", unit, p) if group_by == "unit" else None
     total, rows = await _rows(session, unit, p, group_by, links, as_json)
-    closed = None
-    if group_by == "unit":
-        closed = await periods_close.matching(
-            session, "on-time", unit, p, lambda: freeze(unit, p, total, rows())
-        )
+    closed = periods_close.compare(frozen, lambda: freeze(unit, p, total, rows()))
     head = {
         "unit": UnitBrief(code=unit.code, name=unit.name),
         "period": PeriodRead(from_=p.start, to=p.end),
@@ -352,7 +352,7 @@ async def assemble(
         "thresholds": THRESHOLDS,
         "total": _row(unit.code, unit.name, total, unit.target, links(unit.code), unit),
         "rows": [],
-        "corrections": await periods.corrections(session, unit, p),
+        "corrections": corrections,
         "closed_period": closed,
         "generated_at": now,
     }
