@@ -27,7 +27,6 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
     Select,
     TextClause,
     and_,
@@ -262,19 +261,6 @@ def after(column: Any, id_column: Any, pos: tuple[dt.datetime, int]) -> ColumnEl
     return or_(column > at, and_(column == at, id_column > ident))
 
 
-async def conditions(
-    session: AsyncSession, kind: Kind, r: Resolved, as_of: dt.datetime
-) -> list[ColumnElement[bool] | TextClause]:
-    """Every condition of the list: open, scope and filters, and the list's ``due_at`` range."""
-    d = D.c
-    out = [*open_clause(), *dossier_conditions(r)]
-    if kind == "overdue":
-        out.append(d.due_at < as_of)
-    else:
-        out += [d.due_at >= as_of, horizon_clause(await horizons(session, as_of))]
-    return out
-
-
 #: What a page shows of a dossier (plain rows: loading ORM objects cost more than the query).
 PAGE_COLUMNS = (
     D.c.id,
@@ -344,41 +330,6 @@ def _joined() -> Any:
 JOINED = _joined()
 
 
-async def query(session: AsyncSession, kind: Kind, r: Resolved, as_of: dt.datetime) -> Select[Any]:
-    columns: tuple[Any, ...] = PAGE_COLUMNS  # plain rows
-    return select(*columns).where(*await conditions(session, kind, r, as_of))
-
-
 def with_details(stmt: Select[Any]) -> Select[Any]:
     """A page query with the details of each row joined (``JOINED_COLUMNS``)."""
     return stmt.add_columns(*JOINED_COLUMNS).select_from(JOINED)
-
-
-async def count(session: AsyncSession, kind: Kind, r: Resolved, as_of: dt.datetime) -> int:
-    """How many dossiers the whole list holds (every page): a count over the same partial
-    indexes the pages read, without fetching a row."""
-    stmt = select(func.count()).select_from(D)
-    stmt = stmt.where(*await conditions(session, kind, r, as_of))
-    return int((await session.execute(stmt)).scalar_one())
-
-
-async def page(
-    session: AsyncSession,
-    kind: Kind,
-    r: Resolved,
-    as_of: dt.datetime,
-    *,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[Row[Any]], str | None]:
-    stmt = await query(session, kind, r, as_of)
-    pos = decode_position(cursor)
-    if pos is not None:
-        stmt = stmt.where(after(D.c.due_at, D.c.id, pos))
-    stmt = stmt.order_by(D.c.due_at, D.c.id).limit(limit + 1)
-    rows = list((await session.execute(with_details(stmt))).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
-    nxt = encode_position(last.due_at, last.id) if more and last and last.due_at else None
-    return rows, nxt

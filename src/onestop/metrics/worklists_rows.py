@@ -109,51 +109,49 @@ def _working(delta: dt.timedelta | None) -> dict[str, float] | None:
 async def item_dicts(
     session: AsyncSession,
     kind: Kind,
-    rows: Sequence[Any],
+    rows: Sequence[dict[str, Any]],
     *,
     as_of: dt.datetime,
     personal: bool,
 ) -> list[dict[str, Any]]:
-    """The page's rows (``worklists.page``, which joins the open step, its handler and the last
+    """The page's rows (``worklists_sql.page``, which joins the open step, its handler and the last
     apology) as ``WorklistItem``'s fields, in its order, instants in local time: written to JSON
     as they are (``WorklistPage.as_json``) or validated into models for the exports.
     Units, procedures and calendars come from the snapshots: no query per row."""
-    procedures = await snapshots.procedure_refs(session, {d.procedure_id for d in rows})
-    cals = await calendars(session, [d.competent_unit_id for d in rows])
-    units = await lookups.units_by_ids(
-        session,
-        [i for d in rows for i in (d.receiving_unit_id, d.competent_unit_id, d.step_unit_id)],
-    )
+    procedures = await snapshots.procedure_refs(session, {d["procedure_id"] for d in rows})
+    cals = await calendars(session, [d["competent_unit_id"] for d in rows])
+    held = ("receiving_unit_id", "competent_unit_id", "step_unit_id")
+    units = await lookups.units_by_ids(session, [d[k] for d in rows for k in held])
     briefs = {i: _unit(u) for i, u in units.items()}
     refs = {i: p.model_dump() for i, p in procedures.items()}
     out: list[dict[str, Any]] = []
     for d in rows:
-        assert d.due_at is not None
-        cal = cals[d.competent_unit_id]
+        assert d["due_at"] is not None
+        cal = cals[d["competent_unit_id"]]
         if kind == "overdue":
-            left, late = None, span(cal, d.due_at, as_of)
+            left, late = None, span(cal, d["due_at"], as_of)
         else:
-            left, late = span(cal, as_of, d.due_at), None
-        has_apology = d.apology_dossier_id is not None
-        status = Status(d.status)
+            left, late = span(cal, as_of, d["due_at"]), None
+        has_apology = d["apology_dossier_id"] is not None
+        status = Status(d["status"])
         out.append(
             {
-                "code": d.code,
+                "code": d["code"],
                 "status": int(status),
                 "status_label": status.label_vi,
-                "procedure": refs[d.procedure_id],
-                "applicant_name": d.applicant_name if personal else mask(d.applicant_name),
-                "receiving_unit": briefs[d.receiving_unit_id],
-                "competent_unit": briefs[d.competent_unit_id],
+                "procedure": refs[d["procedure_id"]],
+                "applicant_name": d["applicant_name"] if personal else mask(d["applicant_name"]),
+                "receiving_unit": briefs[d["receiving_unit_id"]],
+                "competent_unit": briefs[d["competent_unit_id"]],
                 "current_step": _joined_step(d, briefs),
-                "due_at": _local(d.due_at),
-                "due_at_original": _local(d.due_at_original),
-                "appointment_at": _local(d.appointment_at),
+                "due_at": _local(d["due_at"]),
+                "due_at_original": _local(d["due_at_original"]),
+                "appointment_at": _local(d["appointment_at"]),
                 "working_time_left": _working(left),
                 "working_time_late": _working(late),
                 "apology": _joined_apology(d),
                 "late_again": bool(
-                    has_apology and d.appointment_at is not None and d.appointment_at < as_of
+                    has_apology and d["appointment_at"] is not None and d["appointment_at"] < as_of
                 ),
             }
         )
@@ -174,27 +172,28 @@ async def items(
 
 
 def _joined_step(d: Any, briefs: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
-    if d.step_seq is None:
+    if d["step_seq"] is None:
         return None
+    budget = d["step_budget_hours"]
     return {
-        "seq": d.step_seq,
-        "name": d.step_name,
-        "unit": briefs[d.step_unit_id],
-        "handler": d.step_handler,
-        "handler_name": d.step_handler_name,
-        "started_at": _local(d.step_started_at),
-        "budget_hours": float(d.step_budget_hours) if d.step_budget_hours is not None else None,
-        "due_at": _local(d.step_due_at),
+        "seq": d["step_seq"],
+        "name": d["step_name"],
+        "unit": briefs[d["step_unit_id"]],
+        "handler": d["step_handler"],
+        "handler_name": d["step_handler_name"],
+        "started_at": _local(d["step_started_at"]),
+        "budget_hours": None if budget is None else float(budget),
+        "due_at": _local(d["step_due_at"]),
     }
 
 
 def _joined_apology(d: Any) -> dict[str, Any]:
-    if d.apology_dossier_id is None:
+    if d["apology_dossier_id"] is None:
         return {"status": "none", "letter_number": None, "issued_at": None,
                 "new_appointment_at": None}  # fmt: skip
     return {
-        "status": "on_time" if d.apology_on_time else "late",
-        "letter_number": d.apology_letter_number,
-        "issued_at": _local(d.apology_issued_at),
-        "new_appointment_at": _local(d.apology_new_appointment_at),
+        "status": "on_time" if d["apology_on_time"] else "late",
+        "letter_number": d["apology_letter_number"],
+        "issued_at": _local(d["apology_issued_at"]),
+        "new_appointment_at": _local(d["apology_new_appointment_at"]),
     }

@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.principal import Principal
 from onestop.dossiers.reading import PERSONAL_RIGHT
-from onestop.metrics import worklists, worklists_export, worklists_rows, worklists_steps
+from onestop.metrics import (
+    worklists,
+    worklists_export,
+    worklists_rows,
+    worklists_sql,
+    worklists_steps,
+)
 from onestop.metrics.schemas_worklists import (
     StepWarningItem,
     StepWarnings,
@@ -38,14 +44,14 @@ async def worklist(
     """One page of a list (``as_model()`` for the web client, ``as_json()`` for the API)."""
     as_of = worklists.require_aware(as_of)
     r = await worklists.resolve(session, principal, filters)
-    rows, nxt = await worklists.page(session, kind, r, as_of, limit=limit, cursor=cursor)
+    rows, nxt = await worklists_sql.page(session, kind, r, as_of, limit=limit, cursor=cursor)
     items = await worklists_rows.item_dicts(
         session, kind, rows, as_of=as_of, personal=principal.can(PERSONAL_RIGHT)
     )
     n = None
     if total:  # a first page without a next one is the whole list: no count needed
         whole = cursor is None and nxt is None
-        n = len(items) if whole else await worklists.count(session, kind, r, as_of)
+        n = len(items) if whole else await worklists_sql.count(session, kind, r, as_of)
     return WorklistPage(Worklist(items=[], next_cursor=nxt, kind=kind, as_of=as_of, total=n), items)
 
 
@@ -83,7 +89,7 @@ async def export_worklist(
     everything: list[WorklistItem] = []
     cursor: str | None = None
     while True:
-        rows, cursor = await worklists.page(
+        rows, cursor = await worklists_sql.page(
             session, kind, r, as_of, limit=EXPORT_BATCH, cursor=cursor
         )
         everything += await worklists_rows.items(
