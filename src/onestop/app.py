@@ -82,12 +82,13 @@ def _include_routers(app: FastAPI) -> None:
     from onestop.metrics.router_worklists import router as worklists_router
 
     app.include_router(health_router)
-    # Routes are matched in order: the busiest (intake and dossier actions) come first.
+    # Routes are matched in order: the busiest (intake and dossier actions, then the officers'
+    # worklists) come first.
     app.include_router(dossiers_router, prefix=API_PREFIX)
+    app.include_router(worklists_router, prefix=API_PREFIX)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(catalog_router, prefix=API_PREFIX)
     app.include_router(forms_router, prefix=API_PREFIX)
-    app.include_router(worklists_router, prefix=API_PREFIX)
     app.include_router(reports_router, prefix=API_PREFIX)  # issue 7
     from onestop.web import router as web  # web client: pages + static files, not in OpenAPI
 

@@ -8,7 +8,7 @@ whatever its length: units, procedures and calendars come from cached snapshots.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -109,7 +109,7 @@ def _working(delta: dt.timedelta | None) -> dict[str, float] | None:
 async def item_dicts(
     session: AsyncSession,
     kind: Kind,
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     as_of: dt.datetime,
     personal: bool,

@@ -12,6 +12,7 @@ runs it, unit sets as an expanding ``IN``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,9 @@ from onestop.metrics.worklists import (
     open_clause,
     with_details,
 )
+
+#: A row read by column name: an asyncpg record, or a SQLAlchemy row's mapping.
+Rowlike = Mapping[Any, Any]
 
 
 @dataclass(frozen=True)
@@ -140,12 +144,13 @@ def shape(
     )
 
 
-async def _fetch(session: AsyncSession, s: Shape, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """The rows of the shape's statement, as dicts (the columns' names as keys)."""
+async def _fetch(session: AsyncSession, s: Shape, params: dict[str, Any]) -> Sequence[Rowlike]:
+    """The rows of the shape's statement, read by column name (asyncpg records as they come)."""
     stmt = statement(s)
     if s.pg:
-        return [dict(r) for r in await driver_fetch(await session.connection(), stmt, params)]
-    return [r._asdict() for r in (await session.execute(stmt, params)).all()]
+        rows: Sequence[Rowlike] = await driver_fetch(await session.connection(), stmt, params)
+        return rows
+    return [r._mapping for r in (await session.execute(stmt, params)).all()]
 
 
 async def page(
@@ -156,7 +161,7 @@ async def page(
     *,
     limit: int,
     cursor: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[Sequence[Rowlike], str | None]:
     """One page in urgency order, ``(due_at, id)``, with the row details joined, and the cursor
     of the next page (None on the last one)."""
     groups = await horizons(session, as_of) if kind == "due_soon" else []
