@@ -9,9 +9,6 @@ Time is passed in (``at``) so the importer can replay history with the same code
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,6 +19,7 @@ from onestop.auth.principal import Principal
 from onestop.dossiers import deadlines, lookups
 from onestop.dossiers.access import Actor, require_covers
 from onestop.dossiers.codes import PORTAL_CODE_RE, CodePlan, get_strategy
+from onestop.dossiers.lookup_secret import new_secret
 from onestop.dossiers.lookups import ProcedureInfo, UnitInfo, VersionInfo
 from onestop.dossiers.names import fold
 from onestop.dossiers.schemas import (
@@ -39,8 +37,6 @@ from onestop.dossiers.schemas import (
 from onestop.dossiers.states import Status
 from onestop.errors import InvalidInput
 
-SECRET_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # noqa: S105 - no 0/O, 1/I/L
-SECRET_LENGTH = 10
 RECEPTION_STEP_NAME = "Tiếp nhận hồ sơ"
 
 
@@ -57,40 +53,6 @@ class Draft:
     secret: str
     competent: UnitInfo
     procedure: ProcedureInfo
-
-
-def derive_secret(server_key: str, nonce: str) -> str:
-    """A lookup secret that can be produced again from a stored nonce and the server key (for an
-    idempotent replay of the receipt) while the database alone never reveals it."""
-    digest = hmac.new(server_key.encode(), f"lookup-secret:{nonce}".encode(), "sha256").digest()
-    return "".join(SECRET_ALPHABET[b % len(SECRET_ALPHABET)] for b in digest[:SECRET_LENGTH])
-
-
-def random_secret() -> str:
-    """``SECRET_LENGTH`` characters drawn uniformly from ``SECRET_ALPHABET``, from one read of the
-    system's random source (one ``secrets.choice`` per character costs a read each)."""
-    n = len(SECRET_ALPHABET)
-    accept = 256 - 256 % n  # bytes at or above this would favour the first letters
-    chars: list[str] = []
-    while len(chars) < SECRET_LENGTH:
-        chars += [
-            SECRET_ALPHABET[b % n] for b in secrets.token_bytes(2 * SECRET_LENGTH) if b < accept
-        ]
-    return "".join(chars[:SECRET_LENGTH])
-
-
-def new_secret(secret: str | None = None) -> tuple[str, str]:
-    """A lookup secret (random unless given) and the stored ``salt$sha256`` of it."""
-    if secret is None:
-        secret = random_secret()
-    salt = secrets.token_hex(8)
-    return secret, f"{salt}${hashlib.sha256((salt + secret).encode()).hexdigest()}"
-
-
-def secret_matches(stored: str, secret: str) -> bool:
-    salt, _, digest = stored.partition("$")
-    candidate = hashlib.sha256((salt + secret.strip().upper()).encode()).hexdigest()
-    return secrets.compare_digest(candidate, digest)
 
 
 def limit_read(version: VersionInfo) -> TimeLimitRead:

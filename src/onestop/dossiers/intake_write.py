@@ -26,6 +26,7 @@ from onestop.db import driver_fetch
 from onestop.dossiers import intake
 from onestop.dossiers.access import Actor
 from onestop.dossiers.codes import COUNTER_UPSERT, code_sql, next_code
+from onestop.dossiers.lookup_secret import derive_secret
 from onestop.dossiers.models import Dossier, DossierEvent, DossierStep, IdempotencyKey
 from onestop.dossiers.schemas import ApplicantRead, DossierCreate, IntakeReceipt
 from onestop.errors import Conflict, InvalidInput
@@ -56,7 +57,7 @@ class IdemKey:
 
     @property
     def secret(self) -> str:
-        return intake.derive_secret(self.server_key, self.nonce)
+        return derive_secret(self.server_key, self.nonce)
 
 
 def request_hash(body: DossierCreate) -> str:
@@ -274,7 +275,7 @@ async def replay(session: AsyncSession, idem: IdemKey) -> IntakeOutcome | None:
     receipt = IntakeReceipt.model_validate(
         {
             **stored,
-            "lookup_secret": intake.derive_secret(idem.server_key, nonce),
+            "lookup_secret": derive_secret(idem.server_key, nonce),
             "code": row.code,
             "lookup_path": LOOKUP_PATH.format(code=row.code),
             "applicant": ApplicantRead(

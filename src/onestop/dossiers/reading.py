@@ -15,7 +15,8 @@ from onestop.auth.principal import Principal
 from onestop.dossiers import deadlines, lookups
 from onestop.dossiers.access import covers_any
 from onestop.dossiers.actions import allowed_actions, load
-from onestop.dossiers.intake import limit_read, secret_matches, unit_brief
+from onestop.dossiers.intake import limit_read, unit_brief
+from onestop.dossiers.lookup_secret import secret_matches
 from onestop.dossiers.lookups import UnitInfo
 from onestop.dossiers.models import Dossier, DossierEvent, DossierPause, DossierStep
 from onestop.dossiers.names import mask

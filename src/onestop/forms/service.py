@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onestop import clock
 from onestop.auth.models import User
 from onestop.auth.principal import Principal
-from onestop.dossiers import intake
 from onestop.dossiers.actions import load
+from onestop.dossiers.lookup_secret import secret_matches
 from onestop.dossiers.lookups import UnitInfo, procedure_by_id, unit_by_id, units_by_ids
 from onestop.dossiers.models import Dossier, DossierEvent, DossierStep
 from onestop.dossiers.models_apology import Apology
@@ -177,7 +177,7 @@ async def _receipt(ctx: _Ctx) -> ReceiptContext:
     receive = await ctx.last_event("receive", "accept")
     version = await _version(ctx)
     secret = ctx.secret or ""
-    if secret and not intake.secret_matches(d.secret_hash, secret):
+    if secret and not secret_matches(d.secret_hash, secret):
         raise InvalidInput(
             "Mã tra cứu không khớp với hồ sơ (the lookup secret does not match)",
             code="secret-mismatch",

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.principal import Principal
 from onestop.dossiers.access import require_any
-from onestop.dossiers.intake import secret_matches
+from onestop.dossiers.lookup_secret import secret_matches
 from onestop.dossiers.models import Dossier
 from onestop.dossiers.states import Status
 from onestop.errors import Conflict, InvalidInput, NotFound, RuleViolation
