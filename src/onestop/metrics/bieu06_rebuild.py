@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, case, delete, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop.metrics import bieu06, bieu06_rollup, rates
+from onestop.metrics import bieu06, bieu06_rollup, flush_diff, rates
 from onestop.metrics.bieu06_rollup import DAILY, MONTHLY, TABLES, TOTAL, Delta, Rows, measures
 from onestop.metrics.bieu06_rules import CLOSED_OTHER, FIELDS
 from onestop.metrics.models_bieu06 import FLOWS
@@ -55,12 +55,7 @@ async def differences(session: AsyncSession) -> dict[str, dict[Any, Any]]:
     out: dict[str, dict[Any, Any]] = {}
     for table in TABLES:
         zero = dict.fromkeys(measures(table), 0)
-        w, h = want[table.name], have[table.name]
-        diff = {
-            k: (h.get(k, zero), w.get(k, zero))
-            for k in set(w) | set(h)
-            if h.get(k, zero) != w.get(k, zero)
-        }
+        diff = flush_diff.disagreements(want[table.name], have[table.name], zero)
         if diff:
             out[table.name] = diff
     return out

@@ -1,5 +1,6 @@
 """Old and new values of a ``Dossier`` row inside a ``before_flush`` hook (the rollups diff each
-row's contribution before and after the flush)."""
+row's contribution before and after the flush), and where a stored rollup table and its
+recomputation disagree."""
 
 from __future__ import annotations
 
@@ -49,3 +50,15 @@ def previous(session: Session, obj: Dossier, fields: tuple[str, ...]) -> dict[st
         )
         return dict(row) if row is not None else {n: None for n in fields}
     return old
+
+
+def disagreements(
+    want: dict[Any, Any], have: dict[Any, Any], zero: Any
+) -> dict[Any, tuple[Any, Any]]:
+    """The keys where a rollup table as stored (``have``) and as recomputed (``want``) differ,
+    with both values; a key missing on one side counts as ``zero``."""
+    return {
+        k: (have.get(k, zero), want.get(k, zero))
+        for k in set(want) | set(have)
+        if have.get(k, zero) != want.get(k, zero)
+    }

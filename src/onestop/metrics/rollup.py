@@ -213,12 +213,7 @@ async def differences(session: AsyncSession) -> dict[str, dict[Any, Any]]:
     zero = _zero()
     out: dict[str, dict[tuple[Any, ...], tuple[Counts, Counts]]] = {}
     for table in TABLES:
-        w, h = want[table.name], have[table.name]
-        diff = {
-            k: (h.get(k, zero), w.get(k, zero))
-            for k in set(w) | set(h)
-            if h.get(k, zero) != w.get(k, zero)
-        }
+        diff = flush_diff.disagreements(want[table.name], have[table.name], zero)
         if diff:
             out[table.name] = diff
     return out | await bieu06_rebuild.differences(session)

@@ -110,12 +110,9 @@ def statement(s: Shape) -> Any:
 
 
 def values(r: Resolved, kind: Kind, as_of: dt.datetime, groups: list[Horizon]) -> dict[str, Any]:
-    def ids(v: frozenset[int]) -> list[int]:
-        return sorted(v)
-
     out: dict[str, Any] = {"as_of": as_of}
     if r.unit_ids is not None:
-        out["unit_ids"] = ids(r.unit_ids)
+        out["unit_ids"] = sorted(r.unit_ids)
     for name in ("procedure_id", "step_unit_id", "officer_id"):
         if getattr(r, name) is not None:
             out[name] = getattr(r, name)
@@ -123,7 +120,7 @@ def values(r: Resolved, kind: Kind, as_of: dt.datetime, groups: list[Horizon]) -
         out["latest"] = max(g.until for g in groups)
         if len(groups) > 1:
             for i, g in enumerate(groups):
-                out[f"g{i}_ids"], out[f"g{i}_until"] = ids(g.unit_ids), g.until
+                out[f"g{i}_ids"], out[f"g{i}_until"] = sorted(g.unit_ids), g.until
     return out
 
 
