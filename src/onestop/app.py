@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _include_routers(app: FastAPI) -> None:
     from onestop.auth.router import router as auth_router
     from onestop.catalog.router import router as catalog_router
+    from onestop.dossiers import intake_route
     from onestop.dossiers.router import router as dossiers_router
     from onestop.forms.router import router as forms_router
     from onestop.metrics.router_reports import router as reports_router  # issue 7
@@ -85,6 +86,8 @@ def _include_routers(app: FastAPI) -> None:
     # Routes are matched in order: the busiest (intake and dossier actions, then the officers'
     # worklists) come first.
     app.include_router(dossiers_router, prefix=API_PREFIX)
+    # The intake's usual request skips FastAPI's dependency machinery (see intake_route).
+    app.router.routes.insert(0, intake_route.route(API_PREFIX + "/dossiers"))
     app.include_router(worklists_router, prefix=API_PREFIX)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(catalog_router, prefix=API_PREFIX)
@@ -120,15 +123,22 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+#: Methods an ``Allow`` header may name.
+METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method of every route on this path (FastAPI registers one route per method, so
-    Starlette's own Allow header would name only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    """Every method some route serves on this path. Asked of the routes themselves, one method at
+    a time: FastAPI registers one route per method and nests included routers, so neither
+    Starlette's own Allow header nor the first matching route's methods name them all."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -30,6 +30,8 @@ from tests.metrics.test_rollup_random import Driver
 from onestop.catalog.models import Procedure
 from onestop.dossiers.models import Dossier, DossierPause
 from onestop.metrics import rates
+from onestop.metrics.bieu06_rollup import STRIPES
+from onestop.metrics.models_bieu06 import Bieu06Daily
 
 world = dossier_fixtures.world  # the fixtures of the dossier tests
 auth = dossier_fixtures.auth
@@ -268,3 +270,34 @@ async def test_identities_and_oracle_on_random_data(
         assert report["total"]["withdrawn_stopped"] == other
         for col in ("c3", "c9", "c13"):
             assert len(await follow(client, headers, report["total"]["links"][col])) == c[col]
+
+
+async def test_counters_stripe_one_units_rows(
+    client: httpx.AsyncClient, world: World, auth: Headers, app: Any
+) -> None:
+    """Two counters receiving for one competent unit write to two rows (their stripes), so
+    their intakes never wait on each other there; the report adds the stripes up."""
+    a = await receive(client, auth, "2026-03-02 09:00")
+    b = await receive(
+        client, auth, "2026-03-02 09:30", clerk="clerk_a", competent_unit="000.00.10.H99"
+    )
+    assert a.data["competent_unit"] == b.data["competent_unit"]
+    assert a.data["receiving_unit"] != b.data["receiving_unit"]
+    justice = world.units[a.data["competent_unit"]["code"]]
+    async with app.state.sessionmaker() as s:
+        rows = (
+            await s.execute(
+                select(Bieu06Daily.grain, Bieu06Daily.stripe, Bieu06Daily.recv_other).where(
+                    Bieu06Daily.day == dt.date(2026, 3, 2),
+                    (Bieu06Daily.unit_id == justice.id) | (Bieu06Daily.grain == 1),
+                )
+            )
+        ).all()
+    counters = {world.units[m.data["receiving_unit"]["code"]].id % STRIPES for m in (a, b)}
+    for grain in (0, 1):
+        assert {(r.stripe, r.recv_other) for r in rows if r.grain == grain} == {
+            (stripe, 1) for stripe in counters
+        }
+    for unit in (justice.code, "000.00.00.H99"):
+        report = await get(client, auth("manager"), unit=unit, **MARCH)
+        assert report["total"]["columns"]["c3"] == 2, unit

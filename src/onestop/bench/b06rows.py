@@ -106,11 +106,12 @@ def tables(c: Cols, cat: Catalog) -> dict[str, tuple[list[str], list[bytes]]]:
     fld = field_of[c["procedure_id"][i].astype(np.int64) - 1]
     weights = [np.where(meas == m, val, 0).astype(np.float64) for m in range(len(FLOWS))]
     zero = np.zeros(unit.size, np.int64)
-    keys0, sums0 = _sum(_pack(unit, zero, zero, fld, day), weights)
-    u0, _s, _g, f0, d0 = _unpack(keys0)
+    stripe = c["receiving_unit_id"][i].astype(np.int64) % STRIPES  # bieu06_rollup.stripe_of
+    keys0, sums0 = _sum(_pack(unit, stripe, zero, fld, day), weights)
+    u0, s0, _g, f0, d0 = _unpack(keys0)
     # Grain 1 from the grain-0 rows (fewer than the flows).
     per_col = [sums0[:, j].astype(np.float64) for j in range(len(FLOWS))]
-    keys1, sums1 = _sum(_pack(root_of[u0], u0 % STRIPES, group_of[u0], f0, d0), per_col)
+    keys1, sums1 = _sum(_pack(root_of[u0], s0, group_of[u0], f0, d0), per_col)
     daily, monthly, total = [], [], []
     for grain, keys, sums in ((0, keys0, sums0), (1, keys1, sums1)):
         daily.append((grain, keys, sums))

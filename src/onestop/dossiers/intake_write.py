@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from onestop import clock
 from onestop.auth.principal import Principal
@@ -191,13 +191,14 @@ async def write_fused(
 ) -> tuple[int, str]:
     """PostgreSQL: counter, dossier, event, step and key in one statement.
 
-    ``last`` (the intake writes nothing after it) sends it straight to the session's asyncpg
-    connection. SQLAlchemy opens a transaction (BEGIN) only when it executes a statement itself;
-    when nothing did before (principal and catalogue come from caches), the statement is a
-    transaction of its own: PostgreSQL commits when it ends, so the daily code counter's row lock
-    is held for the statement alone, never while this process gets round to sending COMMIT, and
-    one round trip writes the dossier. SQLAlchemy's per-execution work (parameter processing,
-    result set-up), which here costs more than the round trip, is done once per statement shape.
+    ``last`` (the intake writes nothing after it) sends it straight to asyncpg. SQLAlchemy opens a
+    transaction (BEGIN) only when it executes a statement itself; when nothing did before
+    (principal and catalogue come from caches), the statement runs on a pooled connection outside
+    the session and is a transaction of its own: PostgreSQL commits when it ends, so the daily
+    code counter's row lock is held for the statement alone, never while this process gets round
+    to sending COMMIT, and one round trip writes the dossier. SQLAlchemy's per-execution work
+    (parameter processing, result set-up), which here costs more than the round trip, is done
+    once per statement shape.
     Otherwise (an import replays events after it) it runs in the session's transaction."""
     assert draft.plan is not None
     key_values = _idem_values(draft, idem) if idem is not None else None
@@ -216,11 +217,13 @@ async def write_fused(
         params.update({"k_" + k: v for k, v in key_values.items()})
     for ext in EXTENSIONS.values():
         params.update(ext.params(draft))
-    conn = await session.connection()
     if not last:
-        row = (await conn.execute(stmt, params)).one()
-        return int(row[0]), str(row[1])
-    row = await driver_fetch(conn, stmt, params, one=True)
+        row = (await (await session.connection()).execute(stmt, params)).one()
+    elif session.in_transaction() or not isinstance(session.bind, AsyncEngine):
+        row = await driver_fetch(await session.connection(), stmt, params, one=True)
+    else:  # nothing read through the session: a pooled connection, no session transaction
+        async with session.bind.connect() as conn:
+            row = await driver_fetch(conn, stmt, params, one=True)
     return int(row[0]), str(row[1])
 
 
@@ -351,7 +354,8 @@ async def submit(
     )
     try:
         await write(session, draft, idem, last=True)
-        await session.commit()
+        if session.in_transaction():  # else the write was a transaction of its own
+            await session.commit()
     except IntegrityError:
         await session.rollback()
         # Lost a race with the same key, portal reference or code: answer as if we had come second.

@@ -73,9 +73,14 @@ def _later(a: Any, b: Any) -> Any:
     return case((a > b, a), else_=b)
 
 
+def _stripe(receiving: Any) -> Any:
+    return (receiving % bieu06_rollup.STRIPES).label("stripe")
+
+
 def _flow(day: Any, **given: Any) -> list[Any]:
     return [
         D.c.competent_unit_id.label("unit_id"),
+        _stripe(D.c.receiving_unit_id),
         D.c.procedure_id.label("procedure_id"),
         day.label("day"),
         *(given.get(m, literal(0)).label(m) for m in FLOWS),
@@ -86,7 +91,7 @@ def _spells() -> Any:
     """(unit, procedure, a, b) of every overdue spell (``bieu06_rules.overdue_spells``)."""
     r, e, p, q = D.c.received_at, D.c.ended_at, D.c.pause_started_at, D.c.pause_ended_at
     late = or_(D.c.late_flag.is_(True), D.c.supplement_count > 1)
-    base = [D.c.competent_unit_id, D.c.procedure_id]
+    base = [D.c.competent_unit_id, D.c.receiving_unit_id, D.c.procedure_id]
     first_end = case((p.is_(None), e), (and_(e.is_not(None), e < p), e), else_=p)
     return union_all(
         select(*base, r.label("a"), e.label("b")).where(r.is_not(None), late),
@@ -115,7 +120,11 @@ def flows_sql(dialect: str) -> Any:
     s = _spells()
     da, db = _day(s.c.a, dialect), _day(s.c.b, dialect)
     counted = or_(s.c.b.is_(None), da < db)
-    spell_cols = [s.c.competent_unit_id.label("unit_id"), s.c.procedure_id.label("procedure_id")]
+    spell_cols = [
+        s.c.competent_unit_id.label("unit_id"),
+        _stripe(s.c.receiving_unit_id),
+        s.c.procedure_id.label("procedure_id"),
+    ]
     zeros = [literal(0).label(m) for m in FLOWS if m != "overdue"]
     return union_all(
         select(*_flow(_day(D.c.received_at, dialect), recv_online=online, recv_other=1 - online))
@@ -141,18 +150,14 @@ async def rebuild(session: AsyncSession) -> int:
         await session.execute(delete(table))
     f = flows_sql(dialect)
     sums = [func.sum(f.c[m]).label(m) for m in FLOWS]
-    fixed: list[Any] = [
-        literal(0).label("grain"),
-        literal(0).label("stripe"),
-        literal("").label("lg"),
-    ]
+    fixed: list[Any] = [literal(0).label("grain"), f.c.stripe, literal("").label("lg")]
     result = await session.execute(
         DAILY.insert().from_select(
             ["grain", "stripe", "level_group", "unit_id", "field", "day", *FLOWS],
             select(*fixed, f.c.unit_id, P.c.field, f.c.day, *sums)
             .select_from(f.join(P, P.c.id == f.c.procedure_id))
             # In primary-key order: SQLite then appends to the index instead of seeking.
-            .group_by(f.c.unit_id, f.c.day, P.c.field),
+            .group_by(f.c.unit_id, f.c.day, f.c.stripe, P.c.field),
         )
     )
     key = [DAILY.c.grain, DAILY.c.stripe, DAILY.c.level_group, DAILY.c.unit_id, DAILY.c.field]

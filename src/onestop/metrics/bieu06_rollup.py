@@ -3,8 +3,8 @@ transaction as the change to the dossier.
 
 * ORM changes: a ``before_flush`` hook (like ``rollup``) diffs each ``Dossier`` row's flows before
   and after the flush and adds the difference to the daily, monthly and total tables, at grain 0
-  (its competent unit) and grain 1 (the unit's root, stripe, level group), keys sorted so
-  concurrent writers lock rows in one order.
+  (its competent unit) and grain 1 (the unit's root and level group), both in the stripe of its
+  receiving counter (``stripe_of``), keys sorted so concurrent writers lock rows in one order.
 * Intake writes the dossier with Core statements (``dossiers.intake_write``): this module
   registers an intake extension there. On PostgreSQL it adds three data-modifying CTEs to the
   fused intake statement: the rows are folded here from the unit and procedure the intake looked
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -64,8 +65,8 @@ MONTHLY: Table = Bieu06Monthly.__table__  # type: ignore[assignment]
 TOTAL: Table = Bieu06Total.__table__  # type: ignore[assignment]
 TABLES: tuple[Table, ...] = (DAILY, MONTHLY, TOTAL)
 
-#: (competent unit, procedure, local day, measure) → count.
-Delta = Counter[tuple[int, int, dt.date, str]]
+#: (competent unit, stripe, procedure, local day, measure) → count.
+Delta = Counter[tuple[int, int, int, dt.date, str]]
 #: Per table name: primary key → measures.
 Rows = dict[str, dict[tuple[Any, ...], dict[str, int]]]
 
@@ -79,9 +80,17 @@ def row_delta(values: dict[str, Any], sign: int = 1) -> Delta:
     if values["received_at"] is None:
         return out
     unit, proc = int(values["competent_unit_id"]), int(values["procedure_id"])
+    stripe = stripe_of(int(values["receiving_unit_id"]))
     for (day, m), n in contribution(values).items():
-        out[(unit, proc, day, m)] += sign * n
+        out[(unit, stripe, proc, day, m)] += sign * n
     return out
+
+
+def stripe_of(receiving_unit_id: int) -> int:
+    """The stripe of a dossier's rows at both grains: its receiving counter's. Intakes at one
+    counter already queue on its daily code sequence, so they add no wait of their own here,
+    while counters sending dossiers to one competent unit update different rows."""
+    return receiving_unit_id % STRIPES
 
 
 def root_of(path: str) -> int:
@@ -91,14 +100,14 @@ def root_of(path: str) -> int:
 def fold(delta: Delta, units: dict[int, tuple[int, str]], fields: dict[int, str]) -> Rows:
     """Finest flows → rows of the three tables at both grains (units: id → (root, group))."""
     out: Rows = {t.name: {} for t in TABLES}
-    for (unit, proc, day, m), n in delta.items():
+    for (unit, stripe, proc, day, m), n in delta.items():
         if not n:
             continue
         root, group = units[unit]
         f = fields[proc]
         stock = "overdue" if m == "overdue" else "open"
         sign = -1 if m.startswith("end_") else 1
-        for grain, uid, stripe, g in ((0, unit, 0, ""), (1, root, unit % STRIPES, group)):
+        for grain, uid, g in ((0, unit, ""), (1, root, group)):
             for table, key in (
                 (DAILY, (grain, uid, day, stripe, g, f)),
                 (MONTHLY, (grain, uid, day.replace(day=1), stripe, g, f)),
@@ -112,7 +121,7 @@ def fold(delta: Delta, units: dict[int, tuple[int, str]], fields: dict[int, str]
 
 def lookups(conn: Any, delta: Delta) -> tuple[dict[int, tuple[int, str]], dict[int, str]]:
     unit_ids = sorted({k[0] for k in delta})
-    proc_ids = sorted({k[1] for k in delta})
+    proc_ids = sorted({k[2] for k in delta})
     units = {
         int(r.id): (root_of(r.path), bieu06.level_group(r.level))
         for r in conn.execute(select(U.c.id, U.c.path, U.c.level).where(U.c.id.in_(unit_ids)))
@@ -217,7 +226,7 @@ def regroup(conn: Any) -> None:
                 literal(1, SmallInteger),
                 root_sql(U.c.path, dialect),
                 *(table.c[k] for k in rest),
-                table.c.unit_id % STRIPES,
+                table.c.stripe,
                 group_sql(U.c.level),
                 *(func.sum(table.c[m]) for m in ms),
             )
@@ -268,10 +277,27 @@ def _intake_values(dossier: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fused_params(draft: Draft) -> dict[str, Any]:
-    delta = row_delta(_intake_values(draft.dossier))
-    unit = draft.competent
-    units = {unit.id: (root_of(unit.path), bieu06.level_group(unit.level))}
-    rows = fold(delta, units, {draft.procedure.id: draft.procedure.field})
+    unit, proc = draft.competent, draft.procedure
+    flows = contribution(_intake_values(draft.dossier))
+    return _intake_arrays(
+        (unit.id, root_of(unit.path), bieu06.level_group(unit.level)),
+        (proc.id, proc.field),
+        stripe_of(int(draft.dossier["receiving_unit_id"])),
+        tuple(sorted(flows.items())),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _intake_arrays(
+    unit: tuple[int, int, str],
+    proc: tuple[int, str],
+    stripe: int,
+    flows: tuple[tuple[Any, int], ...],
+) -> dict[str, Any]:
+    """The CTEs' arrays for an intake's flows: the same few shapes recur all day (a unit, a
+    field, today), so they are folded once. The caller copies the dict and never mutates it."""
+    delta: Delta = Counter({(unit[0], stripe, proc[0], day, m): n for (day, m), n in flows})
+    rows = fold(delta, {unit[0]: unit[1:]}, {proc[0]: proc[1]})
     out: dict[str, Any] = {}
     for table in TABLES:
         names = [c.name for c in table.primary_key.columns] + list(measures(table))

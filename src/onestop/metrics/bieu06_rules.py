@@ -33,6 +33,7 @@ from onestop.metrics import rates
 #: Dossier attributes a contribution depends on.
 FIELDS = (
     "competent_unit_id",
+    "receiving_unit_id",
     "procedure_id",
     "channel",
     "status",
