@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -127,10 +128,29 @@ def problem(
 METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 
+def _documented_methods(app: FastAPI, path: str) -> list[str] | None:
+    """The methods the OpenAPI document gives the path, or None when it documents no such path.
+    A static path wins over a template that also matches it (``/dossiers/import`` is not
+    ``/dossiers/{code}``)."""
+    if not hasattr(app.state, "path_patterns"):
+        app.state.path_patterns = [
+            (re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(t)) + "$"), t, ops)
+            for t, ops in app.openapi()["paths"].items()
+        ]
+    hits = [(t.count("{"), ops) for rx, t, ops in app.state.path_patterns if rx.match(path)]
+    if not hits:
+        return None
+    ops = min(hits, key=lambda h: h[0])[1]
+    return sorted(m.upper() for m in ops if m.upper() in METHODS)
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves on this path. Asked of the routes themselves, one method at
-    a time: FastAPI registers one route per method and nests included routers, so neither
-    Starlette's own Allow header nor the first matching route's methods name them all."""
+    """Every method served on this path: the documented ones for the API; elsewhere asked of the
+    routes one method at a time (FastAPI registers one route per method and nests included
+    routers, so Starlette's own Allow header names only the first route's)."""
+    documented = _documented_methods(request.app, request.url.path)
+    if documented is not None:
+        return documented
     routes = request.app.router.routes
     return [
         method

@@ -156,3 +156,12 @@ async def test_the_fallback_is_logged_under_the_route(
     assert resp.status_code == 401
     records = [r for r in caplog.records if r.name == "onestop.access"]
     assert [(r.path, r.status) for r in records] == [(URL, 401)]  # type: ignore[attr-defined]
+
+
+async def test_a_static_path_allows_only_its_own_methods(
+    client: httpx.AsyncClient, world: World, auth: Headers
+) -> None:
+    # GET /dossiers/{code} would match "import" as a code; the import path itself is POST only.
+    resp = await client.request("OPTIONS", f"{URL}/import", headers=auth("clerk"))
+    assert resp.status_code == 405
+    assert resp.headers["allow"] == "POST"
