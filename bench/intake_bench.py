@@ -172,7 +172,7 @@ def main() -> int:
         "ONESTOP_DATABASE_URL": PG_URL,
         "ONESTOP_LOG_LEVEL": "WARNING",
         "ONESTOP_RUN_WORKER_IN_APP": "false",
-        "ONESTOP_DB_POOL_SIZE": "16",
+        "ONESTOP_DB_POOL_SIZE": "16",  # 32 connections over 2 workers
         "BENCH_RAW_DSN": PG_URL.replace("postgresql+asyncpg://", "postgresql://"),
     }
     servers = [

@@ -81,8 +81,12 @@ def make_engine(settings: Settings) -> AsyncEngine:
         return engine
     engine = create_async_engine(
         settings.database_url,
+        # A fixed pool: connections open on demand and stay. Overflow connections would be
+        # opened for a burst and closed on return, and under steady load that churn (a new
+        # server process, re-prepared statements) costs more than waiting for a pooled one.
         pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
+        max_overflow=0,
+        pool_timeout=30,
         pool_recycle=RECYCLE_SECONDS,
         json_serializer=_json_text,
         echo=settings.db_echo,
