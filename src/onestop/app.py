@@ -80,6 +80,7 @@ def _include_routers(app: FastAPI) -> None:
     from onestop.dossiers import intake_route
     from onestop.dossiers.router import router as dossiers_router
     from onestop.forms.router import router as forms_router
+    from onestop.metrics import worklists_route
     from onestop.metrics.router_reports import router as reports_router  # issue 7
     from onestop.metrics.router_worklists import router as worklists_router
 
@@ -87,9 +88,12 @@ def _include_routers(app: FastAPI) -> None:
     # Routes are matched in order: the busiest (intake and dossier actions, then the officers'
     # worklists) come first.
     app.include_router(dossiers_router, prefix=API_PREFIX)
-    # The intake's usual request skips FastAPI's dependency machinery (see intake_route).
-    app.router.routes.insert(0, intake_route.route(API_PREFIX + "/dossiers"))
     app.include_router(worklists_router, prefix=API_PREFIX)
+    # The usual intake and worklist requests skip FastAPI's machinery (see fast_routes).
+    app.router.routes[0:0] = [
+        intake_route.route(API_PREFIX + "/dossiers"),
+        *worklists_route.routes(API_PREFIX),
+    ]
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(catalog_router, prefix=API_PREFIX)
     app.include_router(forms_router, prefix=API_PREFIX)

@@ -11,7 +11,7 @@ import pytest
 from tests.dossiers.conftest import Headers, intake_body, set_clock
 from tests.factories import World
 
-from onestop.dossiers.intake_route import FastIntake
+from onestop.fast_routes import FastEndpoint
 
 URL = "/api/v1/dossiers"
 #: Values that differ between two intakes of one body.
@@ -22,13 +22,13 @@ PER_DOSSIER = {"code", "lookup_secret", "lookup_path"}
 def fallbacks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Records each request the fast path hands to the documented route."""
     seen: list[str] = []
-    original = FastIntake._fallback
+    original = FastEndpoint._fallback
 
-    async def spy(self: FastIntake, scope: Any, body: bytes, send: Any) -> None:
+    async def spy(self: FastEndpoint, scope: Any, body: bytes, send: Any) -> None:
         seen.append(dict(scope["headers"]).get(b"content-type", b"").decode())
         await original(self, scope, body, send)
 
-    monkeypatch.setattr(FastIntake, "_fallback", spy)
+    monkeypatch.setattr(FastEndpoint, "_fallback", spy)
     return seen
 
 
