@@ -211,6 +211,19 @@ async def driver_fetch(
         raise IntegrityError(compiled.sql, None, exc) from exc
 
 
+async def session_fetch(
+    session: AsyncSession, stmt: Any, params: dict[str, Any], *, one: bool = False
+) -> Any:
+    """``driver_fetch`` for a session: on its connection once it has a transaction, else on a
+    pooled connection outside it, so that a hot path whose only statement this is sets up and
+    tears down no session transaction (its statement is then a transaction of its own)."""
+    bind = session.bind
+    if session.in_transaction() or not isinstance(bind, AsyncEngine):
+        return await driver_fetch(await session.connection(), stmt, params, one=one)
+    async with bind.connect() as conn:
+        return await driver_fetch(conn, stmt, params, one=one)
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 

@@ -18,11 +18,11 @@ from typing import Any
 import orjson
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop import clock
 from onestop.auth.principal import Principal
-from onestop.db import driver_fetch
+from onestop.db import session_fetch
 from onestop.dossiers import intake
 from onestop.dossiers.access import Actor
 from onestop.dossiers.codes import COUNTER_UPSERT, code_sql, next_code
@@ -217,13 +217,10 @@ async def write_fused(
         params.update({"k_" + k: v for k, v in key_values.items()})
     for ext in EXTENSIONS.values():
         params.update(ext.params(draft))
-    if not last:
+    if last:
+        row = await session_fetch(session, stmt, params, one=True)
+    else:
         row = (await (await session.connection()).execute(stmt, params)).one()
-    elif session.in_transaction() or not isinstance(session.bind, AsyncEngine):
-        row = await driver_fetch(await session.connection(), stmt, params, one=True)
-    else:  # nothing read through the session: a pooled connection, no session transaction
-        async with session.bind.connect() as conn:
-            row = await driver_fetch(conn, stmt, params, one=True)
     return int(row[0]), str(row[1])
 
 

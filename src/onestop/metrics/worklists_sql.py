@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Integer, and_, any_, bindparam, false, fun
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop.db import UTCDateTime, driver_fetch
+from onestop.db import UTCDateTime, session_fetch
 from onestop.metrics.worklists import (
     PAGE_COLUMNS,
     D,
@@ -145,7 +145,7 @@ async def _fetch(session: AsyncSession, s: Shape, params: dict[str, Any]) -> Seq
     """The rows of the shape's statement, read by column name (asyncpg records as they come)."""
     stmt = statement(s)
     if s.pg:
-        rows: Sequence[Rowlike] = await driver_fetch(await session.connection(), stmt, params)
+        rows: Sequence[Rowlike] = await session_fetch(session, stmt, params)
         return rows
     return [r._mapping for r in (await session.execute(stmt, params)).all()]
 
