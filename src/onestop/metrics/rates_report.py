@@ -13,19 +13,18 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog.models import Procedure
-from onestop.metrics import periods, periods_close, rates, snapshots
-from onestop.metrics.models_reports import OntimeDaily, OntimeUnitDaily, OntimeUnitMonthly
+from onestop.metrics import periods, periods_close, rates, rates_sums, snapshots
 from onestop.metrics.periods import Period, ScopeUnit
+from onestop.metrics.rates_sums import Counts, add_sums
 from onestop.metrics.schemas_reports import (
     GroupBy,
     OnTimeReport,
@@ -33,9 +32,6 @@ from onestop.metrics.schemas_reports import (
     UnitBrief,
 )
 
-R = OntimeDaily.__table__
-RU = OntimeUnitDaily.__table__
-RM = OntimeUnitMonthly.__table__
 P = Procedure.__table__
 U = periods.U
 
@@ -44,32 +40,6 @@ THRESHOLDS = {
     "amber": "chỉ tiêu − 2 ≤ tỷ lệ < chỉ tiêu (within 2 points below the target)",
     "red": "tỷ lệ < chỉ tiêu − 2 (more than 2 points below the target)",
 }
-
-
-@dataclass
-class Counts:
-    early: int = 0
-    on_time: int = 0
-    late: int = 0
-
-    @property
-    def finished(self) -> int:
-        return self.early + self.on_time + self.late
-
-    def add(self, other: Counts) -> None:
-        self.early += other.early
-        self.on_time += other.on_time
-        self.late += other.late
-
-    def as_dict(self) -> dict[str, Any]:
-        r = rates.rate(self.early, self.on_time, self.finished)
-        return {
-            "early": self.early,
-            "on_time": self.on_time,
-            "late": self.late,
-            "finished": self.finished,
-            "rate": str(r) if r is not None else None,
-        }
 
 
 def split(p: Period) -> tuple[list[tuple[dt.date, dt.date]], tuple[dt.date, dt.date] | None]:
@@ -92,31 +62,6 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-async def _sums(
-    session: AsyncSession, stmt: Any, out: dict[Any, Counts], key: Callable[[Any], Any]
-) -> None:
-    """Adds the rows ``(key, early, on_time, late)`` of ``stmt`` into ``out`` (fetched at once:
-    row by row cost 2.5 µs more per row), with one object per key."""
-    for k, early, on_time, late in (await session.execute(stmt)).all():
-        k = key(k)
-        c = out.get(k)
-        if c is None:
-            out[k] = Counts(int(early), int(on_time), int(late))
-        else:
-            c.early += int(early)
-            c.on_time += int(on_time)
-            c.late += int(late)
-
-
-def _summed(table: Any, key: Any, unit: ScopeUnit) -> Any:
-    return (
-        select(key, *(func.coalesce(func.sum(table.c[b]), 0) for b in rates.BUCKETS))
-        .select_from(table.join(U, U.c.id == table.c.competent_unit_id))
-        .where(periods.in_subtree(unit))
-        .group_by(key)
-    )
-
-
 async def grouped_counts(
     session: AsyncSession, unit: ScopeUnit, p: Period, group_by: GroupBy
 ) -> dict[Any, Counts]:
@@ -126,22 +71,19 @@ async def grouped_counts(
     await periods.custom_plans(session)
     out: dict[Any, Counts] = {}
     if group_by in ("procedure", "field"):
-        key: Any = R.c.procedure_id if group_by == "procedure" else P.c.field
-        stmt = _summed(R, key, unit).where(R.c.day >= p.start, R.c.day <= p.end)
-        if group_by == "field":
-            stmt = stmt.join(P, P.c.id == R.c.procedure_id)
-        await _sums(session, stmt, out, _same)
+        key = "procedure_id" if group_by == "procedure" else "field"
+        stmt = rates_sums.statement("daily", key, "day", 1)
+        await add_sums(session, stmt, rates_sums.params(unit, [(p.start, p.end)]), out, _same)
         return out
     edges, months = split(p)
-    month_key = RM.c.competent_unit_id if group_by == "unit" else RM.c.month
+    by = "competent_unit_id" if group_by == "unit" else None
     as_key = _month_key if group_by == "month" else _same
     if months is not None:
-        in_months = and_(RM.c.month >= months[0], RM.c.month <= months[1])
-        await _sums(session, _summed(RM, month_key, unit).where(in_months), out, as_key)
-    day_key = RU.c.competent_unit_id if group_by == "unit" else RU.c.day
+        stmt = rates_sums.statement("unit_monthly", by or "month", "month", 1)
+        await add_sums(session, stmt, rates_sums.params(unit, [months]), out, as_key)
     if edges:
-        in_edges = or_(*(and_(RU.c.day >= a, RU.c.day <= b) for a, b in edges))
-        await _sums(session, _summed(RU, day_key, unit).where(in_edges), out, as_key)
+        stmt = rates_sums.statement("unit_daily", by or "day", "day", len(edges))
+        await add_sums(session, stmt, rates_sums.params(unit, edges), out, as_key)
     return out
 
 
