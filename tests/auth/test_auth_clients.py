@@ -113,8 +113,12 @@ async def test_create_client_malformed_json(
 async def test_rotate_secret(
     client: httpx.AsyncClient, app: Any, world: World, admin: dict[str, str]
 ) -> None:
+    issued = await _client_token(client, "portal", CLIENT_SECRET)
+    before = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    assert (await client.get("/api/v1/auth/me", headers=before)).status_code == 200
     resp = await client.post(f"{CLIENTS}/portal/rotate-secret", headers=admin)
     assert resp.status_code == 200, resp.text
+    assert_problem(await client.get("/api/v1/auth/me", headers=before), 401, "token-revoked")
     new_secret = resp.json()["client_secret"]
     assert new_secret != CLIENT_SECRET
     assert resp.json()["client"]["client_id"] == "portal"

@@ -233,6 +233,23 @@ async def test_update_user(
     assert_problem(old, 401)
 
 
+async def test_a_new_password_ends_the_tokens_issued_before(
+    client: httpx.AsyncClient, world: World, admin: dict[str, str]
+) -> None:
+    before = await login(client, "clerk_a")
+    me = "/api/v1/auth/me"
+    assert (await client.get(me, headers=before)).status_code == 200
+    resp = await client.patch(f"{USERS}/clerk_a", json={"password": NEW_PW}, headers=admin)
+    assert resp.status_code == 200, resp.text
+    assert_problem(await client.get(me, headers=before), 401, "token-revoked")
+    after = await login(client, "clerk_a", NEW_PW)
+    assert (await client.get(me, headers=after)).status_code == 200
+    # Other changes to the account leave its tokens valid.
+    resp = await client.patch(f"{USERS}/clerk_a", json={"full_name": "Tên Mới"}, headers=admin)
+    assert resp.status_code == 200, resp.text
+    assert (await client.get(me, headers=after)).status_code == 200
+
+
 async def test_empty_update_writes_nothing(
     client: httpx.AsyncClient, app: Any, world: World, admin: dict[str, str]
 ) -> None:

@@ -65,6 +65,12 @@ async def principal_from_token(request: Request, session: AsyncSession, token: s
     if not raw_id.isdigit():
         raise Unauthenticated("Mã truy cập không hợp lệ (invalid token)", code="invalid-token")
     principal = await principal_for(session, kind, int(raw_id))
+    if "cred" in claims and claims["cred"] != principal.credential:
+        raise Unauthenticated(
+            "Mật khẩu đã đổi sau khi cấp mã truy cập; hãy đăng nhập lại"
+            " (the password changed after this token was issued: log in again)",
+            code="token-revoked",
+        )
     request.state.actor = principal.actor
     return principal
 

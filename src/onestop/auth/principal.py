@@ -58,6 +58,9 @@ class Principal:
     rights: frozenset[str] = field(default_factory=frozenset)
     #: For API clients: unit codes they may submit to (subtrees included).
     unit_codes: tuple[str, ...] = ()
+    #: ``credential_tag`` of the current password (client secret): a token carries the tag of the
+    #: one it was issued against, so changing it ends the tokens issued before.
+    credential: str | None = None
 
     @property
     def actor(self) -> str:

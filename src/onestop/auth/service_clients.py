@@ -15,7 +15,7 @@ from onestop import clock
 from onestop.auth.audit import record
 from onestop.auth.models import ApiClient
 from onestop.auth.principal import CLIENT_SCOPES, Principal
-from onestop.auth.service_common import check_ident, hash_secret, unit_by_code
+from onestop.auth.service_common import check_ident, forget_principal, hash_secret, unit_by_code
 from onestop.errors import Conflict, InvalidInput, NotFound
 
 
@@ -139,6 +139,7 @@ async def rotate_secret(
             principal.require_unit(unit.path, unit.code)
     secret = secrets.token_urlsafe(32)
     client.secret_hash = await hash_secret(secret)
+    forget_principal(session, "client", client.id)  # its tokens end with the old secret
     record(
         session,
         actor=who,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import secrets
 import time
@@ -102,6 +103,13 @@ async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Un
     return {r[0]: UnitRef(id=r[0], code=r[1], name=r[2], path=r[3]) for r in rows}
 
 
+def credential_tag(hashed: str) -> str:
+    """A short tag of a stored password (client secret) hash, carried in the tokens issued
+    against it (claim ``cred``): a new password gives a new hash and so a new tag. The hash itself
+    never leaves the database; the tag is a digest of it under a fixed label."""
+    return hashlib.sha256(b"onestop-credential:" + hashed.encode()).hexdigest()[:16]
+
+
 #: How long a looked-up principal is reused. Every authenticated request needs it, and reading it
 #: costs a query (and, first in a request, the connection's round trips); a change to an account
 #: (role, unit, active flag, password) is applied at once in the process that made it and within
@@ -156,6 +164,7 @@ async def _load_principal(session: AsyncSession, kind: str, ident: int) -> Princ
             unit_code=unit_code,
             unit_path=unit_path,
             rights=rights_for_role(user.role),
+            credential=credential_tag(user.password_hash),
         )
     if kind == "client":
         client = await session.get(ApiClient, ident)
@@ -170,5 +179,6 @@ async def _load_principal(session: AsyncSession, kind: str, ident: int) -> Princ
             full_name=client.name,
             rights=frozenset(client.scopes),
             unit_codes=tuple(client.unit_codes),
+            credential=credential_tag(client.secret_hash),
         )
     raise Unauthenticated("Mã truy cập không hợp lệ (invalid token)", code="invalid-token")

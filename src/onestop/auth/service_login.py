@@ -19,7 +19,7 @@ from onestop.auth.audit import record
 from onestop.auth.models import UNIT, ApiClient, LoginFailure, User
 from onestop.auth.principal import Principal, rights_for_role
 from onestop.auth.schemas import MeRead, TokenRead
-from onestop.auth.service_common import verify_secret
+from onestop.auth.service_common import credential_tag, forget_principal, verify_secret
 from onestop.auth.tokens import issue_token
 from onestop.errors import TooManyRequests, Unauthenticated
 from onestop.settings import Settings
@@ -51,8 +51,9 @@ async def login_user(
         reason = "unknown-user" if user is None else "wrong-password" if not ok else "disabled"
         await _refuse(session, settings, subjects, "user", username, address, reason)
         raise Unauthenticated(BAD_USER_CREDENTIALS, code="invalid-credentials")
-    if new_hash:
+    if new_hash:  # rehashed with new parameters: the cached principal's tag is stale
         user.password_hash = new_hash
+        forget_principal(session, "user", user.id)
     await session.execute(delete(LoginFailure).where(LoginFailure.subject == subjects[0]))
     record(
         session,
@@ -66,7 +67,10 @@ async def login_user(
     rights = rights_for_role(user.role)
     return TokenRead(
         access_token=issue_token(
-            f"user:{user.id}", secret=settings.secret_key, minutes=settings.access_token_minutes
+            f"user:{user.id}",
+            secret=settings.secret_key,
+            minutes=settings.access_token_minutes,
+            extra={"cred": credential_tag(user.password_hash)},
         ),
         expires_in=settings.access_token_minutes * 60,
         scope=" ".join(sorted(rights)),
@@ -92,6 +96,7 @@ async def login_client(
         raise Unauthenticated(BAD_CLIENT_CREDENTIALS, code="invalid-client")
     if new_hash:
         client.secret_hash = new_hash
+        forget_principal(session, "client", client.id)
     await session.execute(delete(LoginFailure).where(LoginFailure.subject == subjects[0]))
     record(
         session,
@@ -104,7 +109,10 @@ async def login_client(
     await session.commit()
     return TokenRead(
         access_token=issue_token(
-            f"client:{client.id}", secret=settings.secret_key, minutes=settings.access_token_minutes
+            f"client:{client.id}",
+            secret=settings.secret_key,
+            minutes=settings.access_token_minutes,
+            extra={"cred": credential_tag(client.secret_hash)},
         ),
         expires_in=settings.access_token_minutes * 60,
         scope=" ".join(sorted(client.scopes)),
