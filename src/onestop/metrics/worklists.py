@@ -35,6 +35,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -293,10 +294,10 @@ S = (
     .where(DossierStep.__table__.c.ended_at.is_(None))
     .subquery("open_step")
 )
-#: The current step if it is open, its handler, and the dossier's last apology, joined to the
-#: page's rows (one round trip per page instead of four). Built once: building it per request
-#: cost more than the query.
-JOINED_COLUMNS = (
+#: The current step if it is open and its handler, joined to the page's rows with the dossier's
+#: last apology (one round trip per page instead of four). Built once per statement shape:
+#: building it per request cost more than the query.
+STEP_COLUMNS = (
     S.c.seq.label("step_seq"),
     S.c.name.label("step_name"),
     S.c.unit_id.label("step_unit_id"),
@@ -305,27 +306,36 @@ JOINED_COLUMNS = (
     S.c.due_at.label("step_due_at"),
     H.c.username.label("step_handler"),
     H.c.full_name.label("step_handler_name"),
-    A.c.dossier_id.label("apology_dossier_id"),
-    A.c.on_time.label("apology_on_time"),
-    A.c.letter_number.label("apology_letter_number"),
-    A.c.issued_at.label("apology_issued_at"),
-    A.c.new_appointment_at.label("apology_new_appointment_at"),
 )
+APOLOGY_FIELDS = ("dossier_id", "on_time", "letter_number", "issued_at", "new_appointment_at")
 
 
-def with_details(page: Select[Any]) -> Select[Any]:
-    """A page query (``PAGE_COLUMNS``, ordered and limited) with the details of its rows joined
-    (``JOINED_COLUMNS``). The page is cut first, in a subquery, and only its rows are joined:
-    joined before the cut, every late dossier of a busy unit would be (2.1 ms against 0.8 ms
-    for a commune at 10 M dossiers, more for a department)."""
+def with_details(page: Select[Any], *, lateral: bool) -> Select[Any]:
+    """A page query (``PAGE_COLUMNS``, ordered and limited) with the details of its rows joined.
+    The page is cut first, in a subquery, and only its rows are joined: joined before the cut,
+    every late dossier of a busy unit would be (2.1 ms against 0.8 ms for a commune at 10 M
+    dossiers, more for a department). ``lateral`` (PostgreSQL): the last apology as a LATERAL
+    read of one index entry, which plans and runs ~0.35 ms faster than the correlated
+    ``max(number)`` that SQLite needs."""
     p = page.subquery("p")
-    last = A.alias("last_apology")
-    latest = (
-        select(func.max(last.c.number)).where(last.c.dossier_id == p.c.id).correlate(p)
-    ).scalar_subquery()
-    joined = (
-        p.outerjoin(S, and_(S.c.dossier_id == p.c.id, S.c.seq == p.c.current_step_seq))
-        .outerjoin(H, H.c.id == S.c.handler_id)
-        .outerjoin(A, and_(A.c.dossier_id == p.c.id, A.c.number == latest))
-    )
-    return select(*p.c, *JOINED_COLUMNS).select_from(joined).order_by(p.c.due_at, p.c.id)
+    joined = p.outerjoin(
+        S, and_(S.c.dossier_id == p.c.id, S.c.seq == p.c.current_step_seq)
+    ).outerjoin(H, H.c.id == S.c.handler_id)
+    if lateral:
+        last: Any = (
+            select(*(A.c[f] for f in APOLOGY_FIELDS))
+            .where(A.c.dossier_id == p.c.id)
+            .order_by(A.c.number.desc())
+            .limit(1)
+            .lateral("last_apology")
+        )
+        joined = joined.outerjoin(last, true())
+    else:
+        older = A.alias("older_apology")
+        latest = (
+            select(func.max(older.c.number)).where(older.c.dossier_id == p.c.id).correlate(p)
+        ).scalar_subquery()
+        last = A
+        joined = joined.outerjoin(A, and_(A.c.dossier_id == p.c.id, A.c.number == latest))
+    apology = (last.c[f].label(f"apology_{f}") for f in APOLOGY_FIELDS)
+    return select(*p.c, *STEP_COLUMNS, *apology).select_from(joined).order_by(p.c.due_at, p.c.id)

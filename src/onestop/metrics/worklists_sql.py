@@ -104,7 +104,7 @@ def statement(s: Shape) -> Any:
                 at, ident = _instant("after_at"), bindparam("after_id", type_=Integer())
                 page = page.where(or_(D.c.due_at > at, and_(D.c.due_at == at, D.c.id > ident)))
             page = page.order_by(D.c.due_at, D.c.id).limit(bindparam("limit"))
-            stmt = with_details(page)
+            stmt = with_details(page, lateral=s.pg)
         stmt = _statements[s] = stmt
     return stmt
 
