@@ -15,11 +15,13 @@ from sqlalchemy.pool import NullPool
 from tests.conftest import PG_URL, _recreate_pg_database
 
 from onestop import migrate
+from onestop.db import include_in_comparison
 from onestop.models import Base
 
 
 def _diff(conn: Connection) -> list[object]:
-    ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+    opts = {"compare_type": True, "include_object": include_in_comparison(conn.dialect.name)}
+    ctx = MigrationContext.configure(conn, opts=opts)
     return list(compare_metadata(ctx, Base.metadata))
 
 

@@ -65,6 +65,17 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+def include_in_comparison(dialect: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for ``dialect``: leaves out the indexes the models create on
+    another dialect only (``Index.ddl_if``), which autogenerate would otherwise report missing."""
+
+    def include(obj: Any, _name: Any, _type: Any, _reflected: Any, _compare_to: Any) -> bool:
+        only = getattr(obj, "_ddl_if", None)
+        return only is None or only.dialect in (None, dialect)
+
+    return include
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         # One connection per process: SQLite has one writer, and a pool of writers only adds

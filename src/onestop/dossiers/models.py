@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -33,11 +34,17 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onestop.db import Base, UTCDateTime
+
+#: The trigram operator classes of ``ix_dossier_applicant_trgm`` (a trusted extension: the
+#: database owner may create it). The migrations create it too.
+TRIGRAMS = DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm")  # type: ignore[no-untyped-call]
+event.listen(Base.metadata, "before_create", TRIGRAMS.execute_if(dialect="postgresql"))
 
 #: 64-bit keys on PostgreSQL, INTEGER PRIMARY KEY (the rowid) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -103,6 +110,19 @@ class Dossier(Base):
             "finished_at",
             **_partial("finished_at IS NOT NULL"),
         ),
+        # Free-text search (``q``, PostgreSQL only): a code prefix through a pattern index (the
+        # unique index serves LIKE only under the C collation), a part of the folded applicant
+        # name through trigrams (pg_trgm). Without them a search the table cannot answer read
+        # every row: 20 s at 10 M dossiers.
+        Index(
+            "ix_dossier_code_pattern", "code", postgresql_ops={"code": "varchar_pattern_ops"}
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_dossier_applicant_trgm",
+            "applicant_search",
+            postgresql_using="gin",
+            postgresql_ops={"applicant_search": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
