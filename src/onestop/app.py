@@ -49,7 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.is_sqlite and settings.run_worker_in_app:
             from onestop.metrics.alerts_worker import start_in_app
 
-            worker = start_in_app(app.state.sessionmaker, settings.worker_interval_seconds)
+            worker = start_in_app(
+                app.state.sessionmaker,
+                settings.worker_interval_seconds,
+                settings.idempotency_key_days,
+            )
         if settings.environment != "test":
             # Everything loaded so far (routes, models, calendars) lives as long as the process:
             # keep it out of the cyclic collector's full passes, which otherwise walk it again and

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     #: (``make run``). On PostgreSQL run ``onestop worker`` instead.
     run_worker_in_app: bool = True
     worker_interval_seconds: float = Field(default=60.0, gt=0)
+    #: Days an intake's Idempotency-Key is remembered; the worker forgets older ones.
+    idempotency_key_days: int = Field(default=30, ge=1)
 
     @model_validator(mode="after")
     def _refuse_demo_secret_in_production(self) -> Settings:

@@ -92,7 +92,8 @@ async def create_dossier(
         Header(
             alias="Idempotency-Key",
             max_length=255,
-            description="Same key + same body → the original response again, no second dossier",
+            description="Same key + same body → the original response again, no second dossier"
+            " (a key is remembered 30 days by default: ONESTOP_IDEMPOTENCY_KEY_DAYS)",
         ),
     ] = None,
 ) -> IntakeReceipt:

@@ -1,10 +1,12 @@
 """Running the worklist job: ``onestop worker [--once] [--interval S]``, or inside the app process
-under ``make run`` on SQLite (``settings.run_worker_in_app``)."""
+under ``make run`` on SQLite (``settings.run_worker_in_app``). Each pass also forgets the
+idempotency keys past their retention (``dossiers.retention``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 from dataclasses import dataclass
@@ -12,11 +14,13 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from onestop import clock
+from onestop.dossiers import retention
 from onestop.metrics import alerts
 
 log = logging.getLogger("onestop.worker")
 
 DEFAULT_INTERVAL = 60.0
+DEFAULT_KEY_DAYS = 30
 
 
 async def run_loop(
@@ -25,15 +29,20 @@ async def run_loop(
     interval: float = DEFAULT_INTERVAL,
     once: bool = False,
     stop: asyncio.Event | None = None,
+    key_days: int = DEFAULT_KEY_DAYS,
 ) -> int:
     """Run passes every ``interval`` seconds until ``stop`` is set (or one pass with ``once``).
     A failed pass is logged and retried at the next tick; with ``once`` it makes the exit code 1."""
     stop = stop or asyncio.Event()
     while True:
         try:
+            now = clock.now()
             async with maker() as session:
-                result = await alerts.run_once(session, now=clock.now())
-            log.info("worklist job: %s", result.summary())
+                result = await alerts.run_once(session, now=now)
+                forgotten = await retention.forget_idempotency_keys(
+                    session, before=now - dt.timedelta(days=key_days)
+                )
+            log.info("worklist job: %s; %d idempotency keys forgotten", result.summary(), forgotten)
         except Exception:
             log.exception("worklist job failed")
             if once:
@@ -66,7 +75,11 @@ def run_command(*, once: bool, interval: float) -> int:
                 loop.add_signal_handler(sig, stop.set)
         try:
             return await run_loop(
-                make_sessionmaker(engine), interval=interval, once=once, stop=stop
+                make_sessionmaker(engine),
+                interval=interval,
+                once=once,
+                stop=stop,
+                key_days=settings.idempotency_key_days,
             )
         finally:
             await engine.dispose()
@@ -90,8 +103,11 @@ class InAppWorker:
 
 
 def start_in_app(
-    maker: async_sessionmaker[AsyncSession], interval: float = DEFAULT_INTERVAL
+    maker: async_sessionmaker[AsyncSession],
+    interval: float = DEFAULT_INTERVAL,
+    key_days: int = DEFAULT_KEY_DAYS,
 ) -> InAppWorker:
     stop = asyncio.Event()
-    task = asyncio.create_task(run_loop(maker, interval=interval, stop=stop), name="onestop-worker")
+    loop = run_loop(maker, interval=interval, stop=stop, key_days=key_days)
+    task = asyncio.create_task(loop, name="onestop-worker")
     return InAppWorker(task, stop)
