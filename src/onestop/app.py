@@ -33,9 +33,9 @@ log = logging.getLogger("onestop.app")
 API_PREFIX = "/api/v1"
 #: The cyclic collector's thresholds in a server process. A 2,000-row report allocates some
 #: hundred thousand objects: at the default (700, 10, 10) that is a young collection every 700
-#: and an older one every 7,000, each walking the caches built since start-up. One worker
-#: serving the on-time report of 2,000 units back to back, same run (bench/RESULTS.md): p99
-#: 21 → 11–12 ms, p50 10.5 → 9.0 ms.
+#: and an older one every 7,000, each walking the caches built since start-up. One client asking
+#: two workers for the on-time report of 2,000 units back to back, same run (bench/RESULTS.md):
+#: p99 21 → 11–12 ms, p50 10.5 → 9.0 ms.
 GC_THRESHOLDS = (20_000, 20, 100)
 
 
