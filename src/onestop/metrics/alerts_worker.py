@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from onestop import clock
 from onestop.dossiers import retention
 from onestop.metrics import alerts
+from onestop.settings import Settings
 
 log = logging.getLogger("onestop.worker")
 
 DEFAULT_INTERVAL = 60.0
-DEFAULT_KEY_DAYS = 30
+DEFAULT_KEY_DAYS: int = Settings.model_fields["idempotency_key_days"].default
 
 
 async def run_loop(
