@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from onestop import clock
 from onestop.auth.principal import Principal
-from onestop.db import session_fetch
-from onestop.dossiers import intake
+from onestop.dossiers import group_commit, intake, intake_batch
 from onestop.dossiers.access import Actor
-from onestop.dossiers.codes import COUNTER_UPSERT, code_sql, next_code
+from onestop.dossiers.codes import next_code
 from onestop.dossiers.lookup_secret import derive_secret
 from onestop.dossiers.models import Dossier, DossierEvent, DossierStep, IdempotencyKey
 from onestop.dossiers.schemas import ApplicantRead, DossierCreate, IntakeReceipt
@@ -76,28 +74,6 @@ def _stored_response(receipt: IntakeReceipt, nonce: str) -> dict[str, Any]:
     return stored
 
 
-@dataclass(frozen=True)
-class IntakeExtension:
-    """Rows another package writes with every intake, in its transaction (the reports package
-    keeps its Biểu 06 rollup so): ``ctes()`` gives data-modifying CTEs added to the fused
-    PostgreSQL statement, whose bind parameters ``params(draft)`` fills; ``generic`` writes the
-    same rows after the plain statements."""
-
-    name: str
-    ctes: Callable[[], list[Any]]
-    params: Callable[[intake.Draft], dict[str, Any]]
-    generic: Callable[[AsyncSession, intake.Draft], Awaitable[None]]
-
-
-EXTENSIONS: dict[str, IntakeExtension] = {}
-
-
-def register(ext: IntakeExtension) -> None:
-    if EXTENSIONS.get(ext.name) is not ext:
-        EXTENSIONS[ext.name] = ext
-        _fused.clear()
-
-
 INSERT_DOSSIER = insert(D).returning(D.c.id)
 INSERT_EVENT = insert(E)
 INSERT_STEP = insert(ST)
@@ -120,7 +96,7 @@ async def write_generic(
         await conn.execute(INSERT_STEP, {**draft.step, "dossier_id": dossier_id})
     if idem is not None:
         await conn.execute(INSERT_KEY, {**_idem_values(draft, idem), "dossier_id": dossier_id})
-    for ext in EXTENSIONS.values():
+    for ext in intake_batch.EXTENSIONS.values():
         await ext.generic(session, draft)
     return int(dossier_id), code
 
@@ -136,92 +112,23 @@ def _idem_values(draft: intake.Draft, idem: IdemKey) -> dict[str, Any]:
     }
 
 
-Keys = tuple[str, ...]
-_fused: dict[tuple[Keys, Keys, Keys | None, Keys | None], Any] = {}
-
-
-def _binds(prefix: str, table: Table, keys: Keys) -> list[Any]:
-    return [bindparam(prefix + k, type_=table.c[k].type) for k in keys]
-
-
-def fused_statement(dossier: Keys, event: Keys, step: Keys | None, key: Keys | None) -> Any:
-    """``WITH seq AS (counter upsert), d AS (INSERT dossier … code from seq RETURNING id, code),
-    e AS (INSERT event), s AS (INSERT step), k AS (INSERT key) SELECT id, code FROM d`` — built
-    once per shape with bind parameters, so SQLAlchemy compiles it once."""
-    shape = (dossier, event, step, key)
-    stmt = _fused.get(shape)
-    if stmt is not None:
-        return stmt
-    seq = COUNTER_UPSERT["postgresql"].cte("seq")
-    d = (
-        insert(D)
-        .from_select(
-            [*dossier, "code"],
-            select(*_binds("d_", D, dossier), code_sql(seq.c.last_seq)).select_from(seq),
-        )
-        .returning(D.c.id, D.c.code)
-        .cte("d")
-    )
-    ctes = [
-        insert(E)
-        .from_select([*event, "dossier_id"], select(*_binds("e_", E, event), d.c.id))
-        .cte("e")
-    ]
-    if step is not None:
-        ctes.append(
-            insert(ST)
-            .from_select([*step, "dossier_id"], select(*_binds("s_", ST, step), d.c.id))
-            .cte("s")
-        )
-    if key is not None:
-        ctes.append(
-            insert(IK)
-            .from_select([*key, "dossier_id"], select(*_binds("k_", IK, key), d.c.id))
-            .cte("k")
-        )
-    for ext in EXTENSIONS.values():
-        ctes.extend(ext.ctes())
-    stmt = select(d.c.id, d.c.code).add_cte(*ctes)
-    _fused[shape] = stmt
-    return stmt
-
-
 async def write_fused(
     session: AsyncSession, draft: intake.Draft, idem: IdemKey | None, *, last: bool = False
 ) -> tuple[int, str]:
-    """PostgreSQL: counter, dossier, event, step and key in one statement.
+    """PostgreSQL: counter, dossier, event, step, key and extension rows in one statement
+    (``intake_batch``).
 
-    ``last`` (the intake writes nothing after it) sends it straight to asyncpg. SQLAlchemy opens a
-    transaction (BEGIN) only when it executes a statement itself; when nothing did before
-    (principal and catalogue come from caches), the statement runs on a pooled connection outside
-    the session and is a transaction of its own: PostgreSQL commits when it ends, so the daily
-    code counter's row lock is held for the statement alone, never while this process gets round
-    to sending COMMIT, and one round trip writes the dossier. SQLAlchemy's per-execution work
-    (parameter processing, result set-up), which here costs more than the round trip, is done
-    once per statement shape.
-    Otherwise (an import replays events after it) it runs in the session's transaction."""
-    assert draft.plan is not None
-    key_values = _idem_values(draft, idem) if idem is not None else None
-    stmt = fused_statement(
-        tuple(draft.dossier),
-        tuple(draft.event),
-        tuple(draft.step) if draft.step is not None else None,
-        tuple(key_values) if key_values is not None else None,
-    )
-    params: dict[str, Any] = draft.plan.params()
-    params.update({"d_" + k: v for k, v in draft.dossier.items()})
-    params.update({"e_" + k: v for k, v in draft.event.items()})
-    if draft.step is not None:
-        params.update({"s_" + k: v for k, v in draft.step.items()})
-    if key_values is not None:
-        params.update({"k_" + k: v for k, v in key_values.items()})
-    for ext in EXTENSIONS.values():
-        params.update(ext.params(draft))
-    if last:
-        row = await session_fetch(session, stmt, params, one=True)
-    else:
-        row = (await (await session.connection()).execute(stmt, params)).one()
-    return int(row[0]), str(row[1])
+    ``last`` (the intake writes nothing after it): when the session has no transaction open
+    (principal and catalogue came from caches), the intake joins the group commit
+    (``group_commit``): its statement runs on a pooled connection outside the session and is a
+    transaction of its own, so the daily code counter's row lock is held for the statement alone,
+    never while this process gets round to sending COMMIT. Otherwise (an import replays events
+    after it) it runs in the session's transaction."""
+    item = intake_batch.Item(draft, _idem_values(draft, idem) if idem is not None else None)
+    bind = session.bind
+    if last and not session.in_transaction() and isinstance(bind, AsyncEngine):
+        return await group_commit.for_engine(bind).write(item)
+    return (await intake_batch.write(await session.connection(), [item]))[0]
 
 
 async def write(

@@ -22,20 +22,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
-    Date,
     Integer,
     SmallInteger,
-    String,
     Table,
-    bindparam,
     case,
     cast,
-    column,
     delete,
     event,
     func,
@@ -50,7 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from onestop.catalog.models import Procedure, Unit
-from onestop.dossiers import intake_write
+from onestop.dossiers import intake_batch
 from onestop.dossiers.intake import Draft
 from onestop.dossiers.models import Dossier
 from onestop.metrics import bieu06, flush_diff
@@ -196,7 +192,7 @@ def install() -> None:
         event.listen(Session, "before_flush", _before_flush)
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
-    intake_write.register(INTAKE)
+    intake_batch.register(INTAKE)
 
 
 # -- SQL helpers (both dialects) -------------------------------------------------------------------
@@ -239,36 +235,23 @@ def regroup(conn: Any) -> None:
 
 
 # -- intake ----------------------------------------------------------------------------------------
-#: Bind parameters of the intake CTEs: the key columns, then the measures, as arrays.
-_KEY_TYPES: dict[str, Any] = {
-    "grain": SmallInteger,
-    "unit_id": Integer,
-    "day": Date,
-    "month": Date,
-    "stripe": SmallInteger,
-    "level_group": String,
-    "field": String,
-}
-
-
-def _fused_ctes() -> list[Any]:
-    """PostgreSQL: one ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT`` per table; the rows
-    are folded here (``fold``), from the unit and procedure the intake already looked up, so the
-    statement neither joins nor groups."""
+def _intake_ctes() -> list[str]:
+    """PostgreSQL: one ``INSERT … SELECT FROM jsonb_to_recordset … GROUP BY … ON CONFLICT`` per
+    table. The rows are folded here (``fold``), from the units and procedures the intakes already
+    looked up; the statement sums a batch's rows by key and writes them in key order (a fixed
+    lock order)."""
     ctes = []
     for table in TABLES:
-        names = [c.name for c in table.primary_key.columns] + list(measures(table))
-        prefix = f"x_{table.name}_"
-        arrays = (cast(bindparam(prefix + n), ARRAY(_KEY_TYPES.get(n, Integer))) for n in names)
-        rows = (
-            func.unnest(*arrays).table_valued(*(column(n) for n in names)).render_derived(name="r")
+        pk = ", ".join(c.name for c in table.primary_key.columns)
+        ms = measures(table)
+        added = ", ".join(f"{m} = t.{m} + excluded.{m}" for m in ms)
+        source = intake_batch.recordset("x_" + table.name, table, [*pk.split(", "), *ms])
+        ctes.append(
+            f"b06_{table.name.rsplit('_', 1)[1]} AS (INSERT INTO {table.name} AS t"  # noqa: S608 - model names
+            f" ({pk}, {', '.join(ms)}) SELECT {pk}, {', '.join(f'sum({m})' for m in ms)}"
+            f" FROM {source} GROUP BY {pk} ORDER BY {pk}"
+            f" ON CONFLICT ({pk}) DO UPDATE SET {added})"
         )
-        ins = pg_insert(table).from_select(names, select(*(rows.c[n] for n in names)))
-        ins = ins.on_conflict_do_update(
-            index_elements=list(table.primary_key.columns),
-            set_={m: table.c[m] + ins.excluded[m] for m in measures(table)},
-        )
-        ctes.append(ins.cte(f"b06_{table.name.rsplit('_', 1)[1]}"))
     return ctes
 
 
@@ -276,10 +259,19 @@ def _intake_values(dossier: dict[str, Any]) -> dict[str, Any]:
     return {n: dossier.get(n) for n in FIELDS}
 
 
-def _fused_params(draft: Draft) -> dict[str, Any]:
+def _intake_params(drafts: Sequence[Draft]) -> dict[str, Any]:
+    """The batch's rows per table as one JSON array: each draft's rows come as ready JSON."""
+    parts = [_draft_rows(draft) for draft in drafts]
+    return {
+        "x_" + table.name: "[" + ",".join(p[i] for p in parts if p[i]) + "]"
+        for i, table in enumerate(TABLES)
+    }
+
+
+def _draft_rows(draft: Draft) -> tuple[str, ...]:
     unit, proc = draft.competent, draft.procedure
     flows = contribution(_intake_values(draft.dossier))
-    return _intake_arrays(
+    return _intake_rows(
         (unit.id, root_of(unit.path), bieu06.level_group(unit.level)),
         (proc.id, proc.field),
         stripe_of(int(draft.dossier["receiving_unit_id"])),
@@ -288,24 +280,22 @@ def _fused_params(draft: Draft) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=4096)
-def _intake_arrays(
+def _intake_rows(
     unit: tuple[int, int, str],
     proc: tuple[int, str],
     stripe: int,
     flows: tuple[tuple[Any, int], ...],
-) -> dict[str, Any]:
-    """The CTEs' arrays for an intake's flows: the same few shapes recur all day (a unit, a
-    field, today), so they are folded once. The caller copies the dict and never mutates it."""
+) -> tuple[str, ...]:
+    """An intake's rows, per table the JSON objects (without the brackets): the same few shapes
+    recur all day (a unit, a field, today), so they are folded and serialised once."""
     delta: Delta = Counter({(unit[0], stripe, proc[0], day, m): n for (day, m), n in flows})
     rows = fold(delta, {unit[0]: unit[1:]}, {proc[0]: proc[1]})
-    out: dict[str, Any] = {}
+    out = []
     for table in TABLES:
-        names = [c.name for c in table.primary_key.columns] + list(measures(table))
-        batch = sorted(rows[table.name].items())  # a fixed lock order
-        for i, n in enumerate(names):
-            pk = len(table.primary_key.columns)
-            out[f"x_{table.name}_{n}"] = [k[i] if i < pk else v[n] for k, v in batch]
-    return out
+        pk = [c.name for c in table.primary_key.columns]
+        objects = [{**dict(zip(pk, k, strict=True)), **v} for k, v in rows[table.name].items()]
+        out.append(intake_batch.dumps(objects)[1:-1])
+    return tuple(out)
 
 
 async def _generic(session: AsyncSession, draft: Draft) -> None:
@@ -314,8 +304,8 @@ async def _generic(session: AsyncSession, draft: Draft) -> None:
         await session.run_sync(lambda s: apply(s.connection(), delta))
 
 
-INTAKE = intake_write.IntakeExtension(
-    name="bieu06", ctes=_fused_ctes, params=_fused_params, generic=_generic
+INTAKE = intake_batch.IntakeExtension(
+    name="bieu06", ctes=_intake_ctes, params=_intake_params, generic=_generic
 )
 
 install()
