@@ -85,7 +85,9 @@ def row_delta(values: dict[str, Any], sign: int = 1) -> Delta:
 def stripe_of(receiving_unit_id: int) -> int:
     """The stripe of a dossier's rows at both grains: its receiving counter's. Intakes at one
     counter already queue on its daily code sequence, so they add no wait of their own here,
-    while counters sending dossiers to one competent unit update different rows."""
+    while counters sending dossiers to one competent unit update different rows. A stripe only
+    spreads the writes: readers add the stripes up, and a group-committed batch of intakes
+    writes all its rows in its first intake's stripe (``_intake_params``)."""
     return receiving_unit_id % STRIPES
 
 
@@ -260,21 +262,25 @@ def _intake_values(dossier: dict[str, Any]) -> dict[str, Any]:
 
 
 def _intake_params(drafts: Sequence[Draft]) -> dict[str, Any]:
-    """The batch's rows per table as one JSON array: each draft's rows come as ready JSON."""
-    parts = [_draft_rows(draft) for draft in drafts]
+    """The batch's rows per table as one JSON array: each draft's rows come as ready JSON. A
+    batch writes in one stripe, its first intake's counter's: its rows for one unit, day and
+    field then sum into one row, and the two batches a moment may see (one per process) come
+    from two counters, so they seldom meet on a row (``stripe_of``)."""
+    stripe = stripe_of(int(drafts[0].dossier["receiving_unit_id"]))
+    parts = [_draft_rows(draft, stripe) for draft in drafts]
     return {
         "x_" + table.name: "[" + ",".join(p[i] for p in parts if p[i]) + "]"
         for i, table in enumerate(TABLES)
     }
 
 
-def _draft_rows(draft: Draft) -> tuple[str, ...]:
+def _draft_rows(draft: Draft, stripe: int) -> tuple[str, ...]:
     unit, proc = draft.competent, draft.procedure
     flows = contribution(_intake_values(draft.dossier))
     return _intake_rows(
         (unit.id, root_of(unit.path), bieu06.level_group(unit.level)),
         (proc.id, proc.field),
-        stripe_of(int(draft.dossier["receiving_unit_id"])),
+        stripe,
         tuple(sorted(flows.items())),
     )
 

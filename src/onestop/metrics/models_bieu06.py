@@ -12,9 +12,10 @@ Two grains share the tables: ``grain`` 0 rows belong to one competent unit (``un
 under a root unit (``unit_id`` = the root) split by the competent unit's level group. At both,
 ``stripe`` = the receiving unit's id mod 16 (``bieu06_rollup.stripe_of``): intakes at different
 counters for one competent unit update different rows, and intakes at one counter already queue
-on that counter's daily code sequence. Readers add the stripes up. A report on a root reads ~100
-cells × 16 stripes; any other unit sums its subtree's grain-0 rows (a district: tens of units;
-a unit seldom receives from more than a few counters).
+on that counter's daily code sequence; a batch of intakes written together (group commit) uses
+its first intake's stripe. Readers add the stripes up: only the sum means anything. A report on
+a root reads ~100 cells × 16 stripes; any other unit sums its subtree's grain-0 rows (a
+district: tens of units; a unit seldom receives from more than a few counters).
 
 Why two grains: at 10 M dossiers (2,000 units × 25 fields) a province quarter over per-unit rows
 alone means ~115 k monthly rows plus ~50 k totals — 70–270 ms to aggregate on a synthetic table of
