@@ -129,3 +129,42 @@ async def test_one_key_sent_twice_at_once_gives_one_dossier(
     numbers = sorted({int(r.json()["code"].rsplit("-", 1)[1]) for r in responses})
     assert numbers == list(range(2, 11))
     assert (await table_counts(app))["dossier"] == 10
+
+
+async def test_counter_and_portal_intakes_written_together(
+    client: httpx.AsyncClient, world: World, auth: Headers, app: Any
+) -> None:
+    """Counter intakes (received, with a reception step) and portal submissions (waiting, no
+    step, each with an Idempotency-Key) arriving together at one counter: one numbering, steps
+    for the counter ones only, every key kept and answered again with its dossier."""
+    clerk, portal = auth("clerk"), auth("portal")
+    await create(client, clerk)
+    await create(client, portal, receiving_unit="000.00.01.H99")
+
+    async def one(i: int) -> httpx.Response:
+        if i % 2:
+            body = intake_body(receiving_unit="000.00.01.H99", applicant={"name": f"Cổng {i}"})
+            keyed = {**portal, "Idempotency-Key": f"portal-{i}"}
+            return await client.post("/api/v1/dossiers", json=body, headers=keyed)
+        body = intake_body(applicant={"name": f"Quầy {i}"})
+        return await client.post("/api/v1/dossiers", json=body, headers=clerk)
+
+    responses = await asyncio.gather(*(one(i) for i in range(12)))
+    assert [r.status_code for r in responses] == [201] * 12, [r.text for r in responses]
+    assert {r.json()["status"] for r in responses[1::2]} == {1}
+    assert {r.json()["status"] for r in responses[::2]} == {2}
+    numbers = sorted(int(r.json()["code"].rsplit("-", 1)[1]) for r in responses)
+    assert numbers == list(range(3, 15))
+    counts = await table_counts(app)
+    assert (counts["dossier"], counts["dossier_step"], counts["idempotency_key"]) == (14, 7, 6)
+    for i in (1, 7):
+        again = await client.post(
+            "/api/v1/dossiers",
+            json=intake_body(receiving_unit="000.00.01.H99", applicant={"name": f"Cổng {i}"}),
+            headers={**portal, "Idempotency-Key": f"portal-{i}"},
+        )
+        assert again.headers.get("idempotent-replayed") == "true"
+        assert again.json()["code"] == responses[i].json()["code"]
+    queue = group_commit.queue_of(app.state.engine)
+    if app.state.engine.dialect.name == "postgresql":
+        assert queue is not None and max(queue.batch_sizes) > 1

@@ -33,7 +33,7 @@ D: Table = Dossier.__table__  # type: ignore[assignment]
 E: Table = DossierEvent.__table__  # type: ignore[assignment]
 ST: Table = DossierStep.__table__  # type: ignore[assignment]
 IK: Table = IdempotencyKey.__table__  # type: ignore[assignment]
-PG = postgresql.dialect()
+PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True)
@@ -230,10 +230,17 @@ def prepared(items: Sequence[Item]) -> tuple[TextClause, dict[str, Any]]:
     return stmt, params(items)
 
 
-async def write(conn: AsyncConnection, items: Sequence[Item]) -> list[tuple[int, str]]:
-    """Write the intakes; each one's (id, code), in order. Outside a transaction the statement
-    is one of its own."""
+async def write(
+    conn: AsyncConnection, items: Sequence[Item], *, own_transaction: bool = True
+) -> list[tuple[int, str]]:
+    """Write the intakes; each one's (id, code), in order. ``own_transaction``: the statement
+    goes straight to asyncpg outside any transaction and is one of its own (group commit);
+    otherwise it runs through SQLAlchemy in the connection's transaction (an import, whose
+    savepoint must be able to undo it)."""
     stmt, values = prepared(items)
-    rows = await driver_fetch(conn, stmt, values)
+    if own_transaction:
+        rows = await driver_fetch(conn, stmt, values)
+    else:
+        rows = (await conn.execute(stmt, values)).all()
     by_ord = {int(r[0]): (int(r[1]), str(r[2])) for r in rows}
     return [by_ord[i] for i in range(1, len(items) + 1)]

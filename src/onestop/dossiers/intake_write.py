@@ -1,10 +1,12 @@
 """Writing an intake: the dossier, its first event, its reception step, the code counter and the
 idempotency key, in one transaction.
 
-On PostgreSQL the live path sends all of it as ONE statement (data-modifying CTEs) that is its own
-transaction: the counter row is locked only while that statement runs, so concurrent intakes at one
-counter queue for the shortest possible time. Elsewhere (SQLite, replays, codes supplied by a
-portal) the same rows are written by a few plain statements in the request's transaction.
+On PostgreSQL the live path sends all of it as ONE statement (data-modifying CTEs,
+``intake_batch``) that is its own transaction, shared by the intakes arriving together
+(``group_commit``): the counter row is locked only while that statement runs, so concurrent
+intakes at one counter queue for the shortest possible time. Elsewhere (SQLite, replays, codes
+supplied by a portal) the same rows are written by a few plain statements in the request's
+transaction.
 """
 
 from __future__ import annotations
@@ -128,7 +130,8 @@ async def write_fused(
     bind = session.bind
     if last and not session.in_transaction() and isinstance(bind, AsyncEngine):
         return await group_commit.for_engine(bind).write(item)
-    return (await intake_batch.write(await session.connection(), [item]))[0]
+    conn = await session.connection()
+    return (await intake_batch.write(conn, [item], own_transaction=False))[0]
 
 
 async def write(

@@ -5,11 +5,11 @@ transaction as the change to the dossier.
   and after the flush and adds the difference to the daily, monthly and total tables, at grain 0
   (its competent unit) and grain 1 (the unit's root and level group), both in the stripe of its
   receiving counter (``stripe_of``), keys sorted so concurrent writers lock rows in one order.
-* Intake writes the dossier with Core statements (``dossiers.intake_write``): this module
+* Intake writes the dossier with Core statements (``dossiers.intake_batch``): this module
   registers an intake extension there. On PostgreSQL it adds three data-modifying CTEs to the
-  fused intake statement: the rows are folded here from the unit and procedure the intake looked
-  up, and sent as arrays (an upsert from ``unnest``, no join, no grouping: this runs with every
-  intake). Elsewhere it runs ``apply`` after the plain inserts.
+  intake statement: the rows are folded here from the units and procedures the intakes looked up
+  (once per shape, kept as JSON), and the statement sums a batch's rows by key (no join). Elsewhere
+  it runs ``apply`` after the plain inserts.
 * A unit moved or given another level changes which grain-1 rows its dossiers belong to: an
   ``after_flush`` hook then recomputes grain 1 from grain 0 (which is keyed by unit and does not
   change). ``procedure.field`` never changes once created (the catalog has no update of it).
