@@ -220,14 +220,18 @@ def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace)
         f"rounds={args.rounds} duration={args.duration}s connections={args.connections}"
         f" counters={args.counters}"
     )
-    print("| endpoint | req/s (median) | p50 ms | p99 ms | non-2xx | per-round req/s |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| endpoint | req/s (median) | p50 ms | p99 ms | non-2xx | per-round req/s"
+        " | per-round p99 ms |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for name, label in (
         ("onestop", "onestop POST /api/v1/dossiers"),
         ("raw", "raw asyncpg insert"),
     ):
         m = med[name]
         rounds = ", ".join(f"{r['rps']:.0f}" for r in results[name])
+        rounds += " | " + ", ".join(f"{r['p99']:.0f}" for r in results[name])
         figures = f"{m['rps']:.0f} | {m['p50']:.1f} | {m['p99']:.1f} | {m['errors']:.0f}"
         print(f"| {label} | {figures} | {rounds} |")
     print(

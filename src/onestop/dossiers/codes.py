@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import Date, Integer, String, Table, bindparam, cast, func, literal
@@ -63,7 +64,13 @@ class Tt01Strategy:
     """TT 01/2018 art. 19: ``000.00.01.H99-260310-0001``."""
 
     def plan(self, *, unit_id: int, unit_code: str, local_day: dt.date) -> CodePlan:
-        return CodePlan(unit_id, local_day, f"{unit_code}-{local_day:%y%m%d}-", 4)
+        return _tt01_plan(unit_id, unit_code, local_day)
+
+
+@lru_cache(maxsize=4096)
+def _tt01_plan(unit_id: int, unit_code: str, local_day: dt.date) -> CodePlan:
+    # A counter's plan is the same all day: built once (date formatting is not free).
+    return CodePlan(unit_id, local_day, f"{unit_code}-{local_day:%y%m%d}-", 4)
 
 
 class DvcqgStrategy:

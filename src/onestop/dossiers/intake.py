@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,7 +64,9 @@ def limit_read(version: VersionInfo) -> TimeLimitRead:
     )
 
 
+@lru_cache(maxsize=4096)
 def unit_brief(unit: UnitInfo) -> UnitRef:
+    """A unit as a receipt names it (one per unit snapshot, shared: never mutated)."""
     return UnitRef(code=unit.code, name=unit.name, address=unit.address)
 
 
@@ -281,7 +284,7 @@ async def prepare(
             "receiving_unit": receiving.code,
             "competent_unit": competent.code,
             "returning_unit": returning.code,
-            "limit": limit.to_dict(),
+            "limit": dict(version.limit_dict),
             "due_at": deadlines.iso(due_at),
             "accept_due_at": deadlines.iso(accept_due_at),
             "submitted_at": deadlines.iso(submitted_at),

@@ -259,6 +259,11 @@ async def submit(
         actor_full_name=principal.full_name,
         secret=idem.secret if idem is not None else None,
     )
+    if session.in_transaction():
+        # Only reads came before (a principal or catalogue entry not cached, the checks above):
+        # end their transaction, so that the write joins the group commit and locks the code
+        # counter for its statement alone, not until this busy process gets round to COMMIT.
+        await session.commit()
     try:
         await write(session, draft, idem, last=True)
         if session.in_transaction():  # else the write was a transaction of its own

@@ -67,6 +67,11 @@ class VersionInfo:
     fees: tuple[dict[str, Any], ...]
     steps: tuple[StepInfo, ...]
 
+    @cached_property
+    def limit_dict(self) -> dict[str, Any]:
+        """The time limit as event payloads record it (copy before changing it)."""
+        return self.limit.to_dict()
+
     @cached_property  # a TimeLimit is immutable, and building one (exact fractions) is not free
     def limit(self) -> TimeLimit:
         try:
