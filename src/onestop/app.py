@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Một cửa, một cửa liên thông: dossiers, working-time deadlines, on-time rates",
         lifespan=lifespan,
         responses=PROBLEM_RESPONSES,
+        # Metrics are Prometheus's and logs JSON lines (observability.py); FastAPI's native
+        # OpenTelemetry stays off rather than asking for providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)

@@ -20,6 +20,7 @@ from onestop.auth.models import UNIT, ApiClient, User
 from onestop.auth.principal import Principal, rights_for_role
 from onestop.db import PerEngine
 from onestop.errors import InvalidInput, NotFound, Unauthenticated
+from onestop.singleflight import SingleFlight
 
 #: Argon2id with pwdlib's recommended parameters, for passwords and client secrets alike.
 _hasher = PasswordHash.recommended()
@@ -117,6 +118,7 @@ def credential_tag(hashed: str) -> str:
 PRINCIPAL_TTL_SECONDS = 5.0
 PrincipalKey = tuple[str, int]
 _principals: PerEngine[dict[PrincipalKey, tuple[float, Principal]]] = PerEngine(dict)
+_principal_loads: PerEngine[SingleFlight[Principal]] = PerEngine(SingleFlight)
 _monotonic = time.monotonic  # a seam for tests
 
 
@@ -133,7 +135,9 @@ async def principal_for(session: AsyncSession, kind: str, ident: int) -> Princip
     hit = cache.get((kind, ident))
     if hit is not None and now < hit[0]:
         return hit[1]
-    principal = await _load_principal(session, kind, ident)
+    principal = await _principal_loads.get(session).load(
+        (kind, ident), lambda: _load_principal(session, kind, ident)
+    )
     if len(cache) > 10_000:
         cache.clear()
     cache[(kind, ident)] = (now + PRINCIPAL_TTL_SECONDS, principal)

@@ -25,6 +25,7 @@ from onestop.catalog.calendars import build_calendar, calendar_overrides
 from onestop.catalog.models import Procedure, ProcedureStep, ProcedureUnit, ProcedureVersion, Unit
 from onestop.db import PerEngine
 from onestop.errors import InvalidInput
+from onestop.singleflight import SingleFlight
 from onestop.worktime import Calendar, TimeLimit
 
 TTL_SECONDS = 10.0
@@ -138,6 +139,10 @@ class _Cache:
     procedures: dict[str, tuple[float, ProcedureInfo]] = field(default_factory=dict)
     procedure_codes: dict[int, str] = field(default_factory=dict)
     calendars: dict[int, tuple[float, Calendar]] = field(default_factory=dict)
+    # One reload of an entry at a time (``singleflight``).
+    unit_loads: SingleFlight[None] = field(default_factory=SingleFlight)
+    procedure_loads: SingleFlight[ProcedureInfo | None] = field(default_factory=SingleFlight)
+    calendar_loads: SingleFlight[Calendar] = field(default_factory=SingleFlight)
     #: path prefix → ids of the units under it, for the units loaded at ``units_loaded``
     subtrees: dict[str, frozenset[int]] = field(default_factory=dict)
 
@@ -164,7 +169,7 @@ async def _load_units(session: AsyncSession, cache: _Cache) -> None:
 async def _fresh_units(session: AsyncSession) -> _Cache:
     cache = _cache(session)
     if time.monotonic() - cache.units_loaded > TTL_SECONDS:
-        await _load_units(session, cache)
+        await cache.unit_loads.load("units", lambda: _load_units(session, cache))
     return cache
 
 
@@ -290,7 +295,9 @@ async def procedure_by_code(session: AsyncSession, code: str) -> ProcedureInfo:
     hit = cache.procedures.get(code)
     if hit is not None and time.monotonic() - hit[0] <= TTL_SECONDS:
         return hit[1]
-    info = await _load_procedure(session, Procedure.code == code)
+    info = await cache.procedure_loads.load(
+        code, lambda: _load_procedure(session, Procedure.code == code)
+    )
     if info is None or not info.is_active:
         raise InvalidInput(
             f"Không có thủ tục mã {code} (unknown procedure {code})",
@@ -337,7 +344,7 @@ async def calendar_for(session: AsyncSession, unit: UnitInfo) -> Calendar:
     if hit is not None and now - hit[0] <= TTL_SECONDS:
         return hit[1]
     try:
-        cal = build_calendar(unit.province, unit.hours, await calendar_overrides(session))
+        cal = await cache.calendar_loads.load(unit.id, lambda: _build(session, unit))
     except ValueError as exc:
         raise InvalidInput(
             f"Lịch làm việc của đơn vị {unit.code} không dùng được ({exc})",
@@ -346,3 +353,7 @@ async def calendar_for(session: AsyncSession, unit: UnitInfo) -> Calendar:
         ) from exc
     cache.calendars[unit.id] = (now, cal)
     return cal
+
+
+async def _build(session: AsyncSession, unit: UnitInfo) -> Calendar:
+    return build_calendar(unit.province, unit.hours, await calendar_overrides(session))
