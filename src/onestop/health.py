@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from onestop import migrate
+from onestop.dossiers import group_commit
 from onestop.httpapi import PROBLEM_MEDIA_TYPE
 
 router = APIRouter(tags=["operations"])
@@ -61,6 +62,10 @@ async def metrics(request: Request) -> Response:
     if hasattr(pool, "checkedout"):
         m.pool_checked_out.set(pool.checkedout())
         m.pool_size.set(pool.size())
+    queue = group_commit.queue_of(request.app.state.engine)
+    if queue is not None:
+        m.intake_statements.set(queue.statements)
+        m.intake_written.set(queue.intakes)
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
 

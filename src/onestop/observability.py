@@ -80,6 +80,16 @@ class Metrics:
             "onestop_db_pool_checked_out", "Database connections in use", registry=self.registry
         )
         self.pool_size = Gauge("onestop_db_pool_size", "Database pool size", registry=self.registry)
+        self.intake_statements = Gauge(
+            "onestop_intake_group_statements",
+            "Intake statements written by this process's group commit since it started",
+            registry=self.registry,
+        )
+        self.intake_written = Gauge(
+            "onestop_intake_group_intakes",
+            "Intakes those statements wrote (divided by the statements: the mean batch size)",
+            registry=self.registry,
+        )
 
 
 access_log = logging.getLogger("onestop.access")

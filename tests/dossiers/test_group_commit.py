@@ -48,6 +48,7 @@ async def test_a_quiet_intake_goes_alone_and_a_crowd_shares_one_write() -> None:
     # The first found the queue idle and went alone; the five that came meanwhile went together.
     assert db.calls == [["a"], ["d0"], ["d1", "d2", "d3", "d4", "d5"]]
     assert queue.batch_sizes == [1, 1, 5]
+    assert (queue.statements, queue.intakes) == (3, 7)
     assert results == [(200, "d0"), *((300 + i, f"d{i + 1}") for i in range(5))]
 
 
@@ -61,6 +62,7 @@ async def test_a_failing_batch_is_written_again_one_by_one() -> None:
     assert outcomes[0] == (100, "first")
     assert outcomes[1] == (300, "x") and outcomes[3] == (500, "y")
     assert isinstance(outcomes[2], ValueError)  # its own error, not the batch's
+    assert (queue.statements, queue.intakes) == (3, 3)  # "first", then "x" and "y" alone
 
 
 async def test_intakes_arriving_together_are_each_written_whole(
@@ -98,10 +100,15 @@ async def test_intakes_arriving_together_are_each_written_whole(
     counts = await table_counts(app)
     assert (counts["dossier"], counts["dossier_event"], counts["dossier_step"]) == (32, 32, 32)
     queue = group_commit.queue_of(app.state.engine)
+    scraped = (await client.get("/metrics")).text
     if app.state.engine.dialect.name == "postgresql":
         assert queue is not None and max(queue.batch_sizes) > 1, queue and queue.batch_sizes
+        assert queue.intakes == 32 > queue.statements  # the warm-ups and 30, fewer statements
+        assert f"onestop_intake_group_intakes {queue.intakes:.1f}" in scraped
+        assert f"onestop_intake_group_statements {queue.statements:.1f}" in scraped
     else:
         assert queue is None
+        assert "onestop_intake_group_intakes 0.0" in scraped
 
 
 async def test_one_key_sent_twice_at_once_gives_one_dossier(

@@ -47,7 +47,9 @@ class GroupCommit:
         self._queue: list[_Waiting] = []
         self._in_flight = 0
         self._tasks: set[asyncio.Task[None]] = set()
-        self.batch_sizes: list[int] = []  # the last sizes written, newest last (for tests)
+        self.batch_sizes: list[int] = []  # the last sizes written, newest last
+        self.statements = 0  # statements that committed (a failed batch's retries count one each)
+        self.intakes = 0  # intakes they committed
 
     async def write(self, item: intake_batch.Item) -> tuple[int, str]:
         """Write one intake; its (id, code) once committed."""
@@ -84,11 +86,17 @@ class GroupCommit:
             for w in batch:  # each alone: its own outcome
                 try:
                     _settle(w, (await self._writer([w.item]))[0])
+                    self._count(1)
                 except Exception as one:
                     _settle(w, exc=one)
             return
+        self._count(len(batch))
         for w, result in zip(batch, written, strict=True):
             _settle(w, result)
+
+    def _count(self, intakes: int) -> None:
+        self.statements += 1
+        self.intakes += intakes
 
 
 def _settle(
