@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import Date, Integer, String, Table, bindparam, cast, func, literal
+from sqlalchemy import Date, Integer, Table, bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from onestop.dossiers.models import DossierCodeCounter
 
@@ -44,16 +43,6 @@ class CodePlan:
     def render(self, seq: int) -> str:
         """The code for a sequence number (never truncated: 10000 stays 10000)."""
         return f"{self.prefix}{seq:0{self.width}d}{self.suffix}"
-
-    def params(self) -> dict[str, Any]:
-        """Bind values of ``CODE_SQL`` and of the counter statements for this plan."""
-        return {
-            "c_unit": self.counter_unit_id,
-            "c_day": self.counter_day,
-            "c_prefix": self.prefix,
-            "c_width": self.width,
-            "c_suffix": self.suffix,
-        }
 
 
 class CodeStrategy(Protocol):
@@ -112,19 +101,6 @@ COUNTER_UPSERT = {
     "postgresql": _counter_upsert(pg_insert),
     "sqlite": _counter_upsert(sqlite_insert),
 }
-
-
-def code_sql(seq: ColumnElement[Any]) -> ColumnElement[str]:
-    """The code as a SQL expression over the sequence column (fused PostgreSQL intake):
-    ``c_prefix || lpad(seq, greatest(c_width, length(seq)), '0') || c_suffix`` — like
-    ``CodePlan.render``, never truncated."""
-    text_seq = cast(seq, String)
-    width = func.greatest(bindparam("c_width", type_=Integer), func.length(text_seq))
-    return (
-        bindparam("c_prefix", type_=String)
-        + func.lpad(text_seq, width, literal("0", String))
-        + bindparam("c_suffix", type_=String)
-    )
 
 
 async def next_code(session: AsyncSession, plan: CodePlan) -> str:
