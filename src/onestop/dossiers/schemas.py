@@ -21,7 +21,9 @@ Instant = Annotated[dt.datetime, AfterValidator(_local)]
 Text255 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Channel = Literal["counter", "online", "postal"]
-ReturnMethod = Literal["counter", "postal", "online"]
+# In Channel's order: Literals of the same values are equal, and a schema cached for one serves the
+# other, so a different order would make the OpenAPI document depend on which was built first.
+ReturnMethod = Literal["counter", "online", "postal"]
 
 
 class Strict(BaseModel):

@@ -22,7 +22,7 @@ from onestop.web.templating import WebRoute, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-Kind = Literal["overdue", "due_soon"]
+Kind = Literal["due_soon", "overdue"]  # as metrics.worklists.Kind (see dossiers.schemas)
 PAGE_SIZE = 50
 KINDS = (("overdue", "Quá hạn"), ("due_soon", "Sắp đến hạn"))
 
