@@ -47,10 +47,11 @@ BODY = {
 async def prepare_database() -> None:
     import asyncpg
 
-    from onestop import migrate
-    from onestop.db import make_engine, make_sessionmaker
+    from onestop.core import migrate
+    from onestop.core.db import make_engine
+    from onestop.core.settings import Settings
     from onestop.demo.seed import seed_demo
-    from onestop.settings import Settings
+    from onestop.wiring import make_sessionmaker
 
     base, _, name = PG_URL.replace("postgresql+asyncpg://", "postgresql://").rpartition("/")
     conn = await asyncpg.connect(f"{base}/postgres")

@@ -50,7 +50,7 @@ async def ensure_admin(url: str) -> int:
     import onestop.models  # noqa: F401  (every table, for the ORM's foreign keys)
     from onestop.auth.models import User
     from onestop.auth.service import create_user
-    from onestop.db import make_sessionmaker
+    from onestop.wiring import make_sessionmaker
 
     engine = create_async_engine(url, poolclass=NullPool)
     try:

@@ -22,8 +22,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock
+from datetime import UTC, date, datetime, time as clock, timedelta
 
 import numpy as np
 

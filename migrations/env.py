@@ -9,9 +9,9 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from onestop.db import include_in_comparison
+from onestop.core.db import include_in_comparison
+from onestop.core.settings import get_settings
 from onestop.models import Base
-from onestop.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata

@@ -18,10 +18,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from onestop import clock
 from onestop.app import create_app
+from onestop.core import clock
+from onestop.core.settings import Settings
 from onestop.models import Base
-from onestop.settings import Settings
 
 PG_URL = os.environ.get(
     "ONESTOP_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/onestop_test"

@@ -11,9 +11,9 @@ import httpx
 from pwdlib import PasswordHash
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.models import ApiClient, User
 from onestop.catalog.models import Procedure, ProcedureStep, ProcedureUnit, ProcedureVersion, Unit
+from onestop.core import clock
 
 PASSWORD = "onestop-test-pw"
 CLIENT_SECRET = "portal-test-secret-0123456789"

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 from tests.factories import build_world
 
-from onestop import clock, migrate
 from onestop.app import create_app
 from onestop.auth.tokens import issue_token
-from onestop.settings import Settings
+from onestop.core import clock, migrate
+from onestop.core.settings import Settings
 
 SECRET = "schemathesis-secret-key-0123456789abcdef"
 

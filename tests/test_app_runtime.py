@@ -6,7 +6,7 @@ import gc
 from pathlib import Path
 
 from onestop.app import GC_THRESHOLDS, create_app
-from onestop.settings import Settings
+from onestop.core.settings import Settings
 
 
 async def _start(settings: Settings) -> tuple[tuple[int, int, int], int]:

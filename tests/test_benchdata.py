@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from onestop.catalog.models import DEFAULT_HOURS, ProcedureVersion
-from onestop.db import make_sessionmaker
 from onestop.dossiers.models import Dossier, DossierEvent, DossierPause
-from onestop.metrics import rollup
+from onestop.metrics import rollups
+from onestop.wiring import make_sessionmaker
 from onestop.worktime import TimeLimit, WorkingHours, load_calendar
 
 PG = os.environ.get("ONESTOP_TEST_PG_URL")
@@ -115,7 +115,7 @@ async def test_generates_consistent_data(bench_url: str) -> None:
                 )
                 assert pd.due_at == want
             # Rollups equal a recomputation from scratch.
-            assert await rollup.differences(s) == {}
+            assert await rollups.differences(s) == {}
             assert await s.scalar(text("SELECT count(*) FROM report_ontime_unit_monthly")) > 0
             assert await s.scalar(text("SELECT count(*) FROM dossier_apology")) > 0
             assert await s.scalar(text("SELECT count(*) FROM report_rating")) > 0

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import DisconnectionError
 
-from onestop import db
+from onestop.core import db
 
 
 class FakeConnection:

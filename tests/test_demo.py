@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
+from onestop.core.settings import Settings
 from onestop.demo.seed import DEMO_PASSWORD, seed_demo
-from onestop.settings import Settings
 
 
 async def login(client: httpx.AsyncClient, username: str) -> dict[str, str]:

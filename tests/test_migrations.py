@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 from tests.conftest import PG_URL, _recreate_pg_database
 
-from onestop import migrate
-from onestop.db import include_in_comparison
+from onestop.core import migrate
+from onestop.core.db import include_in_comparison
 from onestop.models import Base
 
 

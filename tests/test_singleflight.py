@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from onestop.singleflight import SingleFlight
+from onestop.core.singleflight import SingleFlight
 
 
 class Loader:

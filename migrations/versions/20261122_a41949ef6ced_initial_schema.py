@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import onestop.db
+import onestop.core.db
 
 revision: str = "a41949ef6ced"
 down_revision: str | None = None
@@ -29,14 +29,14 @@ def upgrade() -> None:
         sa.Column("scopes", sa.JSON(), nullable=False),
         sa.Column("unit_codes", sa.JSON(), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_client")),
         sa.UniqueConstraint("client_id", name=op.f("uq_api_client_client_id")),
     )
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=120), nullable=False),
         sa.Column("action", sa.String(length=80), nullable=False),
         sa.Column("object_type", sa.String(length=40), nullable=False),
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("province", sa.String(length=20), nullable=True),
         sa.Column("created_by", sa.String(length=120), nullable=False),
-        sa.Column("created_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_day")),
         sa.UniqueConstraint("day", "province", name=op.f("uq_calendar_day_day_province")),
     )
@@ -66,7 +66,7 @@ def upgrade() -> None:
         "login_failure",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subject", sa.String(length=120), nullable=False),
-        sa.Column("at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failure")),
     )
     op.create_index("ix_login_failure_subject_at", "login_failure", ["subject", "at"], unique=False)
@@ -79,7 +79,7 @@ def upgrade() -> None:
         sa.Column("field_code", sa.String(length=40), nullable=True),
         sa.Column("level", sa.String(length=20), nullable=True),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_procedure")),
         sa.UniqueConstraint("code", name=op.f("uq_procedure_code")),
     )
@@ -98,7 +98,7 @@ def upgrade() -> None:
         sa.Column("due_soon_days", sa.Numeric(precision=4, scale=1), nullable=False),
         sa.Column("on_time_target", sa.Numeric(precision=5, scale=2), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["parent_id"], ["unit.id"], name=op.f("fk_unit_parent_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_unit")),
         sa.UniqueConstraint("code", name=op.f("uq_unit_code")),
@@ -125,7 +125,7 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_app_user_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_app_user")),
         sa.UniqueConstraint("username", name=op.f("uq_app_user_username")),
@@ -169,7 +169,7 @@ def upgrade() -> None:
         sa.Column("legal_basis", sa.Text(), nullable=True),
         sa.Column("documents", sa.JSON(), nullable=False),
         sa.Column("fees", sa.JSON(), nullable=False),
-        sa.Column("created_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["procedure_id"],
             ["procedure.id"],
@@ -270,7 +270,7 @@ def upgrade() -> None:
         sa.Column("score", sa.SmallInteger(), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("entered_by", sa.String(length=120), nullable=False),
-        sa.Column("entered_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("entered_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["unit_id"], ["unit.id"], name=op.f("fk_report_evaluation_entry_unit_id_unit")
         ),
@@ -369,7 +369,7 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("closed_by", sa.String(length=120), nullable=False),
-        sa.Column("closed_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["unit_id"], ["unit.id"], name=op.f("fk_report_period_unit_id_unit")
         ),
@@ -404,18 +404,18 @@ def upgrade() -> None:
         sa.Column("applicant_phone", sa.String(length=40), nullable=True),
         sa.Column("applicant_email", sa.String(length=255), nullable=True),
         sa.Column("applicant_address", sa.String(length=400), nullable=True),
-        sa.Column("submitted_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("received_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("accept_due_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("due_at_original", onestop.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("due_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("appointment_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("returned_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("ended_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("submitted_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("accept_due_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("due_at_original", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("due_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("appointment_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("returned_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("calendar_fingerprint", sa.String(length=32), nullable=True),
-        sa.Column("pause_started_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("pause_ended_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("pause_started_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("pause_ended_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("supplement_count", sa.SmallInteger(), nullable=False),
         sa.Column("reception_supplement_count", sa.SmallInteger(), nullable=False),
         sa.Column("awaiting_supplement", sa.Boolean(), nullable=False),
@@ -433,8 +433,8 @@ def upgrade() -> None:
         sa.Column("secret_hash", sa.String(length=120), nullable=False),
         sa.Column("event_count", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["competent_unit_id"], ["unit.id"], name=op.f("fk_dossier_competent_unit_id_unit")
         ),
@@ -569,15 +569,17 @@ def upgrade() -> None:
         sa.Column("year", sa.SmallInteger(), nullable=False),
         sa.Column("issuing_unit_id", sa.Integer(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("previous_appointment_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("new_appointment_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("due_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "previous_appointment_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("new_appointment_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("signer_user_id", sa.Integer(), nullable=True),
         sa.Column("signer_name", sa.String(length=255), nullable=False),
         sa.Column("signer_title", sa.String(length=255), nullable=True),
-        sa.Column("issued_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("issued_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("on_time", sa.Boolean(), nullable=False),
-        sa.Column("recorded_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["dossier_id"], ["dossier.id"], name=op.f("fk_dossier_apology_dossier_id_dossier")
         ),
@@ -608,8 +610,8 @@ def upgrade() -> None:
         ),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("type", sa.String(length=40), nullable=False),
-        sa.Column("at", onestop.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("recorded_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=120), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=True),
         sa.Column("from_status", sa.SmallInteger(), nullable=True),
@@ -640,8 +642,8 @@ def upgrade() -> None:
             "dossier_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("started_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("started_event_seq", sa.Integer(), nullable=False),
         sa.Column("ended_event_seq", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -664,10 +666,10 @@ def upgrade() -> None:
         sa.Column("from_unit_id", sa.Integer(), nullable=True),
         sa.Column("handler_id", sa.Integer(), nullable=True),
         sa.Column("handed_by", sa.String(length=120), nullable=True),
-        sa.Column("started_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("budget_hours", sa.Numeric(precision=8, scale=2), nullable=True),
-        sa.Column("due_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("ended_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("due_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(length=10), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -707,7 +709,7 @@ def upgrade() -> None:
         ),
         sa.Column("status_code", sa.SmallInteger(), nullable=False),
         sa.Column("response", sa.JSON(), nullable=False),
-        sa.Column("created_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["dossier_id"], ["dossier.id"], name=op.f("fk_idempotency_key_dossier_id_dossier")
         ),
@@ -724,8 +726,8 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=10), nullable=False),
         sa.Column("recipient", sa.String(length=255), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("created_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -756,7 +758,7 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("channel", sa.String(length=10), nullable=False),
         sa.Column("given_by", sa.String(length=120), nullable=False),
-        sa.Column("at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["dossier_id"], ["dossier.id"], name=op.f("fk_report_rating_dossier_id_dossier")
         ),
@@ -778,10 +780,10 @@ def upgrade() -> None:
         ),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("threshold_key", sa.String(length=80), nullable=False),
-        sa.Column("ref_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ref_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("resolved_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("resolved_by", sa.String(length=120), nullable=True),
         sa.Column("resolution", sa.String(length=20), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
@@ -828,8 +830,8 @@ def upgrade() -> None:
         ),
         sa.Column("assignee_role", sa.String(length=20), nullable=False),
         sa.Column("title", sa.String(length=255), nullable=False),
-        sa.Column("created_at", onestop.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("resolved_at", onestop.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", onestop.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", onestop.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["dossier_id"], ["dossier.id"], name=op.f("fk_report_followup_task_dossier_id_dossier")
         ),

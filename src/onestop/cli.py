@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument("--down", action="store_true", help="downgrade to REVISION (default base)")
     mig.set_defaults(func=_migrate)
 
-    from onestop.commands import register as register_service_commands
+    from onestop.cli_commands import register as register_service_commands
     from onestop.worktime.cli import register as register_worktime
 
     register_service_commands(sub)
@@ -43,10 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from onestop.settings import get_settings
+    from onestop.core.settings import get_settings
 
     if args.migrate:
-        from onestop import migrate
+        from onestop.core import migrate
 
         migrate.upgrade(get_settings().database_url)
     uvicorn.run(
@@ -62,8 +62,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from onestop import migrate
-    from onestop.settings import get_settings
+    from onestop.core import migrate
+    from onestop.core.settings import get_settings
 
     url = get_settings().database_url
     if args.down:

@@ -1,17 +1,30 @@
-"""Imports every package's models so Alembic and test fixtures see the whole schema."""
+"""The whole schema: every package's tables on one ``Base.metadata``, for Alembic and the test
+fixtures. It only names the model modules; nothing here changes behaviour (the rollup hooks are
+attached in ``onestop.wiring``)."""
 
 from onestop.auth import models as auth_models
 from onestop.catalog import models as catalog_models
-from onestop.db import Base
+from onestop.core.db import Base
 from onestop.dossiers import models as dossier_models
-from onestop.dossiers import models_apology as dossier_apology_models  # issue 6
-from onestop.metrics import bieu06_rollup as metrics_bieu06_rollup  # issue 7: Biểu 06 rollups
-from onestop.metrics import models_alerts as metrics_alert_models  # issue 6
-from onestop.metrics import models_bieu06 as metrics_bieu06_models  # issue 7
-from onestop.metrics import models_reports as metrics_report_models  # issue 7
-from onestop.metrics import rollup as metrics_rollup  # issue 7: keeps the on-time rollups exact
+from onestop.dossiers.actions.apology import models as apology_models
+from onestop.metrics import models as metrics_models
+from onestop.metrics.alerts import models as alert_models
+from onestop.metrics.bieu06 import models as bieu06_models
+from onestop.metrics.index766 import models as index766_models
+from onestop.metrics.ontime import models as ontime_models
+from onestop.metrics.satisfaction import models as satisfaction_models
 
-__all__ = ["Base", "auth_models", "catalog_models", "dossier_models"]
-__all__ += ["dossier_apology_models", "metrics_alert_models"]  # issue 6
-__all__ += ["metrics_report_models", "metrics_rollup"]  # issue 7
-__all__ += ["metrics_bieu06_models", "metrics_bieu06_rollup"]  # issue 7
+MODEL_MODULES = (
+    auth_models,
+    catalog_models,
+    dossier_models,
+    apology_models,
+    metrics_models,
+    alert_models,
+    bieu06_models,
+    index766_models,
+    ontime_models,
+    satisfaction_models,
+)
+
+__all__ = ["MODEL_MODULES", "Base"]

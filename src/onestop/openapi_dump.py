@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from onestop.app import create_app
-from onestop.settings import Settings
+from onestop.core.settings import Settings
 
 
 def openapi_document() -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 from tests.auth.helpers import assert_problem
 from tests.factories import World
 
-from onestop import clock
+from onestop.core import clock
 
 AUDIT = "/api/v1/audit"
 

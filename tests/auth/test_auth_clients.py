@@ -12,7 +12,7 @@ from tests.factories import CLIENT_SECRET, World, login
 
 from onestop.auth import service
 from onestop.auth.models import ApiClient, AuditEntry
-from onestop.errors import Conflict, InvalidInput, NotFound
+from onestop.core.errors import Conflict, InvalidInput, NotFound
 
 CLIENTS = "/api/v1/api-clients"
 TOKEN = "/api/v1/auth/token"

@@ -12,8 +12,8 @@ import pytest
 from tests.auth.helpers import assert_problem, audit_rows, snapshot
 from tests.factories import CLIENT_SECRET, PASSWORD, World
 
-from onestop import clock
 from onestop.auth.principal import ROLE_RIGHTS
+from onestop.core import clock
 
 TOKEN = "/api/v1/auth/token"
 

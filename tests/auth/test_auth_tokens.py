@@ -11,10 +11,10 @@ import pytest
 from tests.auth.helpers import assert_problem, snapshot
 from tests.factories import CLIENT_SECRET, World, login
 
-from onestop import clock
 from onestop.auth.principal import ROLE_RIGHTS
 from onestop.auth.tokens import issue_token
-from onestop.settings import Settings
+from onestop.core import clock
+from onestop.core.settings import Settings
 
 ME = "/api/v1/auth/me"
 

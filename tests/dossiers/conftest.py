@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from tests.factories import World, build_world
 
-from onestop import clock
 from onestop.auth.tokens import issue_token
+from onestop.core import clock
+from onestop.core.settings import Settings
 from onestop.dossiers.models import (
     Dossier,
     DossierCodeCounter,
@@ -21,7 +22,6 @@ from onestop.dossiers.models import (
     DossierStep,
     IdempotencyKey,
 )
-from onestop.settings import Settings
 
 Headers = Callable[[str], dict[str, str]]
 LOCAL = dt.timezone(dt.timedelta(hours=7))

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from tests.dossiers.conftest import Headers, act, at, core, create, set_clock, table_counts
 from tests.factories import World
 
-from onestop.dossiers import actions
+from onestop.core.errors import Conflict
 from onestop.dossiers.access import Actor
-from onestop.dossiers.action_schemas import FinishBody, PaymentRequestBody
+from onestop.dossiers.actions import registry
+from onestop.dossiers.actions.schemas import FinishBody, PaymentRequestBody
 from onestop.dossiers.models import DossierEvent
-from onestop.errors import Conflict
 
 URL = "/api/v1/dossiers"
 
@@ -322,16 +322,16 @@ async def test_optimistic_version_detects_a_lost_update(
     # SQLite has one connection per process: each session gives it back (commit) before the
     # other uses it. Objects stay loaded (expire_on_commit=False) with the version they read.
     async with maker() as first, maker() as second:
-        a = await actions.load(first, code)
+        a = await registry.load(first, code)
         await first.commit()
-        b = await actions.load(second, code)
+        b = await registry.load(second, code)
         await second.commit()
-        await actions.apply_action(
+        await registry.apply_action(
             first, a, "finish", FinishBody(), at=when, actor=Actor("test:a"), principal=None
         )
         await first.commit()
         with pytest.raises(Conflict) as caught:
-            await actions.apply_action(
+            await registry.apply_action(
                 second,
                 b,
                 "request-payment",

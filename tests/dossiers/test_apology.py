@@ -14,8 +14,12 @@ from sqlalchemy import func, select
 from tests.dossiers.conftest import Headers, act, create, set_clock, table_counts
 from tests.factories import World, add_procedure, add_user
 
+from onestop.dossiers.actions.apology.models import (
+    Apology,
+    ApologyLetterCounter,
+    NotificationOutbox,
+)
 from onestop.dossiers.models import Dossier
-from onestop.dossiers.models_apology import Apology, ApologyLetterCounter, NotificationOutbox
 
 URL = "/api/v1/dossiers"
 JUSTICE = "000.00.10.H99"

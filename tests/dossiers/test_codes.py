@@ -11,8 +11,8 @@ from sqlalchemy import select
 from tests.dossiers.conftest import Headers, create, intake_body, set_clock, table_counts
 from tests.factories import World
 
-from onestop.dossiers import codes
-from onestop.dossiers.codes import CodePlan, DvcqgStrategy, Tt01Strategy
+from onestop.dossiers.intake import codes
+from onestop.dossiers.intake.codes import CodePlan, DvcqgStrategy, Tt01Strategy
 from onestop.dossiers.models import DossierCodeCounter
 
 DAY = dt.date(2026, 3, 10)

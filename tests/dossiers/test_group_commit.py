@@ -13,9 +13,9 @@ from sqlalchemy import select
 from tests.dossiers.conftest import Headers, create, intake_body, table_counts
 from tests.factories import World
 
-from onestop.dossiers import group_commit, intake_batch
+from onestop.dossiers.intake import group_commit, statement as intake_statement
 from onestop.dossiers.models import Dossier, DossierEvent, DossierStep
-from onestop.metrics import bieu06_rebuild
+from onestop.metrics.bieu06 import rebuild as bieu06_rebuild
 
 
 class Recording:
@@ -25,7 +25,7 @@ class Recording:
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
 
-    async def __call__(self, items: Sequence[intake_batch.Item]) -> list[tuple[int, str]]:
+    async def __call__(self, items: Sequence[intake_statement.Item]) -> list[tuple[int, str]]:
         names = [str(it.draft) for it in items]
         self.calls.append(names)
         await asyncio.sleep(0)
@@ -36,8 +36,8 @@ class Recording:
         return [(len(self.calls) * 100 + i, n) for i, n in enumerate(names)]
 
 
-def item(name: str) -> intake_batch.Item:
-    return intake_batch.Item(name)  # type: ignore[arg-type]  # the stand-in reads only its name
+def item(name: str) -> intake_statement.Item:
+    return intake_statement.Item(name)  # type: ignore[arg-type]  # the stand-in reads only its name
 
 
 async def test_a_quiet_intake_goes_alone_and_a_crowd_shares_one_write() -> None:

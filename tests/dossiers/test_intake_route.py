@@ -11,7 +11,7 @@ import pytest
 from tests.dossiers.conftest import Headers, intake_body, set_clock
 from tests.factories import World
 
-from onestop.fast_routes import FastEndpoint
+from onestop.http.fast_path import FastEndpoint
 
 URL = "/api/v1/dossiers"
 #: Values that differ between two intakes of one body.

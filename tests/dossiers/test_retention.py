@@ -9,9 +9,9 @@ from sqlalchemy import select
 from tests.dossiers.conftest import Headers, at, intake_body, set_clock
 from tests.factories import World
 
-from onestop.dossiers import retention
+from onestop.dossiers.intake import idempotency
 from onestop.dossiers.models import IdempotencyKey
-from onestop.metrics import alerts_worker
+from onestop.metrics.alerts import worker as alerts_worker
 
 URL = "/api/v1/dossiers"
 
@@ -38,7 +38,7 @@ async def test_keys_past_retention_are_forgotten(
         assert resp.status_code == 201, resp.text
         first[key] = resp.json()["code"]
     async with app.state.sessionmaker() as session:
-        gone = await retention.forget_idempotency_keys(
+        gone = await idempotency.forget_idempotency_keys(
             session, before=at("2026-03-10 00:00"), batch=1
         )
     assert gone == 2 and await keys(app) == ["k-mar-20", "k-apr-06"]

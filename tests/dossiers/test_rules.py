@@ -7,7 +7,7 @@ import datetime as dt
 from tests.dossiers.conftest import at
 
 from onestop.dossiers import deadlines
-from onestop.dossiers.lookup_secret import SECRET_ALPHABET, new_secret, secret_matches
+from onestop.dossiers.intake.lookup_secret import SECRET_ALPHABET, new_secret, secret_matches
 from onestop.dossiers.names import fold, mask
 from onestop.worktime import TimeLimit, load_calendar
 
@@ -59,7 +59,7 @@ def test_secret_is_stored_salted_and_checked_case_blind() -> None:
 def test_lookup_secrets_use_the_whole_alphabet_evenly() -> None:
     from collections import Counter
 
-    from onestop.dossiers.lookup_secret import SECRET_LENGTH, random_secret
+    from onestop.dossiers.intake.lookup_secret import SECRET_LENGTH, random_secret
 
     secrets_drawn = [random_secret() for _ in range(62_000)]
     assert all(len(s) == SECRET_LENGTH for s in secrets_drawn)

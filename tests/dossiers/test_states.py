@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from tests.dossiers.conftest import CORE_ACTIONS
 
-from onestop.dossiers import actions, states
+from onestop.dossiers import states
+from onestop.dossiers.actions import registry
+from onestop.dossiers.actions.context import ActionContext, ActionSpec
+from onestop.dossiers.actions.schemas import AcceptBody
 from onestop.dossiers.states import Status
 
 S = Status
@@ -142,19 +145,15 @@ def test_unknown_action_has_no_target() -> None:
     assert states.target("teleport", 4) is None
 
 
-def test_every_action_has_a_handler() -> None:
-    specs = actions.load_handlers()
-    assert set(states.TRANSITIONS) <= set(specs)
+def test_every_action_has_a_handler_and_every_handler_a_transition() -> None:
+    assert set(states.TRANSITIONS) == set(registry.ACTIONS)
 
 
-def test_register_extends_the_table_and_refuses_duplicates() -> None:
-    saved = dict(states.TRANSITIONS)
-    try:
-        states.register("apologize-test", {S.IN_PROCESS: S.IN_PROCESS})
-        assert states.target("apologize-test", 4) == 4
-        assert "apologize-test" in states.actions_from(4)
-        with pytest.raises(ValueError, match="already declared"):
-            states.register("accept", {S.SUBMITTED: S.RECEIVED})
-    finally:
-        states.TRANSITIONS.clear()
-        states.TRANSITIONS.update(saved)
+def test_a_spec_without_transitions_is_refused() -> None:
+    async def handler(_ctx: ActionContext, _body: object) -> None:
+        """Teleport the dossier."""
+
+    with pytest.raises(ValueError, match="no transitions"):
+        ActionSpec.of("teleport", AcceptBody, handler, authorize=handler)
+    spec = ActionSpec.of("accept", AcceptBody, handler, authorize=handler)
+    assert spec.summary == "Teleport the dossier."

@@ -28,16 +28,18 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.models import User
 from onestop.auth.principal import Principal
 from onestop.auth.service_common import principal_for
-from onestop.db import make_engine, make_sessionmaker
+from onestop.core import clock
+from onestop.core.db import make_engine
+from onestop.core.settings import Settings
 from onestop.demo.seed import DEMO_PASSWORD, seed_demo
-from onestop.dossiers import actions, intake_write
-from onestop.dossiers.action_schemas import FinishBody, TransferBody
+from onestop.dossiers.actions import registry
+from onestop.dossiers.actions.schemas import FinishBody, TransferBody
+from onestop.dossiers.intake import write as intake_write
 from onestop.dossiers.schemas import DossierCreate
-from onestop.settings import Settings
+from onestop.wiring import make_sessionmaker
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -101,7 +103,7 @@ async def _receive(session: AsyncSession, at: str, name: str, procedure: str) ->
 
 async def _act(session: AsyncSession, at: str, code: str, name: str, body: Any) -> None:
     clock.set_now(dt.datetime.fromisoformat(at).replace(tzinfo=LOCAL))
-    await actions.perform(
+    await registry.perform(
         session,
         code=code,
         name=name,

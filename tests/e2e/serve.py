@@ -12,8 +12,8 @@ import sys
 
 import uvicorn
 
-from onestop import clock
 from onestop.app import create_app
+from onestop.core import clock
 
 
 def main() -> None:

@@ -24,10 +24,10 @@ from tests.metrics.test_worklists import Scenario, apologize_d1, build
 
 from onestop.app import create_app
 from onestop.auth.models import AuditEntry
+from onestop.core.settings import Settings
 from onestop.dossiers.models import Dossier
-from onestop.metrics import alerts, alerts_worker
-from onestop.metrics.models_alerts import Alert
-from onestop.settings import Settings
+from onestop.metrics.alerts import job as alerts_job, worker as alerts_worker
+from onestop.metrics.alerts.models import Alert
 
 world = dossier_fixtures.world  # the fixtures of the dossier tests
 auth = dossier_fixtures.auth
@@ -38,9 +38,9 @@ JUSTICE = "000.00.10.H99"
 WED_10 = "2026-03-11 10:00"
 
 
-async def run(app: Any, when: str) -> alerts.RunResult:
+async def run(app: Any, when: str) -> alerts_job.RunResult:
     async with app.state.sessionmaker() as session:
-        return await alerts.run_once(session, now=at(when))
+        return await alerts_job.run_once(session, now=at(when))
 
 
 async def rows(app: Any) -> list[tuple[str, str, str, str | None]]:
@@ -152,7 +152,7 @@ async def test_concurrent_passes_never_duplicate(
     maker = app.state.sessionmaker
     async with maker() as s1, maker() as s2:
         r1, r2 = await asyncio.gather(
-            alerts.run_once(s1, now=at(WED_10)), alerts.run_once(s2, now=at(WED_10))
+            alerts_job.run_once(s1, now=at(WED_10)), alerts_job.run_once(s2, now=at(WED_10))
         )
     assert sum(r1.raised.values()) + sum(r2.raised.values()) == 8
     assert len(await rows(app)) == 8
@@ -169,7 +169,7 @@ async def test_concurrent_passes_never_duplicate(
                 "created_at": one.created_at,
             }
         ]
-        assert await alerts.insert_alerts(session, values * 2) == 0
+        assert await alerts_job.insert_alerts(session, values * 2) == 0
         await session.commit()
     assert len(await rows(app)) == 8
 
@@ -279,10 +279,10 @@ async def test_worker_loop(
     assert await asyncio.wait_for(task, timeout=5) == 0
     assert len(await rows(app)) == 8
 
-    async def broken(*_a: Any, **_k: Any) -> alerts.RunResult:
+    async def broken(*_a: Any, **_k: Any) -> alerts_job.RunResult:
         raise RuntimeError("database away")
 
-    monkeypatch.setattr(alerts, "run_once", broken)
+    monkeypatch.setattr(alerts_job, "run_once", broken)
     assert await alerts_worker.run_loop(app.state.sessionmaker, once=True) == 1
 
 

@@ -28,10 +28,11 @@ from tests.metrics.reports_support import (
 from tests.metrics.test_rollup_random import Driver
 
 from onestop.catalog.models import Procedure
+from onestop.core import clock
 from onestop.dossiers.models import Dossier, DossierPause
-from onestop.metrics import rates
-from onestop.metrics.bieu06_rollup import STRIPES
-from onestop.metrics.models_bieu06 import Bieu06Daily
+from onestop.metrics.bieu06.models import Bieu06Daily
+from onestop.metrics.bieu06.rollup import STRIPES
+from onestop.metrics.ontime import rates
 
 world = dossier_fixtures.world  # the fixtures of the dossier tests
 auth = dossier_fixtures.auth
@@ -203,8 +204,8 @@ async def test_bad_input(client: httpx.AsyncClient, world: World, auth: Headers)
 def oracle(d: Any, pauses: list[Any], start: dt.date, end: dt.date) -> tuple[int, int, bool] | None:
     """(receipt column, resolution column, withdrawn/stopped) of one dossier, written from the
     rules in domain.md §6.3 and bieu06's docstring, without the SQL."""
-    s = rates.day_start(start)
-    e = rates.day_start(end + dt.timedelta(days=1))
+    s = clock.day_start(start)
+    e = clock.day_start(end + dt.timedelta(days=1))
     if d.received_at is None or d.received_at >= e:
         return None
     if d.ended_at is not None and d.ended_at < s:

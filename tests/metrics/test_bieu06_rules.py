@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from onestop.metrics.bieu06_rules import contribution, overdue_spells
+from onestop.metrics.bieu06.flows import contribution, overdue_spells
 
 LOCAL = dt.timezone(dt.timedelta(hours=7))
 

@@ -29,8 +29,8 @@ from tests.metrics.reports_support import (
 
 from onestop.auth.models import AuditEntry
 from onestop.dossiers.models import Dossier, DossierStep
-from onestop.metrics.index766_evaluation import classify
-from onestop.metrics.models_reports import EvaluationEntry
+from onestop.metrics.index766.evaluation import classify
+from onestop.metrics.index766.models import EvaluationEntry
 
 world = dossier_fixtures.world  # the fixtures of the dossier tests
 auth = dossier_fixtures.auth

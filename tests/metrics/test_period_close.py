@@ -17,7 +17,7 @@ from tests.factories import World
 from tests.metrics.reports_support import JUSTICE, ROOT, URL, processed, rows_of
 
 from onestop.dossiers.models import Dossier, DossierEvent
-from onestop.metrics.models_reports import ClosedPeriod
+from onestop.metrics.models import ClosedPeriod
 
 world = dossier_fixtures.world  # the fixtures of the dossier tests
 auth = dossier_fixtures.auth

@@ -17,8 +17,10 @@ from tests.factories import World
 from tests.metrics.reports_support import JUSTICE, ROOT, URL
 from tests.metrics.test_rates_report import scenario
 
+from onestop.catalog import snapshots
 from onestop.catalog.models import Unit
-from onestop.metrics import periods, rates, rates_json, rates_report
+from onestop.metrics import periods
+from onestop.metrics.ontime import encoding as ontime_json, rates, report as ontime_report
 
 world = dossier_fixtures.world
 auth = dossier_fixtures.auth
@@ -42,7 +44,7 @@ async def test_json_bytes_equal_the_model(
             update(Unit).where(Unit.code == JUSTICE).values(on_time_target=Decimal(target))
         )
         await s.commit()
-        unit = await periods.unit_by_code(s, ROOT)
+        unit = await snapshots.read_unit(s, ROOT)
         for start, end in PERIODS:
             p = periods.Period(start, end)
             for group_by in ("unit", "procedure", "field", "month"):
@@ -54,9 +56,9 @@ async def test_json_bytes_equal_the_model(
                         "now": NOW,
                         "with_links": links,
                     }
-                    model = await rates_report.report(s, **args)
+                    model = await ontime_report.report(s, **args)
                     expected = model.model_dump_json(by_alias=True).encode()
-                    assert await rates_json.report_json(s, **args) == expected, (p, group_by)
+                    assert await ontime_json.report_json(s, **args) == expected, (p, group_by)
     justice = next(
         r
         for r in (await get_report(client, auth))["rows"]

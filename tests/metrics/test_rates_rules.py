@@ -15,10 +15,12 @@ from tests.dossiers.conftest import Headers
 from tests.factories import World
 from tests.metrics.reports_support import JUSTICE, URL, processed
 
+from onestop.catalog import lookups
 from onestop.catalog.models import Unit
-from onestop.dossiers import lookups
-from onestop.errors import InvalidInput
-from onestop.metrics import periods, rates, rates_report
+from onestop.core import clock
+from onestop.core.errors import InvalidInput
+from onestop.metrics import periods
+from onestop.metrics.ontime import rates, report as ontime_report
 
 world = dossier_fixtures.world  # the fixtures of the dossier tests
 auth = dossier_fixtures.auth
@@ -92,7 +94,7 @@ def test_periods() -> None:
     with pytest.raises(InvalidInput) as err:
         periods.period(dt.date(2026, 3, 2), dt.date(2026, 3, 1))
     assert err.value.code == "invalid-period"
-    assert rates.local_day(dt.datetime(2026, 3, 31, 17, 0, tzinfo=UTC)) == dt.date(2026, 4, 1)
+    assert clock.local_date(dt.datetime(2026, 3, 31, 17, 0, tzinfo=UTC)) == dt.date(2026, 4, 1)
 
 
 @pytest.mark.parametrize(
@@ -115,7 +117,7 @@ def test_split_into_whole_months_and_edge_days(
     start: str, end: str, edges: list[tuple[str, str]], months: tuple[str, str] | None
 ) -> None:
     d = dt.date.fromisoformat
-    got_edges, got_months = rates_report.split(periods.Period(d(start), d(end)))
+    got_edges, got_months = ontime_report.split(periods.Period(d(start), d(end)))
     assert got_edges == [(d(a), d(b)) for a, b in edges]
     assert got_months == ((d(months[0]), d(months[1])) if months else None)
 

@@ -16,7 +16,8 @@ from tests.factories import World
 from tests.metrics.reports_support import JUSTICE, Made, apologize, officer_of
 
 from onestop.dossiers.models import Dossier
-from onestop.metrics import rollup
+from onestop.metrics import rollups
+from onestop.metrics.ontime import rollup as ontime_rollup
 
 world = dossier_fixtures.world  # the fixtures of the dossier tests
 auth = dossier_fixtures.auth
@@ -136,8 +137,8 @@ class Driver:
 
 async def check(app: Any) -> None:
     async with app.state.sessionmaker() as s:
-        assert await rollup.differences(s) == {}
-        assert await rollup.recompute(s) == await rollup.stored(s)
+        assert await rollups.differences(s) == {}
+        assert await ontime_rollup.recompute(s) == await ontime_rollup.stored(s)
 
 
 async def test_rollup_equals_recomputation_under_random_operations(
@@ -165,7 +166,7 @@ async def test_rollup_equals_recomputation_under_random_operations(
             .scalars()
             .all()
         )
-        stored = await rollup.stored(s)
+        stored = await ontime_rollup.stored(s)
     assert len(finished) >= 8
     for table in stored.values():
         assert sum(sum(v.values()) for v in table.values()) == len(finished)
@@ -197,7 +198,7 @@ async def test_rollup_follows_an_orm_change_whose_old_value_was_not_loaded(
         await s.commit()
     await check(app)
     async with app.state.sessionmaker() as s:
-        stored = await rollup.stored(s)
+        stored = await ontime_rollup.stored(s)
     late = {"early": 0, "on_time": 0, "late": 1}
     unit, proc = world.units["000.00.10.H99"].id, world.procedures["2.000908"].id
     assert stored == {
@@ -222,13 +223,13 @@ async def test_core_updates_bypass_the_hook_and_rebuild_repairs(
         )
         await s.commit()
     async with app.state.sessionmaker() as s:
-        diff = await rollup.differences(s)
+        diff = await rollups.differences(s)
         # old day still counted, new day missing; the month (March) is the same
         assert {t: len(d) for t, d in diff.items()} == {
             "report_ontime_daily": 2,
             "report_ontime_unit_daily": 2,
         }
-        assert await rollup.rebuild(s) == 1
+        assert await rollups.rebuild(s) == 1
         await s.commit()
     await check(app)
 
@@ -274,7 +275,7 @@ async def test_imported_histories_feed_the_rollup_and_rejected_lines_leave_nothi
     assert [r["status"] for r in resp.json()["lines"]] == ["accepted", "rejected"]
     await check(app)
     async with app.state.sessionmaker() as s:
-        stored = await rollup.stored(s)
+        stored = await ontime_rollup.stored(s)
     assert list(stored["report_ontime_unit_daily"]) == [
         (world.units[JUSTICE].id, dt.date(2026, 3, 2))
     ]
@@ -283,7 +284,7 @@ async def test_imported_histories_feed_the_rollup_and_rejected_lines_leave_nothi
 async def test_bieu06_rollup_follows_unit_moves_and_level_changes(
     client: httpx.AsyncClient, world: World, auth: Headers, app: Any
 ) -> None:
-    from onestop.metrics import bieu06_rebuild
+    from onestop.metrics.bieu06 import rebuild as bieu06_rebuild
 
     driver = Driver(client, auth, random.Random(12))
     for _ in range(8):

@@ -22,8 +22,8 @@ from tests.metrics.reports_support import (
     rows_of,
 )
 
-from onestop.metrics.models_alerts import Alert
-from onestop.metrics.models_reports import FollowupTask, Rating
+from onestop.metrics.alerts.models import Alert
+from onestop.metrics.satisfaction.models import FollowupTask, Rating
 
 world = dossier_fixtures.world  # the fixtures of the dossier tests
 auth = dossier_fixtures.auth

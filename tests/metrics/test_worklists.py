@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from tests.dossiers.conftest import Headers, act, create, set_clock
 from tests.factories import World, add_user
 
-from onestop.metrics import worklists_export
-from onestop.metrics.models_alerts import Alert
+from onestop.metrics.alerts.models import Alert
+from onestop.metrics.worklists import export as worklists_export
 
 world = dossier_fixtures.world  # the fixtures of the dossier tests
 auth = dossier_fixtures.auth

@@ -16,8 +16,8 @@ from tests.factories import World
 from tests.metrics.test_worklists import URL, apologize_d1, build
 
 from onestop.auth.service_common import principal_for
-from onestop.metrics import worklists_service
-from onestop.metrics.worklists import Filters
+from onestop.metrics.worklists import service as worklists_service
+from onestop.metrics.worklists.query import Filters
 
 world = dossier_fixtures.world
 auth = dossier_fixtures.auth

@@ -11,7 +11,7 @@ from tests.dossiers.conftest import Headers
 from tests.factories import World
 from tests.metrics.test_worklists import AS_OF, JUSTICE, URL, auth, build, world
 
-from onestop.fast_routes import FastEndpoint
+from onestop.http.fast_path import FastEndpoint
 
 __all__ = ["auth", "world"]  # the fixtures of the dossier tests
 

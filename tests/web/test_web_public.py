@@ -12,7 +12,7 @@ from tests.dossiers.conftest import Headers, act, create
 from tests.factories import World
 from tests.web.conftest import HX, ORIGIN, visible_text
 
-from onestop.metrics.models_reports import Rating
+from onestop.metrics.satisfaction.models import Rating
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from onestop.worktime import TimeLimit, load_calendar
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.models import AuditEntry
-from onestop.observability import request_id_var
+from onestop.core import clock
+from onestop.core.logs import request_id_var
 
 
 def record(

@@ -15,8 +15,8 @@ from starlette.requests import HTTPConnection
 from onestop.auth.principal import Principal
 from onestop.auth.service_common import principal_for
 from onestop.auth.tokens import read_token
-from onestop.errors import Unauthenticated
-from onestop.httpapi import SessionDep
+from onestop.core.errors import Unauthenticated
+from onestop.http.deps import SessionDep
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a URL, not a password)
 

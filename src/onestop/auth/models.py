@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, column, table
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onestop.db import Base, UTCDateTime
+from onestop.core.db import Base, UTCDateTime
 
 ROLES = ("clerk", "officer", "leader", "manager", "admin")
 

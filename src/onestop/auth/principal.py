@@ -5,43 +5,54 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from onestop.errors import Forbidden
+from onestop.auth.rights import Right
+from onestop.core.errors import Forbidden
 
 #: Rights each role holds. API clients hold the rights named in their scopes.
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
-    "clerk": frozenset({"dossier:intake", "dossier:view", "personal-data:view", "form:print"}),
+    "clerk": frozenset(
+        {Right.DOSSIER_INTAKE, Right.DOSSIER_VIEW, Right.PERSONAL_DATA_VIEW, Right.FORM_PRINT}
+    ),
     "officer": frozenset(
-        {"dossier:view", "dossier:process", "personal-data:view", "form:print", "report:view"}
+        {
+            Right.DOSSIER_VIEW,
+            Right.DOSSIER_PROCESS,
+            Right.PERSONAL_DATA_VIEW,
+            Right.FORM_PRINT,
+            Right.REPORT_VIEW,
+        }
     ),
     "leader": frozenset(
         {
-            "dossier:view",
-            "dossier:process",
-            "dossier:sign",
-            "dossier:override",
-            "personal-data:view",
-            "form:print",
-            "report:view",
+            Right.DOSSIER_VIEW,
+            Right.DOSSIER_PROCESS,
+            Right.DOSSIER_SIGN,
+            Right.DOSSIER_OVERRIDE,
+            Right.PERSONAL_DATA_VIEW,
+            Right.FORM_PRINT,
+            Right.REPORT_VIEW,
         }
     ),
-    "manager": frozenset({"dossier:view", "report:view", "report:close"}),
+    "manager": frozenset({Right.DOSSIER_VIEW, Right.REPORT_VIEW, Right.REPORT_CLOSE}),
     "admin": frozenset(
         {
-            "dossier:view",
-            "dossier:import",
-            "personal-data:view",
-            "report:view",
-            "report:close",
-            "catalog:write",
-            "calendar:write",
-            "user:write",
-            "audit:view",
+            Right.DOSSIER_VIEW,
+            Right.DOSSIER_IMPORT,
+            Right.PERSONAL_DATA_VIEW,
+            Right.REPORT_VIEW,
+            Right.REPORT_CLOSE,
+            Right.CATALOG_WRITE,
+            Right.CALENDAR_WRITE,
+            Right.USER_WRITE,
+            Right.AUDIT_VIEW,
         }
     ),
 }
 
 #: Scopes an API client may be granted.
-CLIENT_SCOPES = frozenset({"dossier:submit", "dossier:view", "dossier:import", "report:view"})
+CLIENT_SCOPES = frozenset(
+    {Right.DOSSIER_SUBMIT, Right.DOSSIER_VIEW, Right.DOSSIER_IMPORT, Right.REPORT_VIEW}
+)
 
 
 @dataclass(frozen=True)

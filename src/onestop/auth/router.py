@@ -16,6 +16,7 @@ from onestop.auth import service, service_audit, service_login
 from onestop.auth.dependencies import CurrentPrincipal, require
 from onestop.auth.models import ApiClient, User
 from onestop.auth.principal import Principal
+from onestop.auth.rights import Right
 from onestop.auth.schemas import (
     ApiClientCreate,
     ApiClientRead,
@@ -30,20 +31,14 @@ from onestop.auth.schemas import (
     UserRead,
     UserUpdate,
 )
-from onestop.errors import InvalidInput, Unauthenticated
-from onestop.httpapi import (
-    CursorQuery,
-    LimitQuery,
-    Page,
-    SessionDep,
-    decode_cursor,
-    encode_cursor,
-)
+from onestop.core.errors import InvalidInput, Unauthenticated
+from onestop.core.paging import Page, decode_cursor, encode_cursor
+from onestop.http.deps import CursorQuery, LimitQuery, SessionDep
 
 router = APIRouter()
 
-UserAdmin = Annotated[Principal, Depends(require("user:write"))]
-AuditViewer = Annotated[Principal, Depends(require("audit:view"))]
+UserAdmin = Annotated[Principal, Depends(require(Right.USER_WRITE))]
+AuditViewer = Annotated[Principal, Depends(require(Right.AUDIT_VIEW))]
 UsernamePath = Annotated[str, Path(min_length=1, max_length=80)]
 ClientIdPath = Annotated[str, Path(min_length=1, max_length=80)]
 

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.audit import record
 from onestop.auth.models import ROLES, UNIT, User
 from onestop.auth.principal import Principal
+from onestop.auth.rights import Right
 from onestop.auth.service_clients import create_api_client, list_api_clients, rotate_secret
 from onestop.auth.service_common import (
     UnitRef,
@@ -27,7 +27,8 @@ from onestop.auth.service_common import (
     unit_by_code,
     units_by_id,
 )
-from onestop.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from onestop.core import clock
+from onestop.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
 
 __all__ = [
     "UnitRef",
@@ -74,7 +75,7 @@ def _duplicate(username: str) -> Conflict:
 
 def _actor(principal: Principal | None, actor: str) -> str:
     if principal is not None:
-        principal.require("user:write")
+        principal.require(Right.USER_WRITE)
         return principal.actor
     return actor
 
@@ -148,7 +149,7 @@ async def get_user(
             username=username,
         )
     if principal is not None:
-        principal.require("user:write")
+        principal.require(Right.USER_WRITE)
         unit = (await units_by_id(session, [user.unit_id]))[user.unit_id]
         principal.require_unit(unit.path, unit.code)
     return user
@@ -236,7 +237,7 @@ async def list_users(
     limit: int = 50,
 ) -> tuple[list[User], bool]:
     """Users in the administrator's scope, by id; returns (page, whether more follow)."""
-    principal.require("user:write")
+    principal.require(Right.USER_WRITE)
     query = select(User).join(UNIT, UNIT.c.id == User.unit_id).order_by(User.id).limit(limit + 1)
     if not principal.covers_whole_tree:
         path = principal.unit_path or "\x00"  # no unit: matches nothing

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.models import AuditEntry
 from onestop.auth.principal import Principal
-from onestop.errors import InvalidInput
+from onestop.auth.rights import Right
+from onestop.core.errors import InvalidInput
 
 
 async def list_audit(
@@ -26,7 +27,7 @@ async def list_audit(
 ) -> tuple[list[AuditEntry], bool]:
     """Entries with ``start <= at < end`` matching the filters; ``before`` is the (at, id) of the
     last entry of the previous page. Returns (page, whether more follow)."""
-    principal.require("audit:view")
+    principal.require(Right.AUDIT_VIEW)
     if start is not None and end is not None and end <= start:
         raise InvalidInput(
             "Thời điểm 'to' phải sau 'from' ('to' must be after 'from')", code="invalid-range"

@@ -11,17 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.audit import record
 from onestop.auth.models import ApiClient
 from onestop.auth.principal import CLIENT_SCOPES, Principal
+from onestop.auth.rights import Right
 from onestop.auth.service_common import check_ident, forget_principal, hash_secret, unit_by_code
-from onestop.errors import Conflict, InvalidInput, NotFound
+from onestop.core import clock
+from onestop.core.errors import Conflict, InvalidInput, NotFound
 
 
 def _actor(principal: Principal | None, actor: str) -> str:
     if principal is not None:
-        principal.require("user:write")
+        principal.require(Right.USER_WRITE)
         return principal.actor
     return actor
 
@@ -155,7 +156,7 @@ async def list_api_clients(
     *, session: AsyncSession, principal: Principal, after_id: int | None = None, limit: int = 50
 ) -> tuple[list[ApiClient], bool]:
     """All API clients, by id; returns (page, whether more follow)."""
-    principal.require("user:write")
+    principal.require(Right.USER_WRITE)
     query = select(ApiClient).order_by(ApiClient.id).limit(limit + 1)
     if after_id is not None:
         query = query.where(ApiClient.id > after_id)

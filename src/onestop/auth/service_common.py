@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.models import UNIT, ApiClient, User
 from onestop.auth.principal import Principal, rights_for_role
-from onestop.db import PerEngine
-from onestop.errors import InvalidInput, NotFound, Unauthenticated
-from onestop.singleflight import SingleFlight
+from onestop.core.db import PerEngine
+from onestop.core.errors import InvalidInput, NotFound, Unauthenticated
+from onestop.core.singleflight import SingleFlight
 
 #: Argon2id with pwdlib's recommended parameters, for passwords and client secrets alike.
 _hasher = PasswordHash.recommended()

@@ -14,15 +14,15 @@ from collections import defaultdict
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.audit import record
 from onestop.auth.models import UNIT, ApiClient, LoginFailure, User
 from onestop.auth.principal import Principal, rights_for_role
 from onestop.auth.schemas import MeRead, TokenRead
 from onestop.auth.service_common import credential_tag, forget_principal, verify_secret
 from onestop.auth.tokens import issue_token
-from onestop.errors import TooManyRequests, Unauthenticated
-from onestop.settings import Settings
+from onestop.core import clock
+from onestop.core.errors import TooManyRequests, Unauthenticated
+from onestop.core.settings import Settings
 
 #: Now and then a failure also sweeps every subject's expired rows, so names and addresses that
 #: never come back do not pile up.

@@ -8,8 +8,8 @@ from typing import Any
 
 import jwt
 
-from onestop import clock
-from onestop.errors import Unauthenticated
+from onestop.core import clock
+from onestop.core.errors import Unauthenticated
 
 ALGORITHM = "HS256"
 ISSUER = "onestop"

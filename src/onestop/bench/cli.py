@@ -30,8 +30,8 @@ def register(sub: Any) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from onestop import clock
-    from onestop.settings import get_settings
+    from onestop.core import clock
+    from onestop.core.settings import get_settings
 
     url = args.database_url or get_settings().database_url
     now = dt.datetime.fromisoformat(args.now) if args.now else clock.now()
@@ -60,7 +60,7 @@ def _log(msg: str) -> None:
 
 async def prepare_schema(url: str) -> None:
     """Migrate (Alembic head when the project has revisions, else create_all)."""
-    from onestop import migrate
+    from onestop.core import migrate
 
     versions = Path(migrate.alembic_config(url).get_main_option("script_location") or "")
     if any((versions / "versions").glob("*.py")):

@@ -326,6 +326,6 @@ def asyncpg_dsn(url: str) -> str:
 
 
 def now_utc() -> dt.datetime:
-    from onestop import clock
+    from onestop.core import clock
 
     return clock.now()

@@ -20,7 +20,7 @@ from onestop.bench import sql
 from onestop.bench.catalog_gen import Catalog
 from onestop.bench.dossier_gen import Cols
 from onestop.bench.pgload import CATALOG_TABLES, DATA_TABLES, INDEXED
-from onestop.metrics import rollup
+from onestop.metrics import rollups
 
 Log = Callable[[str], None]
 
@@ -169,7 +169,7 @@ async def load(url: str, cat: Catalog, cols: Cols, *, reset: bool, log: Log) -> 
     engine = create_async_engine(url, poolclass=NullPool)
     try:
         async with AsyncSession(engine) as session:
-            rows = await rollup.rebuild(session)
+            rows = await rollups.rebuild(session)
             await session.commit()
         async with engine.begin() as conn:
             await conn.exec_driver_sql("ANALYZE")

@@ -22,9 +22,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from onestop.db import Base, UTCDateTime
+from onestop.core.db import Base, UTCDateTime
 
 DEFAULT_HOURS = "07:00-11:30,13:30-17:00"
+
+
+#: The on-time rate a unit is held to unless an administrator sets its own (provinces publish
+#: "99,7 % on time").
+DEFAULT_ON_TIME_TARGET = Decimal("99.70")
 
 
 class Unit(Base):
@@ -48,7 +53,7 @@ class Unit(Base):
     #: Working days before due_at that make an open dossier "due soon" (configurable per unit).
     due_soon_days: Mapped[Decimal] = mapped_column(Numeric(4, 1), default=Decimal("1"))
     #: On-time target in percent, e.g. 99.70.
-    on_time_target: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("99.70"))
+    on_time_target: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=DEFAULT_ON_TIME_TARGET)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

@@ -14,9 +14,12 @@ from fastapi import APIRouter, Depends, Query
 
 from onestop.auth.dependencies import current_principal, require
 from onestop.auth.principal import Principal
-from onestop.catalog import service_calendar as cal_service
-from onestop.catalog import service_procedures as proc_service
-from onestop.catalog import service_units as unit_service
+from onestop.auth.rights import Right
+from onestop.catalog import (
+    service_calendar as cal_service,
+    service_procedures as proc_service,
+    service_units as unit_service,
+)
 from onestop.catalog.models import Procedure, ProcedureVersion, Unit
 from onestop.catalog.schemas import (
     CalendarDayCreate,
@@ -37,14 +40,15 @@ from onestop.catalog.schemas import (
     VersionCreate,
     VersionRead,
 )
-from onestop.errors import InvalidInput
-from onestop.httpapi import CursorQuery, LimitQuery, Page, SessionDep, decode_cursor, encode_cursor
+from onestop.core.errors import InvalidInput
+from onestop.core.paging import Page, decode_cursor, encode_cursor
+from onestop.http.deps import CursorQuery, LimitQuery, SessionDep
 
 router = APIRouter()
 
 Reader = Depends(current_principal)
-CatalogWriter = Annotated[Principal, Depends(require("catalog:write"))]
-CalendarWriter = Annotated[Principal, Depends(require("calendar:write"))]
+CatalogWriter = Annotated[Principal, Depends(require(Right.CATALOG_WRITE))]
+CalendarWriter = Annotated[Principal, Depends(require(Right.CALENDAR_WRITE))]
 CodeFilter = Annotated[str | None, Query(max_length=40)]
 TextFilter = Annotated[str | None, Query(max_length=100, description="Part of the name or code")]
 

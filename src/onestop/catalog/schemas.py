@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from onestop.httpapi import LocalTime
+from onestop.core.schemas import LocalTime
 
 #: QCVN 102-style unit codes (``000.00.00.H26``, ``G09.20``): letters, digits, dots, dashes and
 #: underscores, starting and ending with a letter or digit; no spaces.
@@ -360,3 +360,15 @@ class CalendarDayCreated(BaseModel):
     created_by: str
     created_at: AwareDatetime
     replaced_pending: bool = Field(description="Whether a pending day was confirmed")
+
+
+class UnitRef(BaseModel):
+    code: str
+    name: str
+    address: str | None = None
+
+
+class ProcedureRef(BaseModel):
+    code: str
+    name: str
+    field: str

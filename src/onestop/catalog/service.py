@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from onestop.catalog.models import Procedure, ProcedureUnit, ProcedureVersion, Unit
-from onestop.errors import InvalidInput, NotFound
+from onestop.core.errors import InvalidInput, NotFound
 
 
 async def get_unit(session: AsyncSession, code: str) -> Unit:

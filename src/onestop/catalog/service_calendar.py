@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth import audit
 from onestop.auth.principal import Principal
 from onestop.catalog import calendars
@@ -28,7 +27,8 @@ from onestop.catalog.schemas import (
 )
 from onestop.catalog.service import get_unit
 from onestop.catalog.service_procedures import limit_hours, time_limit
-from onestop.errors import Conflict, InvalidInput
+from onestop.core import clock
+from onestop.core.errors import Conflict, InvalidInput
 from onestop.worktime import Calendar, DayEntry, WorkingHours, load_calendar
 
 LOCAL_TZ = clock.LOCAL_TZ

@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from onestop import clock
 from onestop.auth import audit
 from onestop.auth.principal import Principal
 from onestop.catalog.models import (
@@ -33,7 +32,8 @@ from onestop.catalog.schemas import (
     VersionCreate,
 )
 from onestop.catalog.service import get_procedure, get_unit
-from onestop.errors import Conflict, InvalidInput, NotFound
+from onestop.core import clock
+from onestop.core.errors import Conflict, InvalidInput, NotFound
 from onestop.worktime import TimeLimit
 
 HOURS_PER_DAY = Decimal(8)

@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from onestop import clock
 from onestop.auth import audit
 from onestop.auth.principal import Principal
 from onestop.catalog.models import DEFAULT_HOURS, Unit
 from onestop.catalog.schemas import UNIT_LEVELS, UnitCreate, UnitUpdate
 from onestop.catalog.service import get_unit
-from onestop.errors import Conflict, InvalidInput, NotFound
+from onestop.core import clock
+from onestop.core.errors import Conflict, InvalidInput, NotFound
 from onestop.worktime import WorkingHours
 
 ROOT_PATH = "/"

@@ -10,15 +10,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.models import User
 from onestop.auth.principal import Principal
 from onestop.auth.service_common import principal_for
 from onestop.catalog.calendars import calendar_for_unit
 from onestop.catalog.models import Unit
-from onestop.dossiers import actions, intake_write
-from onestop.dossiers.action_schemas import FinishBody, ReturnBody, TransferBody
-from onestop.dossiers.apology_schemas import ApologizeBody
+from onestop.core import clock
+from onestop.dossiers.actions import registry
+from onestop.dossiers.actions.apology.schemas import ApologizeBody
+from onestop.dossiers.actions.schemas import FinishBody, ReturnBody, TransferBody
+from onestop.dossiers.intake import write as intake_write
 from onestop.dossiers.schemas import ApplicantIn, DossierCreate, DossierDocumentIn
 from onestop.worktime import Calendar
 
@@ -103,10 +104,10 @@ async def _act(
     officer: Principal,
     leader: Principal,
 ) -> dt.datetime:
-    dossier = await actions.load(session, code)
+    dossier = await registry.load(session, code)
     assert dossier.due_at is not None
     name, body, who, when = _step(step, dossier.due_at, at, cal, clerk, officer, leader)
-    await actions.perform(session, code=code, name=name, body=body, principal=who, at=when)
+    await registry.perform(session, code=code, name=name, body=body, principal=who, at=when)
     return when + dt.timedelta(minutes=30)
 
 

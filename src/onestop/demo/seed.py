@@ -12,9 +12,10 @@ from pwdlib import PasswordHash
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.models import ApiClient, User
+from onestop.auth.rights import Right
 from onestop.catalog.models import Procedure, ProcedureStep, ProcedureUnit, ProcedureVersion, Unit
+from onestop.core import clock
 
 DEMO_PASSWORD = "onestop-demo"  # noqa: S105 - demo accounts only, printed in the README
 DEMO_CLIENT_SECRET = "onestop-demo-portal-secret"  # noqa: S105
@@ -154,7 +155,7 @@ async def _seed_accounts(session: AsyncSession, units: dict[str, Unit]) -> None:
             client_id="portal-demo",
             name="Cổng Dịch vụ công (demo)",
             secret_hash=hasher.hash(DEMO_CLIENT_SECRET),
-            scopes=["dossier:submit", "dossier:view"],
+            scopes=[Right.DOSSIER_SUBMIT, Right.DOSSIER_VIEW],
             unit_codes=["000.00.00.H99"],
             created_at=clock.now(),
         )

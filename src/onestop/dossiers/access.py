@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.principal import Principal
-from onestop.dossiers import lookups
-from onestop.dossiers.lookups import UnitInfo
-from onestop.errors import Forbidden, InvalidInput
+from onestop.catalog import lookups
+from onestop.catalog.lookups import UnitInfo
+from onestop.core.errors import Forbidden, InvalidInput
 
 
 @dataclass(frozen=True)

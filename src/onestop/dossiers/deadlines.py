@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from onestop.errors import InvalidInput
+from onestop.core.errors import InvalidInput
 from onestop.worktime import TZ, Calendar, TimeLimit
 
 #: Online / postal dossiers must be accepted or answered within 8 working hours (domain.md §4.2).
@@ -64,10 +64,6 @@ def classify(cal: Calendar, ended_at: dt.datetime, due_at: dt.datetime) -> str:
     local_due = due_at.astimezone(TZ)
     opening = dt.datetime.combine(local_due.date(), cal.hours.opening, tzinfo=TZ)
     return "early" if ended_at < opening else "on_time"
-
-
-def local_date(at: dt.datetime) -> dt.date:
-    return at.astimezone(TZ).date()
 
 
 def iso(at: dt.datetime | None) -> str | None:

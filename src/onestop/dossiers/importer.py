@@ -19,11 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth import audit
 from onestop.auth.principal import Principal
-from onestop.dossiers import actions, intake, intake_write, lookups
+from onestop.auth.rights import Right
+from onestop.catalog import lookups
+from onestop.core.errors import DomainError, InvalidInput
 from onestop.dossiers.access import Actor, require_covers
+from onestop.dossiers.actions import registry
+from onestop.dossiers.intake import prepare as intake_prepare, write as intake_write
 from onestop.dossiers.schemas import DossierCreate, ImportLineResult, ImportResult
-from onestop.dossiers.states import INTAKE_EVENTS
-from onestop.errors import DomainError, InvalidInput
+from onestop.dossiers.states import INTAKE_EVENTS, Channel, EventType
 
 MAX_LINES = 10_000
 
@@ -86,8 +89,8 @@ def check_events(line: ImportLine, now: dt.datetime) -> None:
             )
         previous = ev.at
     first = line.events[0]
-    counter = first.type == "receive"
-    if line.channel is not None and (line.channel == "counter") != counter:
+    counter = first.type == EventType.RECEIVE
+    if line.channel is not None and (line.channel == Channel.COUNTER) != counter:
         raise LineRejected(
             f"Kênh {line.channel} không khớp với sự kiện đầu tiên {first.type}"
             f" (channel {line.channel} does not match first event {first.type})",
@@ -108,19 +111,22 @@ async def _actor(session: AsyncSession, principal: Principal, ev: ImportEvent) -
 async def replay_line(session: AsyncSession, principal: Principal, line: ImportLine) -> str:
     """Create the dossier and apply every later event; no commit."""
     first = line.events[0]
-    channel = line.channel or ("counter" if first.type == "receive" else "online")
+    default = Channel.COUNTER if first.type == EventType.RECEIVE else Channel.ONLINE
+    channel = line.channel or default
     create = DossierCreate.model_validate(
         {**line.model_dump(exclude={"events"}, exclude_unset=True), "channel": channel}
     )
     await intake_write.refuse_duplicates(session, create)
     actor = await _actor(session, principal, first)
-    draft = await intake.prepare(session, body=create, at=first.at, actor=actor, principal=None)
+    draft = await intake_prepare.prepare(
+        session, body=create, at=first.at, actor=actor, principal=None
+    )
     receiving = await lookups.unit_by_id(session, draft.dossier["receiving_unit_id"])
     await require_covers(session, principal, receiving)
     draft.event["payload"]["imported_by"] = principal.actor
     code = await intake_write.write(session, draft, None)
-    dossier = await actions.load(session, code)
-    specs = actions.load_handlers()
+    dossier = await registry.load(session, code)
+    specs = registry.ACTIONS
     for n, ev in enumerate(line.events[1:], start=2):
         spec = specs.get(ev.type)
         if spec is None:
@@ -133,7 +139,7 @@ async def replay_line(session: AsyncSession, principal: Principal, line: ImportL
         except ValidationError as exc:
             raise LineRejected(f"Sự kiện {n} ({ev.type}): {_errors(exc)}", "invalid-input") from exc
         try:
-            await actions.apply_action(
+            await registry.apply_action(
                 session,
                 dossier,
                 ev.type,
@@ -160,7 +166,7 @@ def _rejected(n: int, reason: str, problem: str) -> ImportLineResult:
 async def import_ndjson(
     session: AsyncSession, *, principal: Principal, data: bytes, now: dt.datetime
 ) -> ImportResult:
-    principal.require("dossier:import")
+    principal.require(Right.DOSSIER_IMPORT)
     lines = data.splitlines()
     numbered = [(n, raw) for n, raw in enumerate(lines, start=1) if raw.strip()]
     if not numbered:

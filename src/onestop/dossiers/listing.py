@@ -18,16 +18,17 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.principal import Principal
+from onestop.auth.rights import Right
+from onestop.catalog import lookups
 from onestop.catalog.models import Unit
-from onestop.dossiers import lookups
+from onestop.core.errors import InvalidInput
+from onestop.core.paging import Page, decode_cursor, encode_cursor
 from onestop.dossiers.access import client_paths
 from onestop.dossiers.models import Dossier, DossierStep
 from onestop.dossiers.names import fold
 from onestop.dossiers.reading import PERSONAL_RIGHT, summary
 from onestop.dossiers.schemas import DossierSummary
 from onestop.dossiers.states import Status
-from onestop.errors import InvalidInput
-from onestop.httpapi import Page, decode_cursor, encode_cursor
 from onestop.worktime import TZ
 
 UNIT_ROLES = ("any", "receiving", "competent", "current")
@@ -67,7 +68,7 @@ def _unit_match(unit_ids: Any, role: str) -> ColumnElement[bool]:
 
 async def scope_clause(session: AsyncSession, principal: Principal) -> ColumnElement[bool] | None:
     """None when the principal sees every dossier; else the condition on the dossier's units."""
-    principal.require("dossier:view")
+    principal.require(Right.DOSSIER_VIEW)
     if principal.kind == "user":
         if principal.covers_whole_tree:
             return None

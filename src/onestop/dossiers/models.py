@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import (
     DDL,
     JSON,
-    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -39,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onestop.db import Base, UTCDateTime
+from onestop.core.db import Base, BigId, UTCDateTime
 
 #: The trigram operator classes of ``ix_dossier_applicant_trgm`` (a trusted extension: the
 #: database owner may create it). The migrations create it too.
@@ -47,7 +46,6 @@ TRIGRAMS = DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm")  # type: ignore[no-unty
 event.listen(Base.metadata, "before_create", TRIGRAMS.execute_if(dialect="postgresql"))
 
 #: 64-bit keys on PostgreSQL, INTEGER PRIMARY KEY (the rowid) on SQLite.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 #: Predicate of the "open dossier" partial indexes (literal SQL, the same on both backends).
 OPEN_PREDICATE = "ended_at IS NULL"

@@ -12,12 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onestop.auth import audit
 from onestop.auth.models import User
 from onestop.auth.principal import Principal
-from onestop.dossiers import deadlines, lookups
+from onestop.auth.rights import Right
+from onestop.catalog import lookups
+from onestop.catalog.lookups import UnitInfo
+from onestop.catalog.schemas import ProcedureRef
+from onestop.core.errors import Forbidden, NotFound
+from onestop.dossiers import deadlines
 from onestop.dossiers.access import covers_any
-from onestop.dossiers.actions import allowed_actions, load
-from onestop.dossiers.intake import limit_read, unit_brief
-from onestop.dossiers.lookup_secret import secret_matches
-from onestop.dossiers.lookups import UnitInfo
+from onestop.dossiers.actions.registry import allowed_actions, load
+from onestop.dossiers.intake.lookup_secret import secret_matches
+from onestop.dossiers.intake.prepare import limit_read, unit_brief
 from onestop.dossiers.models import Dossier, DossierEvent, DossierPause, DossierStep
 from onestop.dossiers.names import mask
 from onestop.dossiers.schemas import (
@@ -29,13 +33,11 @@ from onestop.dossiers.schemas import (
     DossierRead,
     DossierStepRead,
     DossierSummary,
-    ProcedureRef,
     PublicDossier,
 )
 from onestop.dossiers.states import Status
-from onestop.errors import Forbidden, NotFound
 
-PERSONAL_RIGHT = "personal-data:view"
+PERSONAL_RIGHT = Right.PERSONAL_DATA_VIEW
 
 
 def is_overdue(d: Dossier, now: dt.datetime) -> bool:
@@ -62,7 +64,7 @@ async def step_unit_ids(session: AsyncSession, dossier_id: int) -> list[int]:
 async def require_visible(session: AsyncSession, principal: Principal, d: Dossier) -> None:
     """Users and clients see a dossier whose receiving, competent, returning, current or any step
     unit is in their scope."""
-    principal.require("dossier:view")
+    principal.require(Right.DOSSIER_VIEW)
     units: list[int | None] = [
         d.receiving_unit_id,
         d.competent_unit_id,

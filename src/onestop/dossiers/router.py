@@ -11,11 +11,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from pydantic import BaseModel
 
-from onestop import clock
 from onestop.auth.dependencies import CurrentPrincipal
-from onestop.dossiers import actions, importer, intake_write, listing, reading
+from onestop.auth.rights import Right
+from onestop.core import clock
+from onestop.core.errors import InvalidInput
+from onestop.core.paging import Page
+from onestop.dossiers import importer, listing, reading
+from onestop.dossiers.actions import registry
+from onestop.dossiers.actions.context import ActionSpec
+from onestop.dossiers.intake import idempotency, write as intake_write
 from onestop.dossiers.schemas import (
-    Channel,
     DossierCreate,
     DossierEventRead,
     DossierRead,
@@ -24,8 +29,8 @@ from onestop.dossiers.schemas import (
     IntakeReceipt,
     PublicDossier,
 )
-from onestop.errors import InvalidInput
-from onestop.httpapi import CursorQuery, LimitQuery, Page, SessionDep
+from onestop.dossiers.states import Channel
+from onestop.http.deps import CursorQuery, LimitQuery, SessionDep
 
 router = APIRouter()
 TAG = "dossiers"
@@ -91,7 +96,7 @@ async def create_dossier(
         str | None,
         Header(
             alias="Idempotency-Key",
-            max_length=255,
+            max_length=idempotency.MAX_KEY_LENGTH,
             description="Same key + same body → the original response again, no second dossier"
             " (a key is remembered 30 days by default: ONESTOP_IDEMPOTENCY_KEY_DAYS)",
         ),
@@ -169,7 +174,7 @@ async def list_dossiers(
 async def import_dossiers(
     request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> ImportResult:
-    principal.require("dossier:import")
+    principal.require(Right.DOSSIER_IMPORT)
     data = await request.body()
     return await importer.import_ndjson(session, principal=principal, data=data, now=clock.now())
 
@@ -200,7 +205,7 @@ async def public_lookup(
     return await reading.public(session, code=code, secret=secret)
 
 
-def _action_route(spec: actions.ActionSpec) -> Callable[..., Awaitable[DossierRead]]:
+def _action_route(spec: ActionSpec) -> Callable[..., Awaitable[DossierRead]]:
     """A POST route for one action, typed with the action's own body model (an empty body is
     accepted when every field of it is optional)."""
     body_type: Any = spec.body
@@ -208,7 +213,7 @@ def _action_route(spec: actions.ActionSpec) -> Callable[..., Awaitable[DossierRe
 
     async def run(code: str, session: Any, principal: Any, body: BaseModel | None) -> DossierRead:
         at = clock.now()
-        dossier = await actions.perform(
+        dossier = await registry.perform(
             session,
             code=code,
             name=spec.name,
@@ -242,7 +247,7 @@ def _action_route(spec: actions.ActionSpec) -> Callable[..., Awaitable[DossierRe
     return endpoint
 
 
-for _spec in actions.load_handlers().values():
+for _spec in registry.ACTIONS.values():
     router.add_api_route(
         f"/dossiers/{{code}}/{_spec.name}",
         _action_route(_spec),

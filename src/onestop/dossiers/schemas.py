@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from onestop.clock import LOCAL_TZ
+from onestop.catalog.schemas import ProcedureRef, UnitRef
+from onestop.core.clock import LOCAL_TZ
+from onestop.dossiers.states import Channel
 
 
 def _local(value: dt.datetime) -> dt.datetime:
@@ -20,9 +22,6 @@ Instant = Annotated[dt.datetime, AfterValidator(_local)]
 
 Text255 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Channel = Literal["counter", "online", "postal"]
-# In Channel's order: Literals of the same values are equal, and a schema cached for one serves the
-# other, so a different order would make the OpenAPI document depend on which was built first.
 ReturnMethod = Literal["counter", "online", "postal"]
 
 
@@ -71,18 +70,6 @@ class DossierCreate(Strict):
     code: Code | None = Field(default=None, description="Code issued by the portal (kept)")
     portal_ref: Code | None = Field(default=None, description="The portal's own reference")
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
-
-
-class UnitRef(BaseModel):
-    code: str
-    name: str
-    address: str | None = None
-
-
-class ProcedureRef(BaseModel):
-    code: str
-    name: str
-    field: str
 
 
 class TimeLimitRead(BaseModel):

@@ -1,13 +1,32 @@
-"""The national status codes 1–10 (DVCQG ``TrangThaiHoSo``) and the transitions of domain.md §3.2.
+"""The national status codes 1–10 (DVCQG ``TrangThaiHoSo``), the transitions between them
+(docs/rules.md, "States"), the channels a dossier comes through and the types of its events.
 
 Internal states map one to one onto the national codes, so ``dossier.status`` stores the code
 itself. ``TRANSITIONS`` says, per action, which status it may start from and where it leads; it is
-the only place transitions are declared (issue 6 adds ``apologize`` through ``register``).
+the only place transitions are declared.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
+
+
+class Channel(StrEnum):
+    """How a dossier reached the agency (national KenhThucHien: 1 counter, 2 online, 3 postal)."""
+
+    COUNTER = "counter"
+    ONLINE = "online"
+    POSTAL = "postal"
+
+
+class EventType(StrEnum):
+    """Events of a dossier's history besides its actions (each action's event is named after it,
+    ``TRANSITIONS``' keys)."""
+
+    SUBMIT = "submit"  # an online or postal dossier arrives (status 1)
+    RECEIVE = "receive"  # received at the counter (status 2, Form 01)
+    NOTIFIED = "notified"  # the applicant was told (after an apology)
+    CORRECTION = "correction"  # a reasoned correction of the record, shown under the reports
 
 
 class Status(IntEnum):
@@ -87,17 +106,13 @@ TRANSITIONS: dict[str, dict[Status, Status]] = {
         S.SUPPLEMENT_REQUESTED: S.STOPPED,
         S.PAYMENT_PENDING: S.STOPPED,
     },
+    # An apology (Form 04) while the clock runs: processing (4), or waiting for payment (6: the
+    # clock is not paused there and ``finish`` is allowed from it). Never on a closed dossier.
+    "apologize": {S.IN_PROCESS: S.IN_PROCESS, S.PAYMENT_PENDING: S.PAYMENT_PENDING},
 }
 
 #: Events that create a dossier (not actions on an existing one).
-INTAKE_EVENTS: dict[str, Status] = {"submit": S.SUBMITTED, "receive": S.RECEIVED}
-
-
-def register(action: str, transitions: dict[Status, Status]) -> None:
-    """Declare a new action (e.g. ``apologize`` in issue 6). Re-declaring one is an error."""
-    if action in TRANSITIONS or action in INTAKE_EVENTS:
-        raise ValueError(f"action {action!r} is already declared")
-    TRANSITIONS[action] = dict(transitions)
+INTAKE_EVENTS: dict[str, Status] = {EventType.SUBMIT: S.SUBMITTED, EventType.RECEIVE: S.RECEIVED}
 
 
 def target(action: str, status: int) -> Status | None:

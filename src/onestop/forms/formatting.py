@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from onestop.clock import LOCAL_TZ
+from onestop.core.clock import LOCAL_TZ
 
 
 def local(instant: dt.datetime) -> dt.datetime:

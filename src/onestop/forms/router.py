@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from onestop.auth.dependencies import CurrentPrincipal
 from onestop.forms import register_xlsx, render_pdf, service, service_register
-from onestop.httpapi import SessionDep
+from onestop.http.deps import SessionDep
 
 router = APIRouter(tags=["forms"])
 

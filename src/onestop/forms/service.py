@@ -12,16 +12,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.models import User
 from onestop.auth.principal import Principal
-from onestop.dossiers.actions import load
-from onestop.dossiers.lookup_secret import secret_matches
-from onestop.dossiers.lookups import UnitInfo, procedure_by_id, unit_by_id, units_by_ids
+from onestop.auth.rights import Right
+from onestop.catalog.lookups import UnitInfo, procedure_by_id, unit_by_id, units_by_ids
+from onestop.core import clock
+from onestop.core.errors import InvalidInput, NotFound, RuleViolation
+from onestop.dossiers.actions.apology.models import Apology
+from onestop.dossiers.actions.registry import load
+from onestop.dossiers.intake.lookup_secret import secret_matches
 from onestop.dossiers.models import Dossier, DossierEvent, DossierStep
-from onestop.dossiers.models_apology import Apology
 from onestop.dossiers.reading import require_visible
-from onestop.errors import InvalidInput, NotFound, RuleViolation
+from onestop.dossiers.states import EventType
 from onestop.forms.contexts import (
     ApologyContext,
     Applicant,
@@ -62,7 +64,7 @@ async def dossier_form(
     secret: str | None,
     public_base_url: str,
 ) -> FormContext:
-    principal.require("form:print")
+    principal.require(Right.FORM_PRINT)
     d = await load(session, code)
     await require_visible(session, principal, d)
     builders: dict[str, Callable[[_Ctx], Awaitable[FormContext]]] = {
@@ -174,7 +176,7 @@ async def _receipt(ctx: _Ctx) -> ReceiptContext:
             f"Hồ sơ {d.code} chưa được tiếp nhận (the dossier has not been received yet)",
             code="form-not-applicable",
         )
-    receive = await ctx.last_event("receive", "accept")
+    receive = await ctx.last_event(EventType.RECEIVE, "accept")
     version = await _version(ctx)
     secret = ctx.secret or ""
     if secret and not secret_matches(d.secret_hash, secret):

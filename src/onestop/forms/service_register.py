@@ -7,11 +7,12 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.principal import Principal
-from onestop.dossiers.lookups import procedure_by_id, unit_by_code, units_by_ids
+from onestop.auth.rights import Right
+from onestop.catalog.lookups import procedure_by_id, unit_by_code, units_by_ids
+from onestop.core import clock
+from onestop.core.errors import InvalidInput
 from onestop.dossiers.models import Dossier
-from onestop.errors import InvalidInput
 from onestop.forms.contexts import RegisterContext, RegisterRow
 from onestop.forms.service import governing_body, units_with_ancestors
 
@@ -22,7 +23,7 @@ async def register(
     session: AsyncSession, *, principal: Principal, unit_code: str, start: dt.date, end: dt.date
 ) -> RegisterContext:
     """Form 07: dossiers received by a unit in a period of local dates (inclusive, ≤ 1 year)."""
-    principal.require("form:print")
+    principal.require(Right.FORM_PRINT)
     if start > end:
         raise InvalidInput(
             "Từ ngày phải trước đến ngày (from must not be after to)", code="invalid-period"

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.principal import Principal
+from onestop.auth.rights import Right
+from onestop.catalog import snapshots
 from onestop.catalog.models import Unit
+from onestop.catalog.snapshots import SCOPE_COLUMNS, ScopeUnit, scope_unit
+from onestop.core import clock
+from onestop.core.errors import Forbidden, InvalidInput
 from onestop.dossiers.access import client_paths
 from onestop.dossiers.models import Dossier, DossierEvent
-from onestop.errors import Forbidden, InvalidInput, NotFound
-from onestop.metrics import rates
+from onestop.dossiers.states import EventType
 
 #: Longest period a report accepts (one leap year).
 MAX_DAYS = 366
@@ -35,12 +38,12 @@ class Period:
     @property
     def start_at(self) -> dt.datetime:
         """First instant of the period (local midnight of ``start``), UTC."""
-        return rates.day_start(self.start)
+        return clock.day_start(self.start)
 
     @property
     def end_at(self) -> dt.datetime:
         """First instant after the period (local midnight after ``end``), UTC."""
-        return rates.day_start(self.end + dt.timedelta(days=1))
+        return clock.day_start(self.end + dt.timedelta(days=1))
 
     @property
     def days(self) -> int:
@@ -75,51 +78,8 @@ def period(start: dt.date, end: dt.date) -> Period:
     return p
 
 
-class ScopeUnit(NamedTuple):
-    """A unit as the reports read it (a named tuple: the unit tree snapshot builds thousands)."""
-
-    id: int
-    code: str
-    name: str
-    path: str
-    level: str
-    parent_id: int | None
-    target: Decimal
-    has_counter: bool = False
-
-    @property
-    def depth(self) -> int:
-        return self.path.count("/") - 2
-
-
-SCOPE_COLUMNS = (
-    U.c.id,
-    U.c.code,
-    U.c.name,
-    U.c.path,
-    U.c.level,
-    U.c.parent_id,
-    U.c.on_time_target,
-    U.c.has_counter,
-)
-
-
-def scope_unit(r: Any) -> ScopeUnit:
-    """From a row of ``SCOPE_COLUMNS`` (in their order)."""
-    uid, code, name, path, level, parent_id, target, has_counter = r[:8]
-    target = Decimal(target) if target is not None else rates.DEFAULT_TARGET
-    return ScopeUnit(uid, code, name, path, level, parent_id, target, bool(has_counter))
-
-
-async def unit_by_code(session: AsyncSession, code: str) -> ScopeUnit:
-    row = (await session.execute(select(*SCOPE_COLUMNS).where(U.c.code == code))).first()
-    if row is None:
-        raise NotFound(f"Không có đơn vị mã {code} (unknown unit {code})", code="unknown-unit")
-    return scope_unit(row)
-
-
 async def report_unit(
-    session: AsyncSession, principal: Principal, code: str | None, *, right: str = "report:view"
+    session: AsyncSession, principal: Principal, code: str | None, *, right: str = Right.REPORT_VIEW
 ) -> ScopeUnit:
     """The unit a report covers (default: the user's own unit), in the caller's scope."""
     principal.require(right)
@@ -129,8 +89,6 @@ async def report_unit(
                 "Hãy chỉ rõ đơn vị (unit is required for API clients)", code="unit-required"
             )
         code = principal.unit_code
-    from onestop.metrics import snapshots  # it reads this module's unit columns
-
     unit = await snapshots.unit_by_code(session, code)
     if principal.kind == "user":
         principal.require_unit(unit.path, unit.code)
@@ -181,7 +139,7 @@ async def corrections(session: AsyncSession, unit: ScopeUnit, p: Period) -> list
             .join(U, U.c.id == D.c.competent_unit_id)
             .where(
                 # A literal, so both backends match the partial index on it (bench/RESULTS.md).
-                E.c.type == literal_column("'correction'"),
+                E.c.type == literal_column(f"'{EventType.CORRECTION}'"),
                 E.c.at >= p.start_at,
                 E.c.at < p.end_at,
                 in_subtree(unit),

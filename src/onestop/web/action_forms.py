@@ -10,10 +10,11 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from onestop.auth.principal import Principal
-from onestop.clock import LOCAL_TZ
-from onestop.errors import InvalidInput
+from onestop.auth.rights import Right
+from onestop.core.clock import LOCAL_TZ
+from onestop.core.errors import InvalidInput
 
-INTAKE, PROCESS, SIGN = "dossier:intake", "dossier:process", "dossier:sign"
+INTAKE, PROCESS, SIGN = Right.DOSSIER_INTAKE, Right.DOSSIER_PROCESS, Right.DOSSIER_SIGN
 
 
 @dataclass(frozen=True)

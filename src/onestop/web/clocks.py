@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop.dossiers import lookups
+from onestop.catalog import lookups
+from onestop.core.errors import DomainError
 from onestop.dossiers.schemas import DossierSummary
 from onestop.dossiers.states import Status
-from onestop.errors import DomainError
 from onestop.web.formatting import working_time
 
 #: Less working time than this left: "due soon" (one working day, as the apology rule).

@@ -6,8 +6,8 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from onestop.core.errors import InvalidInput
 from onestop.dossiers.schemas import DossierCreate
-from onestop.errors import InvalidInput
 
 LABELS = {
     "procedure": "Thủ tục",

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from onestop.auth import service_login
-from onestop.errors import TooManyRequests, Unauthenticated
-from onestop.httpapi import SessionDep
+from onestop.core.errors import TooManyRequests, Unauthenticated
+from onestop.http.deps import SessionDep
 from onestop.web.session import (
     LOGIN_PATH,
     SameOrigin,

@@ -18,12 +18,15 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.principal import Principal
-from onestop.dossiers import deadlines, intake_write, listing, lookups
+from onestop.auth.rights import Right
+from onestop.catalog import lookups
+from onestop.core import clock
+from onestop.core.errors import DomainError
+from onestop.dossiers import deadlines, listing
+from onestop.dossiers.intake import write as intake_write
 from onestop.dossiers.schemas import DossierSummary, IntakeReceipt
-from onestop.errors import DomainError
-from onestop.httpapi import SessionDep
+from onestop.http.deps import SessionDep
 from onestop.web import intake_form, procedures, validation
 from onestop.web.session import SameOrigin, WebUser, is_htmx
 from onestop.web.templating import WebRoute, render
@@ -64,7 +67,7 @@ async def _chosen(
 
 async def _recent(session: AsyncSession, principal: Principal) -> list[DossierSummary]:
     """Today's latest dossiers received at the clerk's own counter."""
-    if principal.unit_code is None or not principal.can("dossier:view"):
+    if principal.unit_code is None or not principal.can(Right.DOSSIER_VIEW):
         return []
     filters = listing.Filters(
         unit=principal.unit_code, unit_role="receiving", received_from=clock.local_today()
@@ -135,7 +138,7 @@ async def counter(
     user: WebUser,
     procedure: Annotated[str, Query(max_length=60)] = "",
 ) -> Response:
-    user.require("dossier:intake")
+    user.require(Right.DOSSIER_INTAKE)
     values = intake_form.empty_values()
     values["form_token"] = _token()
     chosen, problem = await _chosen(session, procedure.strip(), user)
@@ -159,7 +162,7 @@ async def procedure_results(
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     """Type-ahead results (an htmx fragment)."""
-    user.require("dossier:intake")
+    user.require(Right.DOSSIER_INTAKE)
     entries = await procedures.catalog(request.app, session)
     found = procedures.search(entries, q) if q.strip() else []
     return render(
@@ -178,7 +181,7 @@ async def procedure_chosen(
     code: Annotated[str, Query(max_length=60)] = "",
 ) -> Response:
     """The chosen procedure's card, competent units and papers (htmx), or the page with it."""
-    user.require("dossier:intake")
+    user.require(Right.DOSSIER_INTAKE)
     if not is_htmx(request):
         return RedirectResponse(f"/web/counter?procedure={quote(code, safe='')}", status_code=303)
     chosen, problem = await _chosen(session, code.strip(), user)
@@ -202,7 +205,7 @@ async def procedure_chosen(
 
 @router.post("/web/counter/intake", dependencies=[SameOrigin])
 async def intake(request: Request, session: SessionDep, user: WebUser) -> Response:
-    user.require("dossier:intake")
+    user.require(Right.DOSSIER_INTAKE)
     values = intake_form.values_from(await request.form())
     chosen, _ = await _chosen(session, values["procedure"], user)
     try:

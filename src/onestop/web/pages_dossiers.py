@@ -1,4 +1,4 @@
-"""Dossier search, the dossier page (state, dates, step, timeline, due trace) and its actions.
+"""Dossier search, the dossier page (state, dates, step, timeline, due trace) and its registry.
 
 An action posts its small form; the action service runs it as one transaction. A refusal (a rule,
 a right, bad input) answers with the dossier page as it was, the form still open with what was
@@ -14,13 +14,16 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.principal import Principal
-from onestop.dossiers import actions, listing, lookups, reading
+from onestop.auth.rights import Right
+from onestop.catalog import lookups
+from onestop.core import clock
+from onestop.core.errors import DomainError, NotFound
+from onestop.dossiers import listing, reading
+from onestop.dossiers.actions import registry
 from onestop.dossiers.schemas import DossierRead
 from onestop.dossiers.states import LABELS_VI, OPEN, Status
-from onestop.errors import DomainError, NotFound
-from onestop.httpapi import SessionDep
+from onestop.http.deps import SessionDep
 from onestop.web import action_forms, procedures, validation
 from onestop.web.clocks import clock_chip
 from onestop.web.session import SameOrigin, WebUser, is_htmx
@@ -55,7 +58,7 @@ async def dossier_list(
     overdue: Annotated[bool, Query()] = False,
     cursor: Annotated[str, Query(max_length=512)] = "",
 ) -> Response:
-    user.require("dossier:view")
+    user.require(Right.DOSSIER_VIEW)
     filters = listing.Filters(
         status=_status_filter(status),
         procedure=procedure.strip() or None,
@@ -197,13 +200,13 @@ async def perform_action(
     action: Annotated[str, Path(max_length=40)],
 ) -> Response:
     form = action_forms.FORMS.get(action)
-    spec = actions.load_handlers().get(action)
+    spec = registry.ACTIONS.get(action)
     if form is None or spec is None:
         raise NotFound(f"Không có thao tác '{action}' (unknown action)", code="unknown-action")
     values = action_forms.values_from(form, await request.form())
     try:
         body = spec.body.model_validate(action_forms.to_data(form, values))
-        await actions.perform(
+        await registry.perform(
             session, code=code, name=action, body=body, principal=user, at=clock.now()
         )
     except ValidationError as exc:

@@ -9,9 +9,8 @@ from typing import Annotated, Literal
 import anyio
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from onestop.forms import render_pdf
-from onestop.forms import service as forms_service
-from onestop.httpapi import SessionDep
+from onestop.forms import render_pdf, service as forms_service
+from onestop.http.deps import SessionDep
 from onestop.web.session import WebUser
 from onestop.web.templating import WebRoute
 

@@ -14,20 +14,20 @@ from fastapi import APIRouter, Form, Path, Query, Request, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
+from onestop.core import clock
+from onestop.core.errors import DomainError, NotFound
 from onestop.dossiers import reading
-from onestop.errors import DomainError, NotFound
-from onestop.httpapi import SessionDep
-from onestop.metrics import satisfaction
-from onestop.metrics.schemas_reports import RatingCreate
+from onestop.http.deps import SessionDep
+from onestop.metrics.satisfaction import service as satisfaction_service
+from onestop.metrics.schemas import RatingCreate
 from onestop.web.session import SameOrigin, is_htmx
 from onestop.web.templating import WebRoute, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 LOOKUP_PATH = "/tra-cuu"
-RATEABLE = frozenset(satisfaction.RATEABLE)
-LEVELS = tuple(satisfaction.LEVELS_VI.items())
+RATEABLE = frozenset(satisfaction_service.RATEABLE)
+LEVELS = tuple(satisfaction_service.LEVELS_VI.items())
 
 CodeField = Annotated[str, Form(max_length=60)]
 SecretField = Annotated[str, Form(max_length=64)]
@@ -114,7 +114,7 @@ async def rate(
             secret=secret,
             channel="portal",
         )
-        context["rated"] = await satisfaction.rate(
+        context["rated"] = await satisfaction_service.rate(
             session, code=code, body=body, principal=None, at=clock.now()
         )
     except ValidationError:

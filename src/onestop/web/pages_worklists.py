@@ -12,11 +12,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 
-from onestop import clock
-from onestop.dossiers import lookups
-from onestop.httpapi import SessionDep
-from onestop.metrics import worklists_service
-from onestop.metrics.worklists import Filters
+from onestop.auth.rights import Right
+from onestop.catalog import lookups
+from onestop.core import clock
+from onestop.http.deps import SessionDep
+from onestop.metrics.worklists import service as worklists_service
+from onestop.metrics.worklists.query import Filters
 from onestop.web.session import WebUser
 from onestop.web.templating import WebRoute, render
 
@@ -45,7 +46,7 @@ async def worklists(
     procedure: ProcedureQuery = "",
     cursor: Annotated[str, Query(max_length=512)] = "",
 ) -> Response:
-    user.require("report:view")
+    user.require(Right.REPORT_VIEW)
     units = [u for u in await lookups.all_units(session) if user.covers_unit_path(u.path)]
     page = await worklists_service.worklist(
         session,

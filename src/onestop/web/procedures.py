@@ -14,12 +14,12 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop import clock
 from onestop.auth.principal import Principal
+from onestop.catalog import lookups
+from onestop.catalog.lookups import UnitInfo, VersionInfo
 from onestop.catalog.service_procedures import list_procedures
-from onestop.dossiers import lookups
-from onestop.dossiers.intake import limit_read
-from onestop.dossiers.lookups import UnitInfo, VersionInfo
+from onestop.core import clock
+from onestop.dossiers.intake.prepare import limit_read
 from onestop.dossiers.names import fold
 from onestop.dossiers.schemas import TimeLimitRead, money
 

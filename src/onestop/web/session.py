@@ -16,8 +16,8 @@ from fastapi import Depends, Request, Response
 
 from onestop.auth.dependencies import current_principal
 from onestop.auth.principal import Principal
-from onestop.errors import Unauthenticated
-from onestop.httpapi import SessionDep
+from onestop.core.errors import Unauthenticated
+from onestop.http.deps import SessionDep
 
 COOKIE_NAME = "onestop_session"
 LOGIN_PATH = "/web/login"

@@ -17,7 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
 from onestop.auth.principal import Principal
-from onestop.errors import DomainError
+from onestop.auth.rights import Right
+from onestop.core.errors import DomainError
 from onestop.web import formatting
 from onestop.web.session import (
     LOGIN_PATH,
@@ -121,11 +122,11 @@ def nav_items(principal: Principal | None) -> list[tuple[str, str, str]]:
     if principal is None:
         return []
     items: list[tuple[str, str, str]] = []
-    if principal.can("dossier:intake"):
+    if principal.can(Right.DOSSIER_INTAKE):
         items.append(("counter", "Tiếp nhận", "/web/counter"))
-    if principal.can("dossier:view"):
+    if principal.can(Right.DOSSIER_VIEW):
         items.append(("dossiers", "Hồ sơ", "/web/dossiers"))
-    if principal.can("report:view"):
+    if principal.can(Right.REPORT_VIEW):
         items.append(("worklists", "Theo dõi hạn", "/web/worklists"))
     return items
 

@@ -16,37 +16,30 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from onestop.worktime.batch import due_at_many
 from onestop.worktime.days import DayEntry
 from onestop.worktime.errors import WorktimeError
+from onestop.worktime.explain import Explanation, build_explanation
 from onestop.worktime.hours import WORKDAY_US, WorkingHours, time_us
 from onestop.worktime.limits import CALENDAR_DAYS, WORKING_TIME_UNITS, TimeLimit
 from onestop.worktime.table import (
     DAY_US,
     TZ,
-    US_PER_SECOND,
-    UTC_OFFSET_US,
     DayTable,
     local_us,
+    to_datetime,
 )
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from onestop.worktime.explain import Explanation
 
 _LOCAL_EPOCH = datetime(1970, 1, 1, tzinfo=TZ)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 POLICIES = ("pause", "restart")
 
 Pause = tuple[datetime, datetime]
-
-
-def to_datetime(lus: int) -> datetime:
-    """Local µs → aware datetime in Asia/Ho_Chi_Minh (+07:00)."""
-    seconds, micro = divmod(lus - UTC_OFFSET_US, US_PER_SECOND)
-    out = datetime.fromtimestamp(seconds, TZ)
-    return out.replace(microsecond=micro) if micro else out
 
 
 @dataclass(frozen=True)
@@ -166,8 +159,6 @@ class Calendar:
         policy: str = "pause",
     ) -> Explanation:
         """The due instant with a trace: one entry per day or part-day counted or skipped."""
-        from onestop.worktime.explain import build_explanation
-
         if policy not in POLICIES:
             raise WorktimeError(f"unknown pause policy {policy!r}; use 'pause' or 'restart'")
         if not isinstance(limit, TimeLimit):
@@ -180,8 +171,6 @@ class Calendar:
     ) -> npt.NDArray[np.datetime64]:
         """Batch ``due_at`` without pauses: UTC instants in (numpy datetime64, or aware datetimes),
         numpy ``datetime64[s]`` UTC instants out (sub-second parts are floored)."""
-        from onestop.worktime.batch import due_at_many
-
         return due_at_many(self, starts, limit)
 
     # -- engine ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from onestop.worktime.days import (
 )
 from onestop.worktime.hours import time_us
 from onestop.worktime.limits import CALENDAR_DAYS, SAME_DAY, TimeLimit
-from onestop.worktime.table import DAY_US, day_date
+from onestop.worktime.table import DAY_US, day_date, to_datetime
 
 if TYPE_CHECKING:
     from onestop.worktime.calendar import Calendar, Plan
@@ -166,8 +166,6 @@ class _DayContext:
     def entry(
         self, status: str, counted: int, frm: int | None, to: int | None, note: str
     ) -> ExplanationEntry:
-        from onestop.worktime.calendar import to_datetime
-
         wd = self.day.weekday()
         return ExplanationEntry(
             date=self.day,
@@ -186,8 +184,6 @@ class _DayContext:
 
 
 def build_explanation(cal: Calendar, plan: Plan, limit: TimeLimit, policy: str) -> Explanation:
-    from onestop.worktime.calendar import to_datetime
-
     t = cal.table
     segments = [(a, b, COUNTED) for a, b in plan.counted]
     segments += [(a, b, PAUSED) for a, b, _ in plan.pauses]

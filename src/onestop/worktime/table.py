@@ -231,3 +231,10 @@ class DayTable:
 
 def _fmt_local(lus: int) -> str:
     return (datetime(1970, 1, 1) + timedelta(microseconds=lus)).isoformat() + "+07:00"
+
+
+def to_datetime(lus: int) -> datetime:
+    """Local µs → aware datetime in Asia/Ho_Chi_Minh (+07:00)."""
+    seconds, micro = divmod(lus - UTC_OFFSET_US, US_PER_SECOND)
+    out = datetime.fromtimestamp(seconds, TZ)
+    return out.replace(microsecond=micro) if micro else out

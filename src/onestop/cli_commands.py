@@ -1,0 +1,134 @@
+"""Service commands of the ``onestop`` CLI: seed-demo, create-user, worker, rollups, bench-data.
+
+Each opens its sessions through ``onestop.wiring``, like the app, so whatever it writes keeps the
+rollups exact."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from typing import Any
+
+from onestop.bench.cli import register as register_bench
+from onestop.core import clock
+from onestop.core.db import make_engine
+from onestop.core.errors import DomainError
+from onestop.core.settings import get_settings
+from onestop.metrics import rollups
+from onestop.metrics.alerts import worker as alerts_worker
+from onestop.wiring import make_sessionmaker
+
+
+def register(sub: Any) -> None:
+    seed = sub.add_parser("seed-demo", help="seed the demo province once (demo accounts)")
+    seed.set_defaults(func=_seed_demo)
+
+    user = sub.add_parser("create-user", help="create a user account")
+    user.add_argument("username")
+    user.add_argument(
+        "--role", required=True, choices=["clerk", "officer", "leader", "manager", "admin"]
+    )
+    user.add_argument("--unit", required=True, help="unit code, e.g. 000.00.01.H99")
+    user.add_argument("--full-name", required=True)
+    user.add_argument("--title")
+    user.add_argument("--password", help="read from the terminal when omitted")
+    user.set_defaults(func=_create_user)
+
+    # The worklist job: due-soon / overdue alerts, apology-needed tasks.
+    worker = sub.add_parser("worker", help="raise due-soon/overdue alerts and apology tasks")
+    worker.add_argument("--once", action="store_true", help="run one pass and exit")
+    worker.add_argument("--interval", type=float, default=60.0, help="seconds between passes")
+    worker.set_defaults(func=_worker)
+
+    rollups_command = sub.add_parser("rollups", help="verify or rebuild the report rollups")
+    verbs = rollups_command.add_subparsers(title="rollups commands")
+    verify = verbs.add_parser(
+        "verify", help="compare every rollup with a recomputation; exit 1 when any cell differs"
+    )
+    verify.set_defaults(func=_rollups_verify)
+    rebuild = verbs.add_parser("rebuild", help="recompute every rollup from the dossiers")
+    rebuild.set_defaults(func=_rollups_rebuild)
+
+    register_bench(sub)
+
+
+def _run(coro_fn: Any) -> int:
+    async def runner() -> int:
+        engine = make_engine(get_settings())
+        try:
+            async with make_sessionmaker(engine)() as session:
+                result: int = await coro_fn(session)
+                return result
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(runner())
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+
+
+def _seed_demo(_args: argparse.Namespace) -> int:
+    from onestop.demo.seed import seed_demo
+
+    async def go(session: Any) -> int:
+        created = await seed_demo(session, get_settings().secret_key)
+        print("demo province seeded" if created else "demo province already present")
+        return 0
+
+    return _run(go)
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    from onestop.auth.service import create_user
+
+    password = args.password or getpass.getpass("Password: ")
+
+    async def go(session: Any) -> int:
+        user = await create_user(
+            session=session,
+            username=args.username,
+            password=password,
+            full_name=args.full_name,
+            role=args.role,
+            unit_code=args.unit,
+            title=args.title,
+        )
+        print(f"created user {user.username} ({user.role})")
+        return 0
+
+    return _run(go)
+
+
+def _rollups_verify(_args: argparse.Namespace) -> int:
+    async def go(session: Any) -> int:
+        check, diff = await rollups.verify(session, at=clock.now())
+        await session.commit()
+        for line in rollups.describe(diff):
+            print(line)
+        if check.differing_cells:
+            print(f"{check.differing_cells} rollup cells differ", file=sys.stderr)
+            return 1
+        print("rollups exact: no cell differs")
+        return 0
+
+    return _run(go)
+
+
+def _rollups_rebuild(_args: argparse.Namespace) -> int:
+    async def go(session: Any) -> int:
+        rows = await rollups.rebuild(session)
+        await session.commit()
+        print(f"rollups rebuilt ({rows} on-time rows at the finest grain)")
+        return 0
+
+    return _run(go)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    return alerts_worker.run_command(
+        once=args.once, interval=args.interval, make_sessionmaker=make_sessionmaker
+    )

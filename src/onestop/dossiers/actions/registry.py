@@ -1,0 +1,175 @@
+"""The action registry and its dispatcher: one transaction per action (state, event, derived rows).
+
+Each action is an ``ActionSpec`` (``context``), listed by the handler module that implements it
+(``reception``, ``process``, ``apology``); transitions come from ``states.TRANSITIONS`` only. A new
+action is a spec in a handler module and a row in that table; the dispatcher does not change.
+
+``apply_action`` changes and flushes without committing (the importer replays a whole dossier in
+one transaction); ``perform`` is the HTTP path and commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from onestop.auth.principal import Principal
+from onestop.core import clock
+from onestop.core.errors import Conflict, NotFound, RuleViolation
+from onestop.dossiers import states
+from onestop.dossiers.access import Actor
+from onestop.dossiers.actions import process, reception
+from onestop.dossiers.actions.apology import service as apology
+from onestop.dossiers.actions.context import ActionContext, ActionSpec, IllegalAction
+from onestop.dossiers.models import Dossier, DossierEvent
+from onestop.dossiers.states import CLOSING, Status
+
+#: Every action by name. Each handler module lists the actions it handles; their transitions
+#: are in ``states.TRANSITIONS``.
+ACTIONS: dict[str, ActionSpec] = {
+    spec.name: spec for spec in (*reception.ACTIONS, *process.ACTIONS, *apology.ACTIONS)
+}
+
+
+def allowed_actions(dossier: Dossier) -> list[str]:
+    out: list[str] = []
+    for name in states.actions_from(dossier.status):
+        spec = ACTIONS.get(name)
+        if spec is not None and (spec.guard is None or spec.guard(dossier)):
+            out.append(name)
+    return out
+
+
+def illegal(dossier: Dossier, action: str, detail: str | None = None) -> RuleViolation:
+    status = Status(dossier.status)
+    allowed = allowed_actions(dossier)
+    return RuleViolation(
+        detail
+        or (
+            f"Không thể thực hiện '{action}' khi hồ sơ ở trạng thái {int(status)}"
+            f" ({status.label_vi}); được phép: {', '.join(allowed) or 'không có'}"
+            f" (action '{action}' is not allowed in status {int(status)} {status.state})"
+        ),
+        code="illegal-action",
+        action=action,
+        current_status=int(status),
+        state=status.state,
+        allowed_actions=allowed,
+    )
+
+
+async def load(session: AsyncSession, code: str) -> Dossier:
+    dossier = (
+        await session.execute(select(Dossier).where(Dossier.code == code))
+    ).scalar_one_or_none()
+    if dossier is None:
+        raise NotFound(f"Không có hồ sơ mã {code} (unknown dossier {code})", code="unknown-dossier")
+    return dossier
+
+
+async def apply_action(
+    session: AsyncSession,
+    dossier: Dossier,
+    name: str,
+    body: BaseModel,
+    *,
+    at: dt.datetime,
+    actor: Actor,
+    principal: Principal | None,
+) -> DossierEvent:
+    """Check and apply one action; flushes, does not commit."""
+    spec = ACTIONS.get(name)
+    if spec is None:
+        raise NotFound(
+            f"Không có thao tác '{name}' (unknown action '{name}')", code="unknown-action"
+        )
+    code = dossier.code
+    from_status = Status(dossier.status)
+    to_status = states.target(name, from_status)
+    ctx = ActionContext(
+        session, dossier, name, at, actor, principal, from_status, to_status or from_status
+    )
+    if principal is not None:
+        await spec.authorize(ctx, body)
+    if to_status is None or (spec.guard is not None and not spec.guard(dossier)):
+        raise illegal(dossier, name)
+    ctx.seq = dossier.event_count + 1
+    try:
+        await spec.handler(ctx, body)
+    except IllegalAction as exc:
+        raise illegal(dossier, name, exc.detail) from None
+    dossier.status = int(to_status)
+    if to_status in CLOSING and dossier.ended_at is None:
+        dossier.ended_at = at
+    dossier.event_count = ctx.seq + len(ctx.followups)
+    dossier.updated_at = at
+    event = DossierEvent(
+        dossier_id=dossier.id,
+        seq=ctx.seq,
+        type=name,
+        at=at,
+        recorded_at=clock.now(),
+        actor=actor.name,
+        unit_id=actor.unit_id,
+        from_status=int(from_status),
+        to_status=int(to_status),
+        payload=ctx.payload,
+    )
+    session.add(event)
+    # Follow-up events (e.g. "notified"), numbered after the action's own event.
+    for n, (kind, extra) in enumerate(ctx.followups, start=1):
+        session.add(
+            DossierEvent(
+                dossier_id=dossier.id,
+                seq=ctx.seq + n,
+                type=kind,
+                at=at,
+                recorded_at=event.recorded_at,
+                actor=actor.name,
+                unit_id=actor.unit_id,
+                from_status=int(to_status),
+                to_status=int(to_status),
+                payload=extra,
+            )
+        )
+    try:
+        await session.flush()
+    except (StaleDataError, IntegrityError) as exc:
+        raise concurrent_update(code) from exc
+    return event
+
+
+def concurrent_update(code: str) -> Conflict:
+    return Conflict(
+        f"Hồ sơ {code} vừa được người khác cập nhật; hãy tải lại và thử lại"
+        f" (dossier {code} was changed by a concurrent request; reload and retry)",
+        code="concurrent-update",
+        dossier_code=code,
+    )
+
+
+async def perform(
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    body: BaseModel,
+    principal: Principal,
+    at: dt.datetime,
+) -> Dossier:
+    """The HTTP path: one action as one transaction. A failure rolls everything back."""
+    try:
+        dossier = await load(session, code)
+        await apply_action(
+            session, dossier, name, body, at=at, actor=Actor.of(principal), principal=principal
+        )
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    return dossier

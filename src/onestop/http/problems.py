@@ -1,0 +1,184 @@
+"""RFC 9457 problem details: the schema declared in OpenAPI, and errors mapped to problems."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from onestop.core.errors import DomainError
+
+log = logging.getLogger("onestop.app")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["/problems/not-found"])
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "model": Problem,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+#: Declared on every route so clients (and schemathesis) know each error shape.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_response("Malformed request (e.g. invalid JSON)"),
+    401: _problem_response("Authentication required or token invalid"),
+    403: _problem_response("The caller lacks the named right or unit scope"),
+    404: _problem_response("Not found"),
+    409: _problem_response("Conflict with the current state"),
+    413: _problem_response("Request body too large"),
+    422: _problem_response("Invalid input"),
+    429: _problem_response("Too many requests"),
+    500: _problem_response("Unexpected error (logged with the request id)"),
+}
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": getattr(request.state, "request_id", None),
+    }
+    body.update(extra)
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+#: Methods an ``Allow`` header may name.
+METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def _documented_methods(app: FastAPI, path: str) -> list[str] | None:
+    """The methods the OpenAPI document gives the path, or None when it documents no such path.
+    A static path wins over a template that also matches it (``/dossiers/import`` is not
+    ``/dossiers/{code}``)."""
+    if not hasattr(app.state, "path_patterns"):
+        app.state.path_patterns = [
+            (re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(t)) + "$"), t, ops)
+            for t, ops in app.openapi()["paths"].items()
+        ]
+    hits = [(t.count("{"), ops) for rx, t, ops in app.state.path_patterns if rx.match(path)]
+    if not hits:
+        return None
+    ops = min(hits, key=lambda h: h[0])[1]
+    return sorted(m.upper() for m in ops if m.upper() in METHODS)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method served on this path: the documented ones for the API; elsewhere asked of the
+    routes one method at a time (FastAPI registers one route per method and nests included
+    routers, so Starlette's own Allow header names only the first route's)."""
+    documented = _documented_methods(request.app, request.url.path)
+    if documented is not None:
+        return documented
+    routes = request.app.router.routes
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error, as a problem: domain errors with their own status and code, validation
+    errors as 400/422, HTTP errors with their Allow headers, anything else as a logged 500."""
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        headers = (
+            {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
+        )
+        return problem(request, exc.status, exc.code, exc.title, exc.detail, headers, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
+            for e in exc.errors()
+        ]
+        if any(e["type"] == "json_invalid" for e in errors):
+            return problem(
+                request,
+                400,
+                "malformed-json",
+                "Malformed JSON",
+                "Nội dung JSON không hợp lệ (the request body is not valid JSON)",
+                errors=errors,
+            )
+        return problem(
+            request,
+            422,
+            "invalid-input",
+            "Invalid input",
+            "Dữ liệu gửi lên không hợp lệ (the request failed validation)",
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 400: "Bad request"}
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return problem(
+            request,
+            exc.status_code,
+            code,
+            titles.get(exc.status_code, "HTTP error"),
+            str(exc.detail),
+            headers=headers,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(
+            request,
+            500,
+            "internal-error",
+            "Internal server error",
+            "Lỗi hệ thống; hãy báo mã yêu cầu cho quản trị"
+            " (quote the request id to an administrator)",
+        )

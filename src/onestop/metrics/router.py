@@ -1,0 +1,368 @@
+"""HTTP routes of the reports: on-time rates, Biểu 06, satisfaction and Decision 766 (JSON, CSV,
+XLSX), their drill-down lists, evaluation entries and closed periods. The rating route
+(``POST /dossiers/{code}/rating``) is in ``router_ratings`` and mounted through this router."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from onestop.auth.dependencies import CurrentPrincipal
+from onestop.auth.rights import Right
+from onestop.catalog.snapshots import ScopeUnit
+from onestop.core import clock
+from onestop.core.paging import Page
+from onestop.http.deps import CursorQuery, LimitQuery, SessionDep
+from onestop.metrics import closing, drill, export, periods
+from onestop.metrics.bieu06 import export as bieu06_export, report as bieu06_report
+from onestop.metrics.export import Table
+from onestop.metrics.index766 import evaluation as index766_evaluation, report as index766_report
+from onestop.metrics.ontime import (
+    encoding as ontime_json,
+    report as ontime_report,
+)
+from onestop.metrics.satisfaction import report as satisfaction_report
+from onestop.metrics.satisfaction.router import router as ratings_router
+from onestop.metrics.schemas import (
+    Bieu06Report,
+    ClosedPeriodRead,
+    EvaluationEntryCreate,
+    EvaluationEntryRead,
+    FollowupTaskRead,
+    Format,
+    GroupBy,
+    Index766Report,
+    OnTimeBucket,
+    OnTimeReport,
+    PeriodCloseCreate,
+    RatingItem,
+    RatingLevel,
+    ReportDossier,
+    ReportKind,
+    SatisfactionReport,
+)
+
+router = APIRouter()
+router.include_router(ratings_router)
+TAG = "reports"
+
+FromQuery = Annotated[dt.date, Query(alias="from", description="First local date (inclusive)")]
+ToQuery = Annotated[dt.date, Query(description="Last local date (inclusive); at most 366 days")]
+UnitQuery = Annotated[
+    str | None, Query(max_length=60, description="Unit code (its subtree); default: your unit")
+]
+FormatQuery = Annotated[Format, Query(alias="format", description="json | csv | xlsx")]
+EXPORTS = {
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            export.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        },
+        "description": "The report (JSON), or a CSV / XLSX file with Vietnamese headers",
+    }
+}
+
+
+def download(table: Table, fmt: str, slug: str) -> Response:
+    out = export.render(table, fmt, slug)
+    return Response(
+        out.content,
+        media_type=out.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{out.filename}"'},
+    )
+
+
+def _slug(name: str, unit: ScopeUnit, p: periods.Period) -> str:
+    return f"{name}-{unit.code}-{p.start:%Y%m%d}-{p.end:%Y%m%d}"
+
+
+@router.get(
+    "/reports/on-time",
+    tags=[TAG],
+    response_model=OnTimeReport,
+    responses=EXPORTS,  # type: ignore[arg-type]
+    summary="Resolved on-time rates per unit (roll-up), procedure, field or month",
+)
+async def on_time(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    from_: FromQuery,
+    to: ToQuery,
+    unit: UnitQuery = None,
+    group_by: Annotated[GroupBy, Query(description="unit | procedure | field | month")] = "unit",
+    links: Annotated[
+        bool, Query(description="Drill-down URLs per count (false: compact output)")
+    ] = True,
+    fmt: FormatQuery = "json",
+) -> OnTimeReport | Response:
+    p = periods.period(from_, to)
+    u = await periods.report_unit(session, principal, unit)
+    if fmt == "json":  # written directly: thousands of rows (see rates_json)
+        body = await ontime_json.report_json(
+            session, unit=u, p=p, group_by=group_by, now=clock.now(), with_links=links
+        )
+        return Response(body, media_type="application/json")
+    report = await ontime_report.report(
+        session, unit=u, p=p, group_by=group_by, now=clock.now(), with_links=links
+    )
+    return download(export.ontime_table(report), fmt, _slug("ty-le-dung-han", u, p))
+
+
+@router.get(
+    "/reports/on-time/dossiers",
+    tags=[TAG],
+    summary="The dossiers behind one count of the on-time report",
+)
+async def on_time_dossiers(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    from_: FromQuery,
+    to: ToQuery,
+    bucket: Annotated[OnTimeBucket, Query(description="early | on_time | late | finished")],
+    unit: UnitQuery = None,
+    procedure: Annotated[str | None, Query(max_length=60)] = None,
+    field: Annotated[str | None, Query(max_length=255)] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[ReportDossier]:
+    p = periods.period(from_, to)
+    u = await periods.report_unit(session, principal, unit)
+    return await drill.dossiers(
+        session,
+        unit=u,
+        p=p,
+        bucket=bucket,
+        procedure=procedure,
+        field=field,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get(
+    "/reports/bieu-06",
+    tags=[TAG],
+    response_model=Bieu06Report,
+    responses=EXPORTS,  # type: ignore[arg-type]
+    summary="Biểu 06/VPCP/KSTT: dossiers received, resolved and in progress, by level and field",
+)
+async def bieu_06(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    from_: FromQuery,
+    to: ToQuery,
+    unit: UnitQuery = None,
+    fmt: FormatQuery = "json",
+) -> Bieu06Report | Response:
+    p = periods.period(from_, to)
+    u = await periods.report_unit(session, principal, unit)
+    report = await bieu06_report.report(session, unit=u, p=p, now=clock.now())
+    if fmt == "json":
+        return report
+    return download(bieu06_export.table(report), fmt, _slug("bieu-06", u, p))
+
+
+@router.get(
+    "/reports/bieu-06/dossiers",
+    tags=[TAG],
+    summary="The dossiers behind one cell of Biểu 06",
+)
+async def bieu_06_dossiers(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    from_: FromQuery,
+    to: ToQuery,
+    column: Annotated[int, Query(ge=3, le=13, description="Column (3)–(13)")],
+    unit: UnitQuery = None,
+    level: Annotated[
+        str | None, Query(max_length=20, description="province | district | commune | …")
+    ] = None,
+    field: Annotated[str | None, Query(max_length=255)] = None,
+    procedure: Annotated[str | None, Query(max_length=60)] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[ReportDossier]:
+    p = periods.period(from_, to)
+    u = await periods.report_unit(session, principal, unit)
+    return await bieu06_report.dossiers(
+        session,
+        unit=u,
+        p=p,
+        column=column,
+        level=level,
+        field=field,
+        procedure=procedure,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get(
+    "/reports/satisfaction",
+    tags=[TAG],
+    response_model=SatisfactionReport,
+    responses=EXPORTS,  # type: ignore[arg-type]
+    summary="Citizen satisfaction per unit (ratings given in the period)",
+)
+async def satisfaction(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    from_: FromQuery,
+    to: ToQuery,
+    unit: UnitQuery = None,
+    fmt: FormatQuery = "json",
+) -> SatisfactionReport | Response:
+    p = periods.period(from_, to)
+    u = await periods.report_unit(session, principal, unit)
+    report = await satisfaction_report.report(session, unit=u, p=p, now=clock.now())
+    if fmt == "json":
+        return report
+    return download(satisfaction_report.table(report), fmt, _slug("muc-do-hai-long", u, p))
+
+
+@router.get(
+    "/reports/satisfaction/ratings",
+    tags=[TAG],
+    summary="The ratings behind one count of the satisfaction report",
+)
+async def satisfaction_ratings(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    from_: FromQuery,
+    to: ToQuery,
+    unit: UnitQuery = None,
+    level: Annotated[RatingLevel | None, Query()] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[RatingItem]:
+    p = periods.period(from_, to)
+    u = await periods.report_unit(session, principal, unit)
+    return await satisfaction_report.ratings(
+        session, unit=u, p=p, level=level, limit=limit, cursor=cursor
+    )
+
+
+@router.get(
+    "/reports/satisfaction/followups",
+    tags=[TAG],
+    summary='Follow-up tasks opened by "không hài lòng" ratings (for the unit leaders)',
+)
+async def satisfaction_followups(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    unit: UnitQuery = None,
+    open_only: Annotated[bool, Query(alias="open", description="Only unresolved tasks")] = True,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[FollowupTaskRead]:
+    u = await periods.report_unit(session, principal, unit)
+    return await satisfaction_report.followups(
+        session, unit=u, open_only=open_only, limit=limit, cursor=cursor
+    )
+
+
+@router.get(
+    "/reports/index-766",
+    tags=[TAG],
+    response_model=Index766Report,
+    responses=EXPORTS,  # type: ignore[arg-type]
+    summary="Decision 766 indicators 2.1 and 5.4, and the nine evaluation indicators",
+)
+async def index_766(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    from_: FromQuery,
+    to: ToQuery,
+    unit: UnitQuery = None,
+    fmt: FormatQuery = "json",
+) -> Index766Report | Response:
+    p = periods.period(from_, to)
+    u = await periods.report_unit(session, principal, unit)
+    report = await index766_report.report(session, unit=u, p=p, now=clock.now())
+    if fmt == "json":
+        return report
+    return download(index766_report.table(report), fmt, _slug("chi-so-766", u, p))
+
+
+@router.post(
+    "/reports/evaluation-entries",
+    tags=[TAG],
+    status_code=201,
+    response_model=EvaluationEntryRead,
+    responses={200: {"model": EvaluationEntryRead, "description": "An earlier entry replaced"}},
+    summary="Enter the score of evaluation indicator 5, 6, 8 or 9 (managers)",
+)
+async def evaluation_entry(
+    body: EvaluationEntryCreate,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> EvaluationEntryRead:
+    p = periods.period(body.from_, body.to)
+    u = await periods.report_unit(session, principal, body.unit, right=Right.REPORT_CLOSE)
+    entry, created = await index766_evaluation.enter(
+        session, principal=principal, unit=u, p=p, body=body, at=clock.now()
+    )
+    if not created:
+        response.status_code = 200
+    return entry
+
+
+@router.post(
+    "/reports/periods",
+    tags=[TAG],
+    status_code=201,
+    response_model=ClosedPeriodRead,
+    summary="Close a period: freeze a report's figures with their SHA-256 (managers)",
+)
+async def close_period(
+    body: PeriodCloseCreate,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> ClosedPeriodRead:
+    p = periods.period(body.from_, body.to)
+    u = await periods.report_unit(session, principal, body.unit, right=Right.REPORT_CLOSE)
+    closed = await closing.close(
+        session,
+        principal=principal,
+        kind=body.kind,
+        unit=u,
+        p=p,
+        note=body.note,
+        at=clock.now(),
+    )
+    response.headers["Location"] = f"/api/v1/reports/periods/{closed.id}"
+    return closed
+
+
+@router.get(
+    "/reports/periods",
+    tags=[TAG],
+    summary="Closed periods of a unit (newest first)",
+)
+async def list_periods(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    unit: UnitQuery = None,
+    kind: Annotated[ReportKind | None, Query()] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[ClosedPeriodRead]:
+    u = await periods.report_unit(session, principal, unit)
+    return await closing.listing(session, unit=u, kind=kind, limit=limit, cursor=cursor)
+
+
+@router.get(
+    "/reports/periods/{period_id}",
+    tags=[TAG],
+    summary="A closed period: frozen figures, and today's recomputation when it differs",
+)
+async def get_period(
+    period_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> ClosedPeriodRead:
+    return await closing.read(session, principal=principal, period_id=period_id)

@@ -1,0 +1,88 @@
+"""Step warnings: an open step past its own budget while the dossier is still on time.
+
+It is an internal KPI for the step's unit (Form 06 row "quá hạn", domain.md §4.5 and §5), never a
+citizen-facing overdue: the dossier itself is not on the overdue list. Scope and the ``unit`` filter
+apply to the step's unit. Served by ``ix_dossier_step_open_unit_due`` (unit_id, due_at) WHERE
+ended_at IS NULL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.catalog import lookups
+from onestop.dossiers.intake.prepare import unit_brief
+from onestop.dossiers.models import Dossier, DossierStep
+from onestop.dossiers.names import mask
+from onestop.dossiers.states import Status
+from onestop.metrics.worklists.query import (
+    Resolved,
+    after,
+    decode_position,
+    encode_position,
+    in_ids,
+)
+from onestop.metrics.worklists.rows import between, procedure_ref, step_ref, users, working
+from onestop.metrics.worklists.schemas import StepWarningItem
+
+
+async def page(
+    session: AsyncSession,
+    r: Resolved,
+    as_of: dt.datetime,
+    *,
+    limit: int,
+    cursor: str | None,
+    personal: bool,
+) -> tuple[list[StepWarningItem], str | None]:
+    s, d = DossierStep, Dossier
+    stmt = (
+        select(s, d)
+        .join(d, d.id == s.dossier_id)
+        .where(
+            s.ended_at.is_(None),
+            s.due_at < as_of,
+            d.ended_at.is_(None),
+            d.status != int(Status.SUPPLEMENT_REQUESTED),
+            d.due_at >= as_of,
+        )
+    )
+    if r.unit_ids is not None:
+        stmt = stmt.where(in_ids(s.unit_id, r.unit_ids))
+    if r.step_unit_id is not None:
+        stmt = stmt.where(s.unit_id == r.step_unit_id)
+    if r.procedure_id is not None:
+        stmt = stmt.where(d.procedure_id == r.procedure_id)
+    if r.officer_id is not None:
+        stmt = stmt.where(s.handler_id == r.officer_id)
+    pos = decode_position(cursor)
+    if pos is not None:
+        stmt = stmt.where(after(s.due_at, s.id, pos))
+    rows = list((await session.execute(stmt.order_by(s.due_at, s.id).limit(limit + 1))).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    names = await users(session, [row[0].handler_id for row in rows])
+    out: list[StepWarningItem] = []
+    for step, dossier in rows:
+        assert step.due_at is not None and dossier.due_at is not None
+        competent = await lookups.unit_by_id(session, dossier.competent_unit_id)
+        out.append(
+            StepWarningItem(
+                code=dossier.code,
+                procedure=await procedure_ref(session, dossier.procedure_id),
+                applicant_name=dossier.applicant_name if personal else mask(dossier.applicant_name),
+                competent_unit=unit_brief(competent),
+                step=await step_ref(session, step, names),
+                working_time_over=working(await between(session, step.unit_id, step.due_at, as_of)),
+                dossier_due_at=dossier.due_at,
+                dossier_working_time_left=working(
+                    await between(session, dossier.competent_unit_id, as_of, dossier.due_at)
+                ),
+            )
+        )
+    last = rows[-1][0] if rows else None
+    nxt = encode_position(last.due_at, last.id) if more and last and last.due_at else None
+    return out, nxt
