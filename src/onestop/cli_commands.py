@@ -12,10 +12,11 @@ import sys
 from typing import Any
 
 from onestop.bench.cli import register as register_bench
-from onestop.core import clock
+from onestop.core import clock, crypto
 from onestop.core.db import make_engine
 from onestop.core.errors import DomainError
 from onestop.core.settings import get_settings
+from onestop.dossiers import personal_data
 from onestop.metrics import rollups
 from onestop.metrics.alerts import worker as alerts_worker
 from onestop.wiring import make_sessionmaker
@@ -50,6 +51,15 @@ def register(sub: Any) -> None:
     verify.set_defaults(func=_rollups_verify)
     rebuild = verbs.add_parser("rebuild", help="recompute every rollup from the dossiers")
     rebuild.set_defaults(func=_rollups_rebuild)
+
+    rotate = sub.add_parser(
+        "rotate-key",
+        help="re-encrypt applicants' personal data under the first key of ONESTOP_DATA_KEYS",
+    )
+    rotate.add_argument(
+        "--generate", action="store_true", help="print a new random data key and exit"
+    )
+    rotate.set_defaults(func=_rotate_key)
 
     register_bench(sub)
 
@@ -123,6 +133,19 @@ def _rollups_rebuild(_args: argparse.Namespace) -> int:
         rows = await rollups.rebuild(session)
         await session.commit()
         print(f"rollups rebuilt ({rows} on-time rows at the finest grain)")
+        return 0
+
+    return _run(go)
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    if args.generate:
+        print(crypto.new_key())
+        return 0
+
+    async def go(session: Any) -> int:
+        changed = await personal_data.reencrypt(session)
+        print(f"{changed} dossiers re-encrypted under key {crypto.keyring().current}")
         return 0
 
     return _run(go)

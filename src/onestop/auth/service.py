@@ -97,8 +97,11 @@ async def create_user(
     title: str | None = None,
     actor: str = "system",
     principal: Principal | None = None,
+    commit: bool = True,
 ) -> User:
-    """Create an account. With ``principal`` (an administrator), the unit must be in their scope."""
+    """Create an account. With ``principal`` (an administrator), the unit must be in their scope.
+    With ``commit=False`` the caller's transaction goes on (``onestop init`` commits the root unit
+    and its first administrator together)."""
     who = _actor(principal, actor)
     check_ident(username, "Tên đăng nhập (username)")
     check_password(password)
@@ -130,7 +133,7 @@ async def create_user(
         detail={"role": role, "unit_code": unit.code},
     )
     try:
-        await session.commit()
+        await (session.commit() if commit else session.flush())
     except IntegrityError as exc:  # a concurrent create of the same name
         await session.rollback()
         raise _duplicate(username) from exc

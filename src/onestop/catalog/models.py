@@ -50,6 +50,8 @@ class Unit(Base):
     hours: Mapped[str] = mapped_column(String(60), default=DEFAULT_HOURS)
     has_counter: Mapped[bool] = mapped_column(Boolean, default=False)
     address: Mapped[str | None] = mapped_column(String(400))
+    #: The unit's public telephone line (đường dây nóng), shown to citizens with its address.
+    hotline: Mapped[str | None] = mapped_column(String(40))
     #: Working days before due_at that make an open dossier "due soon" (configurable per unit).
     due_soon_days: Mapped[Decimal] = mapped_column(Numeric(4, 1), default=Decimal("1"))
     #: On-time target in percent, e.g. 99.70.

@@ -75,6 +75,7 @@ def _unit_read(unit: Unit, parent_code: str | None) -> UnitRead:
         hours=unit.hours,
         has_counter=unit.has_counter,
         address=unit.address,
+        hotline=unit.hotline,
         due_soon_days=unit.due_soon_days,
         on_time_target=unit.on_time_target,
         is_active=unit.is_active,

@@ -31,6 +31,9 @@ UNIT_CODE_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,38}[A-Za-z0-9])?$"
 PROCEDURE_CODE_PATTERN = r"^\d\.\d{6}(?:\.[A-Za-z0-9]{1,12})?$"
 #: Province code used for calendar overrides (``H26``, ``H99``).
 PROVINCE_PATTERN = r"^[A-Za-z0-9]{1,20}$"
+#: A public telephone line as printed: digits with spaces, dots, dashes, parentheses, a leading
+#: ``+`` (``1022``, ``0222.3822.123``, ``(0222) 3 822 123``, ``+84 222 3822 123``).
+HOTLINE_PATTERN = r"^[0-9+(][0-9 .()-]{1,38}[0-9]$"
 
 UNIT_LEVELS = ("ministry", "province", "department", "commune", "centre")
 PROCEDURE_LEVELS = ("ministry", "province", "commune")
@@ -50,6 +53,11 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 UnitCode = Annotated[str, StringConstraints(pattern=UNIT_CODE_PATTERN, max_length=40)]
 ProvinceCode = Annotated[str, StringConstraints(pattern=PROVINCE_PATTERN)]
+Hotline = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=HOTLINE_PATTERN, max_length=40),
+    Field(description="Public telephone line (đường dây nóng)", examples=["0222.3822.123"]),
+]
 #: Levels are checked by the service so that ``district`` gets its own explanation; the schema
 #: still advertises the allowed values.
 UnitLevel = Annotated[str, Field(max_length=20, json_schema_extra={"enum": list(UNIT_LEVELS)})]
@@ -84,6 +92,7 @@ class UnitCreate(_Write):
     hours: HoursSpec | None = Field(default=None, description="Defaults to the parent's hours")
     has_counter: StrictBool = False
     address: Annotated[str, StringConstraints(max_length=400)] | None = None
+    hotline: Hotline | None = None
     due_soon_days: Annotated[Decimal, Field(ge=0, le=99, decimal_places=1)] = Decimal("1")
     on_time_target: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)] = Decimal("99.70")
 
@@ -98,13 +107,14 @@ class UnitUpdate(_Write):
     hours: HoursSpec | None = None
     has_counter: StrictBool | None = None
     address: Annotated[str, StringConstraints(max_length=400)] | None = None
+    hotline: Hotline | None = None
     due_soon_days: Annotated[Decimal, Field(ge=0, le=99, decimal_places=1)] | None = None
     on_time_target: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)] | None = None
     is_active: StrictBool | None = None
 
     @model_validator(mode="after")
     def _no_null_for_required_columns(self) -> UnitUpdate:
-        nullable = {"parent_code", "province", "address"}
+        nullable = {"parent_code", "province", "address", "hotline"}
         for name in sorted(self.model_fields_set - nullable):
             if getattr(self, name) is None:
                 raise ValueError(f"{name} không được để trống ({name} may not be null)")
@@ -126,6 +136,7 @@ class UnitRead(BaseModel):
     hours: str
     has_counter: bool
     address: str | None
+    hotline: str | None
     due_soon_days: Number
     on_time_target: Number
     is_active: bool

@@ -127,7 +127,11 @@ async def units_by_code(session: AsyncSession, codes: Sequence[str]) -> dict[str
     return found
 
 
-def _require_units(principal: Principal, units: Sequence[Unit]) -> None:
+def _require_units(principal: Principal | None, units: Sequence[Unit]) -> None:
+    """An administrator writes procedures of units inside their scope only; without a principal
+    (the command line, which holds the database itself) no scope applies."""
+    if principal is None:
+        return
     for unit in units:
         principal.require_unit(unit.path, unit.code)
 
@@ -274,8 +278,16 @@ async def _build_version(
 
 
 async def create_procedure(
-    session: AsyncSession, *, data: ProcedureCreate, principal: Principal
+    session: AsyncSession,
+    *,
+    data: ProcedureCreate,
+    principal: Principal | None,
+    actor: str = "system",
+    commit: bool = True,
 ) -> Procedure:
+    """Create a procedure with its first version. ``actor`` names the writer when there is no
+    principal; with ``commit=False`` the caller's transaction goes on (an import commits all rows
+    or none)."""
     check_procedure_level(data.level)
     units = await units_by_code(session, data.competent_unit_codes)
     _require_units(principal, list(units.values()))
@@ -303,7 +315,7 @@ async def create_procedure(
     session.add(version)
     audit.record(
         session,
-        actor=principal.actor,
+        actor=principal.actor if principal else actor,
         action="procedure.create",
         object_type="procedure",
         object_id=proc.code,
@@ -313,13 +325,22 @@ async def create_procedure(
             "limit": f"{_fmt(version.limit_amount)} {version.limit_unit}",
         },
     )
-    await session.commit()
+    if commit:
+        await session.commit()
     return proc
 
 
 async def add_version(
-    session: AsyncSession, *, code: str, data: VersionCreate, principal: Principal
+    session: AsyncSession,
+    *,
+    code: str,
+    data: VersionCreate,
+    principal: Principal | None,
+    actor: str = "system",
+    commit: bool = True,
 ) -> ProcedureVersion:
+    """A new dated version; an existing version is never edited. ``actor`` and ``commit`` as for
+    ``create_procedure``."""
     proc = await get_procedure(session, code)
     units = (
         (
@@ -350,7 +371,7 @@ async def add_version(
         raise _duplicate_version(code, data.effective_from) from exc
     audit.record(
         session,
-        actor=principal.actor,
+        actor=principal.actor if principal else actor,
         action="procedure.version.create",
         object_type="procedure",
         object_id=proc.code,
@@ -360,7 +381,8 @@ async def add_version(
             "steps": len(data.steps),
         },
     )
-    await session.commit()
+    if commit:
+        await session.commit()
     return version
 
 

@@ -78,9 +78,12 @@ async def get_parent(session: AsyncSession, code: str) -> Unit:
     return unit
 
 
-def require_scope(principal: Principal, path: str, code: str) -> None:
-    """An administrator writes only inside the subtree of their own unit."""
-    principal.require_unit(path, code)
+def require_scope(principal: Principal | None, path: str, code: str) -> None:
+    """An administrator writes only inside the subtree of their own unit. Without a principal the
+    caller is the command line (``onestop init``, the catalogue imports), which holds the database
+    itself: no scope applies."""
+    if principal is not None:
+        principal.require_unit(path, code)
 
 
 async def list_units(
@@ -157,7 +160,16 @@ async def unit_detail(session: AsyncSession, code: str) -> tuple[Unit, Unit | No
     return unit, parent, list(children)
 
 
-async def create_unit(session: AsyncSession, *, data: UnitCreate, principal: Principal) -> Unit:
+async def create_unit(
+    session: AsyncSession,
+    *,
+    data: UnitCreate,
+    principal: Principal | None,
+    actor: str = "system",
+    commit: bool = True,
+) -> Unit:
+    """Create a unit below its parent. ``actor`` names the writer when there is no principal;
+    with ``commit=False`` the caller's transaction goes on (an import commits all rows or none)."""
     check_level(data.level)
     hours = str(parse_hours(data.hours)) if data.hours is not None else None
     parent = await get_parent(session, data.parent_code) if data.parent_code else None
@@ -173,6 +185,7 @@ async def create_unit(session: AsyncSession, *, data: UnitCreate, principal: Pri
         hours=hours or (parent.hours if parent else DEFAULT_HOURS),
         has_counter=data.has_counter,
         address=data.address,
+        hotline=data.hotline,
         due_soon_days=data.due_soon_days,
         on_time_target=data.on_time_target,
         is_active=True,
@@ -189,19 +202,28 @@ async def create_unit(session: AsyncSession, *, data: UnitCreate, principal: Pri
     unit.path = f"{parent.path if parent else ROOT_PATH}{unit.id}/"
     audit.record(
         session,
-        actor=principal.actor,
+        actor=principal.actor if principal else actor,
         action="unit.create",
         object_type="unit",
         object_id=unit.code,
         detail={"parent": data.parent_code, "level": unit.level, "province": unit.province},
     )
-    await session.commit()
+    if commit:
+        await session.commit()
     return unit
 
 
 async def update_unit(
-    session: AsyncSession, *, code: str, data: UnitUpdate, principal: Principal
+    session: AsyncSession,
+    *,
+    code: str,
+    data: UnitUpdate,
+    principal: Principal | None,
+    actor: str = "system",
+    commit: bool = True,
 ) -> Unit:
+    """Change the fields sent (and move the unit when ``parent_code`` is sent); nothing is written
+    when nothing differs. ``actor`` and ``commit`` as for ``create_unit``."""
     unit = await get_unit(session, code)
     require_scope(principal, unit.path, unit.code)
     sent = data.model_fields_set
@@ -226,18 +248,19 @@ async def update_unit(
     if changes:
         audit.record(
             session,
-            actor=principal.actor,
+            actor=principal.actor if principal else actor,
             action="unit.update",
             object_type="unit",
             object_id=unit.code,
             detail=changes,
         )
-        await session.commit()
+        if commit:
+            await session.commit()
     return unit
 
 
 async def _reparent(
-    session: AsyncSession, unit: Unit, new_parent: Unit | None, principal: Principal
+    session: AsyncSession, unit: Unit, new_parent: Unit | None, principal: Principal | None
 ) -> None:
     """Moves ``unit`` (and its subtree) below ``new_parent``; refuses a cycle."""
     if new_parent is not None and new_parent.path.startswith(unit.path):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -23,6 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import TypeDecorator
 
+from onestop.core import crypto
 from onestop.core.settings import Settings
 
 T = TypeVar("T")
@@ -67,6 +68,25 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+class EncryptedText(TypeDecorator[str]):
+    """Personal data encrypted at rest (``core.crypto``): encrypted when bound, decrypted when
+    read, for ORM and Core statements alike. ``purpose`` (the column's name) is bound into the
+    ciphertext, so a value copied into another column does not decrypt."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__()
+        self.purpose = purpose
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else crypto.keyring().encrypt(value, self.purpose)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else crypto.keyring().decrypt(str(value), self.purpose)
+
+
 def include_in_comparison(dialect: str) -> Callable[..., bool]:
     """Alembic's ``include_object`` for ``dialect``: leaves out the indexes the models create on
     another dialect only (``Index.ddl_if``), which autogenerate would otherwise report missing."""
@@ -79,6 +99,8 @@ def include_in_comparison(dialect: str) -> Callable[..., bool]:
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
+    """The engine for ``settings``; it also sets the keys its encrypted columns use."""
+    crypto.configure(settings)
     if settings.is_sqlite:
         # One connection per process: SQLite has one writer, and a pool of writers only adds
         # busy-handler sleeps to the tail latency.

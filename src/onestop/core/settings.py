@@ -29,7 +29,12 @@ class Settings(BaseSettings):
     log_json: bool = True
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False
-    #: issue 6: run the worklist job (alerts, apology tasks) inside the app process; only on SQLite
+    #: Keys that encrypt personal data at rest, ``id:base64key,…`` (the first encrypts; see
+    #: core.crypto). Empty: one key derived from ``secret_key``.
+    data_keys: str = ""
+    #: Key of the hash an ID number is searched by; empty: derived from ``secret_key``.
+    search_key: str = ""
+    #: Run the worklist job (alerts, apology tasks) inside the app process; only on SQLite
     #: (``make run``). On PostgreSQL run ``onestop worker`` instead.
     run_worker_in_app: bool = True
     worker_interval_seconds: float = Field(default=60.0, gt=0)

@@ -5,12 +5,14 @@ Index use: a unit filter probes ``(receiving_unit_id, id)`` / ``(competent_unit_
 dossiers use the ``ended_at IS NULL`` partial indexes; ``received_from/to`` uses
 ``ix_dossier_received_at``; ``q`` matches a code prefix or a part of the folded name
 (``ix_dossier_code_pattern`` and the trigram index ``ix_dossier_applicant_trgm`` on PostgreSQL;
-see ``_searched``).
+see ``_searched``), or an ID number exactly, through its keyed hash
+(``ix_dossier_applicant_id_hash``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,7 @@ from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.catalog import lookups
 from onestop.catalog.models import Unit
+from onestop.core import crypto
 from onestop.core.errors import InvalidInput
 from onestop.core.paging import Page, decode_cursor, encode_cursor
 from onestop.dossiers.access import client_paths
@@ -146,12 +149,17 @@ async def build_query(
     if f.q:
         q = f.q.strip()
         folded = fold(q)
-        conds = [d.code.like(_like_escape(q) + "%", escape="\\")]
+        conds: list[ColumnElement[bool]] = [d.code.like(_like_escape(q) + "%", escape="\\")]
         if folded:
             conds.append(d.applicant_search.like("%" + _like_escape(folded) + "%", escape="\\"))
+        if ID_NUMBER.fullmatch(q):  # ID numbers are encrypted: found exactly by their keyed hash
+            conds.append(d.applicant_id_hash == crypto.search_hash(q))
         stmt = stmt.where(or_(*conds))
     return stmt
 
+
+#: A search text that is an ID number (CMND 9 digits, CCCD 12 digits).
+ID_NUMBER = re.compile(r"\d{9}|\d{12}")
 
 #: Ids (newest first) a text search reads in id order before it turns to its indexes.
 SEARCH_WINDOW = 50_000

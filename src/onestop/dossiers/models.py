@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onestop.core.db import Base, BigId, UTCDateTime
+from onestop.core.db import Base, BigId, EncryptedText, UTCDateTime
 
 #: The trigram operator classes of ``ix_dossier_applicant_trgm`` (a trusted extension: the
 #: database owner may create it). The migrations create it too.
@@ -145,11 +145,13 @@ class Dossier(Base):
     #: Lower-case name without diacritics, for the free-text filter.
     applicant_search: Mapped[str] = mapped_column(String(255))
     applicant_kind: Mapped[str] = mapped_column(String(20), default="citizen")
-    # Personal data: returned only to principals with personal-data:view, never logged.
-    applicant_id_number: Mapped[str | None] = mapped_column(String(40))
-    applicant_phone: Mapped[str | None] = mapped_column(String(40))
-    applicant_email: Mapped[str | None] = mapped_column(String(255))
-    applicant_address: Mapped[str | None] = mapped_column(String(400))
+    # Personal data: returned only to principals with personal-data:view, never logged, and
+    # encrypted at rest (core.crypto); an ID number is found through its keyed hash.
+    applicant_id_number: Mapped[str | None] = mapped_column(EncryptedText("applicant_id_number"))
+    applicant_phone: Mapped[str | None] = mapped_column(EncryptedText("applicant_phone"))
+    applicant_email: Mapped[str | None] = mapped_column(EncryptedText("applicant_email"))
+    applicant_address: Mapped[str | None] = mapped_column(EncryptedText("applicant_address"))
+    applicant_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

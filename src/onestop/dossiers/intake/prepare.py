@@ -21,7 +21,7 @@ from onestop.auth.rights import Right
 from onestop.catalog import lookups
 from onestop.catalog.lookups import ProcedureInfo, UnitInfo, VersionInfo
 from onestop.catalog.schemas import ProcedureRef, UnitRef
-from onestop.core import clock
+from onestop.core import clock, crypto
 from onestop.core.errors import InvalidInput
 from onestop.dossiers import deadlines
 from onestop.dossiers.access import Actor, require_covers
@@ -240,6 +240,7 @@ async def prepare(
         "applicant_phone": applicant.phone,
         "applicant_email": applicant.email,
         "applicant_address": applicant.address,
+        "applicant_id_hash": crypto.search_hash(applicant.id_number),
         "submitted_at": submitted_at,
         "received_at": at if received else None,
         "accept_due_at": accept_due_at,

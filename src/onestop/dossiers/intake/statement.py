@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import TextClause
 
-from onestop.core.db import extensions_of
+from onestop.core.db import EncryptedText, extensions_of
 from onestop.core.driver import driver_fetch
 from onestop.dossiers.intake import prepare as intake_prepare
 from onestop.dossiers.models import Dossier, DossierEvent, DossierStep, IdempotencyKey
@@ -155,6 +155,18 @@ def python_defaults(table: Table) -> dict[str, Any]:
 
 
 DEFAULTS = {D.name: python_defaults(D), E.name: python_defaults(E)}
+#: Dossier columns encrypted at rest: the JSON rows bypass SQLAlchemy's bind processing, so their
+#: values are encrypted here by the column's own type (``core.db.EncryptedText``).
+ENCRYPTED = {c.name: c.type for c in D.columns if isinstance(c.type, EncryptedText)}
+
+
+def _as_stored(dossier: dict[str, Any]) -> dict[str, Any]:
+    """The dossier's values as its columns store them (a copy: the draft keeps the clear text)."""
+    out = dict(dossier)
+    for name, kind in ENCRYPTED.items():
+        if out.get(name) is not None:
+            out[name] = kind.process_bind_param(out[name], PG)
+    return out
 
 
 def _complete(table: Table, values: dict[str, Any]) -> None:
@@ -200,7 +212,7 @@ def params(items: Sequence[Item], exts: Extensions) -> dict[str, Any]:
             "prefix": plan.prefix,
             "width": plan.width,
             "suffix": plan.suffix,
-            "dossier": draft.dossier,
+            "dossier": _as_stored(draft.dossier),
             "event": draft.event,
         }
         if draft.step is not None:
