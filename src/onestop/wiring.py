@@ -2,10 +2,11 @@
 
 The on-time and Biểu 06 rollups are written in the same transaction as the dossier change they
 follow: ORM flushes run their ``before_flush``/``after_flush`` hooks, and every intake statement
-carries the Biểu 06 rows (an intake extension). Every entry point that opens sessions — the app,
-each CLI command (seed, init, import, worker, rollups), the benchmark loader and the tests — makes
-its sessionmaker with ``make_sessionmaker`` here, so no dossier can be written without them, and
-nothing depends on which modules happened to be imported.
+carries the Biểu 06 rows (an intake extension). Every entry point that writes dossiers — the app
+(API, web pages, NDJSON import), each CLI command (``seed-demo``, ``worker``, ``rollups``…) and the
+tests — makes its sessionmaker with ``make_sessionmaker`` here, so no dossier can be written
+without them, and nothing depends on which modules happened to be imported. (Bulk loaders that
+bypass the ORM, such as ``bench-data``, rebuild the rollups afterwards: ``metrics.rollups``.)
 """
 
 from __future__ import annotations
