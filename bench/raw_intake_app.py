@@ -1,6 +1,6 @@
 """The yardstick for the intake benchmark: a bare endpoint inserting the same dossier row with raw
-asyncpg (no SQLAlchemy, no validation, no event, no code sequence). baseline.md §3b measured
-~2,350 req/s for this shape on the project machine."""
+asyncpg (no SQLAlchemy, no validation, no event, no code sequence). Its throughput beside
+onestop's, round by round, is in bench/RESULTS.md."""
 
 from __future__ import annotations
 

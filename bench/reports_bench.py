@@ -1,4 +1,4 @@
-"""Report latency at scale (issue 7): four endpoints over HTTP with one client, each next to the
+"""Report latency at scale: four endpoints over HTTP with one client, each next to the
 best hand-written SQL for the same answer, timed in the same run.
 
     .venv/bin/python bench/reports_bench.py \

@@ -1,4 +1,4 @@
-"""Working-time engine benchmark (issue 3).
+"""Working-time engine benchmark.
 
     .venv/bin/python bench/worktime_bench.py [--quick]
 

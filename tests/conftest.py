@@ -1,7 +1,15 @@
 """Test lanes: every database test runs on SQLite and on PostgreSQL.
 
+A test runs once per backend of ONESTOP_TEST_BACKENDS (default ``sqlite,postgres``) when its
+fixtures reach ``database_url``, and once otherwise. One that builds the app but never reaches
+the database is marked ``no_database``: it runs on the first backend only, and fails if it checks
+out a database connection after all.
+
 PostgreSQL comes from ONESTOP_TEST_PG_URL (``make test`` starts a throwaway cluster when nothing
-listens on 127.0.0.1:5432). A missing PostgreSQL is an error, never a silent skip.
+listens on 127.0.0.1:5432). A missing PostgreSQL is an error, never a silent skip: the quick lane
+(``make check``) leaves PostgreSQL out with ``ONESTOP_TEST_BACKENDS=sqlite -m "not postgres"``;
+every case parametrised with ``postgres`` carries the ``postgres`` marker, and every test under
+tests/e2e the ``e2e`` marker.
 """
 
 from __future__ import annotations
@@ -14,9 +22,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, Pool
 
 from onestop.app import create_app
 from onestop.core import clock
@@ -26,7 +34,62 @@ from onestop.models import Base
 PG_URL = os.environ.get(
     "ONESTOP_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/onestop_test"
 )
-BACKENDS = os.environ.get("ONESTOP_TEST_BACKENDS", "sqlite,postgres").split(",")
+BACKENDS = [
+    name.strip()
+    for name in os.environ.get("ONESTOP_TEST_BACKENDS", "sqlite,postgres").split(",")
+    if name.strip()
+]
+E2E = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One case per backend for the tests whose fixture closure includes ``database_url``; one
+    case (the first backend) for those of them marked ``no_database``."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    no_database = metafunc.definition.get_closest_marker("no_database") is not None
+    backends = BACKENDS[:1] if no_database else BACKENDS
+    metafunc.parametrize("database_url", backends, indirect=True, scope="session")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgres" in callspec.params.values():
+            item.add_marker(pytest.mark.postgres)
+
+
+_checkouts = 0  # database connections checked out, by any engine of this process
+
+
+@event.listens_for(Pool, "checkout")
+def _count_checkout(*_: object) -> None:
+    global _checkouts
+    _checkouts += 1
+
+
+def _guard_no_database(item: pytest.Item, start: int) -> None:
+    if item.get_closest_marker("no_database") is not None and _checkouts != start:
+        pytest.fail(f"{item.nodeid} is marked no_database but checked out a database connection")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> object:
+    start = _checkouts
+    result = yield
+    _guard_no_database(item, start)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    start = _checkouts
+    result = yield
+    _guard_no_database(item, start)
+    return result
 
 
 async def _recreate_pg_database(url: str) -> None:
@@ -48,10 +111,10 @@ async def _create_schema(url: str) -> None:
     await engine.dispose()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(scope="session")
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated-equivalent empty schema on the backend (create_all here; migrations are tested
-    separately in tests/test_migrations.py)."""
+    separately in tests/test_migrations.py). Parametrised by ``pytest_generate_tests``."""
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("db") / "onestop.db"
         url = f"sqlite+aiosqlite:///{path}"
@@ -70,7 +133,7 @@ def settings(database_url: str) -> Settings:
         secret_key="test-secret-key-for-onestop-tests-0123456789",
         log_json=True,
         db_pool_size=5,
-        run_worker_in_app=False,  # issue 6: tests run the worklist job explicitly
+        run_worker_in_app=False,  # tests run the worklist job explicitly
     )
 
 

@@ -119,7 +119,9 @@ def test_a_cycle_between_metrics_packages_breaks_the_acyclic_contract(copy: Path
     bieu06_columns = (copy / "src/onestop/metrics/bieu06/columns.py").read_text(encoding="utf-8")
     # The other half of the cycle is already there: Biểu 06 columns read the on-time rates.
     assert "from onestop.metrics.ontime import rates" in bieu06_columns
-    inject(copy, "onestop.metrics.ontime.rates", "import onestop.metrics.bieu06.columns  # injected")
+    inject(
+        copy, "onestop.metrics.ontime.rates", "import onestop.metrics.bieu06.columns  # injected"
+    )
     status, output, verdicts = lint_imports(copy, copy / "src")
     assert status != 0, output
     assert verdict(verdicts, NO_CYCLES) == "BROKEN", output

@@ -1,4 +1,4 @@
-"""The demo province of `make run`: seeded once, and it shows what issue 6 promises — a leader sees
+"""The demo province of `make run`: seeded once, and it shows the apology rules — a leader sees
 the overdue and due-soon lists, cannot finish a late dossier before the apology, prints Form 04,
 and the dossier is still counted late."""
 

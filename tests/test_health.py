@@ -1,6 +1,8 @@
 import httpx
+import pytest
 
 
+@pytest.mark.no_database
 async def test_healthz(client: httpx.AsyncClient) -> None:
     resp = await client.get("/healthz")
     assert resp.status_code == 200
@@ -8,6 +10,7 @@ async def test_healthz(client: httpx.AsyncClient) -> None:
     assert len(resp.headers["x-request-id"]) >= 8
 
 
+@pytest.mark.no_database
 async def test_unknown_route_is_a_problem(client: httpx.AsyncClient) -> None:
     resp = await client.get("/nope")
     assert resp.status_code == 404

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import httpx
+import pytest
 
 from onestop.openapi_dump import render
 
@@ -16,6 +17,7 @@ def test_committed_openapi_matches_the_app() -> None:
     )
 
 
+@pytest.mark.no_database
 async def test_served_openapi_declares_problem_responses(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert "Problem" in spec["components"]["schemas"]

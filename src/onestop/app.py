@@ -21,8 +21,13 @@ from onestop.dossiers.router import router as dossiers_router
 from onestop.forms.router import router as forms_router
 from onestop.http import fast_path
 from onestop.http.health import router as health_router
-from onestop.http.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
-from onestop.http.problems import PROBLEM_RESPONSES, install_error_handlers
+from onestop.http.middleware import (
+    BodySizeLimitMiddleware,
+    Metrics,
+    RejectNulMiddleware,
+    RequestContextMiddleware,
+)
+from onestop.http.problems import PROBLEM_RESPONSES, ErrorBoundary, install_error_handlers
 from onestop.metrics import rollups
 from onestop.metrics.alerts import worker as alerts_worker
 from onestop.metrics.alerts.router import router as tasks_router
@@ -82,7 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics(samplers=[_sample_intake_queue(app), _sample_rollup_check(app)])
 
     install_error_handlers(app)
+    app.add_middleware(RejectNulMiddleware, page_error=web.page_error)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Inside the request context (the problem names the request id, the access line its status).
+    app.add_middleware(ErrorBoundary)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     _include_routers(app)
     return app

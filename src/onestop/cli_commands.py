@@ -1,4 +1,5 @@
-"""Service commands of the ``onestop`` CLI: seed-demo, create-user, worker, rollups, bench-data.
+"""Service commands of the ``onestop`` CLI: init, import-units, import-procedures, seed-demo,
+create-user, worker, rollups, bench-data.
 
 Each opens its sessions through ``onestop.wiring``, like the app, so whatever it writes keeps the
 rollups exact."""
@@ -8,7 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from onestop.bench.cli import register as register_bench
@@ -23,6 +26,32 @@ from onestop.wiring import make_sessionmaker
 
 
 def register(sub: Any) -> None:
+    init = sub.add_parser(
+        "init",
+        help="first install on an empty migrated database: the root unit and its first"
+        " administrator (no demo data); the password from ONESTOP_ADMIN_PASSWORD or the terminal",
+    )
+    init.add_argument("--unit-code", required=True, help="QCVN 102 code, e.g. 000.00.00.H26")
+    init.add_argument("--unit-name", required=True, help="e.g. 'UBND tỉnh …'")
+    init.add_argument("--level", default="province", help="province (default) or ministry")
+    init.add_argument(
+        "--province", help="province code of the calendar (default: from the code, e.g. H26)"
+    )
+    init.add_argument("--admin", required=True, help="user name of the first administrator")
+    init.add_argument("--full-name", help="the administrator's full name")
+    init.set_defaults(func=_init)
+
+    for name, kind in (("import-units", "units"), ("import-procedures", "procedures")):
+        command = sub.add_parser(
+            name,
+            help=f"import {kind} from a CSV or JSON file (docs/examples/); all rows or none",
+        )
+        command.add_argument("file", help="a .csv or .json file, UTF-8")
+        command.add_argument(
+            "--dry-run", action="store_true", help="print what would change and write nothing"
+        )
+        command.set_defaults(func=_import_command, kind=kind)
+
     seed = sub.add_parser("seed-demo", help="seed the demo province once (demo accounts)")
     seed.set_defaults(func=_seed_demo)
 
@@ -79,6 +108,87 @@ def _run(coro_fn: Any) -> int:
     except DomainError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 2
+
+
+#: Where ``onestop init`` reads the first administrator's password when set (never an argument:
+#: arguments are visible to every user of the machine).
+ADMIN_PASSWORD_ENV = "ONESTOP_ADMIN_PASSWORD"  # noqa: S105 - a variable name, not a password
+
+
+def _admin_password() -> str | None:
+    password = os.environ.get(ADMIN_PASSWORD_ENV)
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        print(
+            f"error: đặt mật khẩu trong biến môi trường {ADMIN_PASSWORD_ENV} hoặc chạy lệnh tại"
+            f" một terminal (set {ADMIN_PASSWORD_ENV} or run the command at a terminal)",
+            file=sys.stderr,
+        )
+        return None
+    first = getpass.getpass("Mật khẩu quản trị (administrator password): ")
+    again = getpass.getpass("Nhập lại mật khẩu (repeat the password): ")
+    if first != again:
+        print("error: hai lần nhập không khớp (the passwords differ)", file=sys.stderr)
+        return None
+    return first
+
+
+def _init(args: argparse.Namespace) -> int:
+    from onestop.catalog import bootstrap
+
+    password = _admin_password()
+    if password is None:
+        return 2
+
+    async def go(session: Any) -> int:
+        installed = await bootstrap.initialise(
+            session,
+            unit_code=args.unit_code,
+            unit_name=args.unit_name,
+            level=args.level,
+            admin=args.admin,
+            password=password,
+            full_name=args.full_name or bootstrap.DEFAULT_ADMIN_NAME,
+            province=args.province,
+        )
+        for line in bootstrap.describe(installed):
+            print(line)
+        return 0
+
+    return _run(go)
+
+
+def _import_command(args: argparse.Namespace) -> int:
+    from onestop.catalog.import_files import ImportRejected
+    from onestop.catalog.import_procedures import import_procedures
+    from onestop.catalog.import_units import import_units
+
+    importer = import_units if args.kind == "units" else import_procedures
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(
+            f"error: không đọc được tệp {path} ({exc.strerror}) (cannot read {path})",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def go(session: Any) -> int:
+        try:
+            report = await importer(session, data=data, filename=path.name, dry_run=args.dry_run)
+        except ImportRejected as exc:
+            print(f"error: {exc.detail}", file=sys.stderr)
+            if len(exc.errors) > 1:
+                for error in exc.errors:
+                    print(f"  {error.detail}", file=sys.stderr)
+            return 2
+        for line in report.lines():
+            print(line)
+        return 0
+
+    return _run(go)
 
 
 def _seed_demo(_args: argparse.Namespace) -> int:

@@ -293,6 +293,7 @@ async def test_wrong_and_unknown_client_look_the_same(
     assert a.json()["detail"] == b.json()["detail"]
 
 
+@pytest.mark.no_database
 async def test_docs_can_log_in(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     [scheme] = spec["components"]["securitySchemes"].values()

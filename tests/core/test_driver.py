@@ -174,7 +174,9 @@ async def test_bind_processors_are_applied(engine: AsyncEngine) -> None:
         )
         # UTCDateTime: the same instant, aware, in UTC (timestamptz as asyncpg returns it)
         assert row["at"] == at and row["at"].utcoffset() == dt.timedelta(0)
-        assert row["doc"] == doc  # JSON serialised on the way in, decoded by the codec on the way out
+        assert (
+            row["doc"] == doc
+        )  # JSON serialised on the way in, decoded by the codec on the way out
         # What SQLAlchemy's own path stored and reads agrees with the driver's.
         back = (await conn.execute(BY_NAME, {"name": "an"})).one()
         assert (back.at, back.doc, back.n) == (at, doc, 3)

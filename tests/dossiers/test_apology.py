@@ -1,4 +1,4 @@
-"""Issue 6: the apology (Form 04) and the apology-required rule of finish / return.
+"""The apology (Form 04) and the apology-required rule of finish / return (docs/rules.md §8).
 
 2.000908 is due one working day after receipt: received Tue 10/03/2026 09:00 → due Wed 11/03 09:00
 (Sở Tư pháp, whose leader is ``leader``)."""

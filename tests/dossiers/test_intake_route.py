@@ -1,4 +1,4 @@
-"""The intake's fast path (``dossiers.intake_route``) answers as the documented FastAPI route does,
+"""The intake's fast path (``dossiers.intake.route``) answers as the documented FastAPI route does,
 and hands it everything unusual."""
 
 from __future__ import annotations

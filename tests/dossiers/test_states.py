@@ -1,4 +1,4 @@
-"""The state machine table: exactly the transitions of domain.md §3.2, and the registry."""
+"""The state machine table: exactly the transitions of docs/rules.md §4.2, and the registry."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from onestop.dossiers.states import Status
 
 S = Status
 
-#: domain.md §3.2, written out: 1→2, 1→3, 2→4, 4→4, 4→5→4, 2→5→4, 4→6→4, 6→9, 2/4/5/6→7,
+#: docs/rules.md §4.2, written out: 1→2, 1→3, 2→4, 4→4, 4→5→4, 2→5→4, 4→6→4, 6→9, 2/4/5/6→7,
 #: 4/5/6→8, 4→9, 9→10 and 4→10 (return without resolution).
 SECTION_3_2 = {
     (1, 2),

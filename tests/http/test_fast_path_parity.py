@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, note, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, example, given, note, settings as hsettings, strategies as st
 from sqlalchemy import delete
 from tests.conftest import _truncate
 from tests.factories import World, build_world
@@ -50,7 +50,7 @@ ROOT, CENTRE, JUSTICE = "000.00.00.H99", "000.00.01.H99", "000.00.10.H99"
 CONSTRUCTION, COMMUNE_A, COMMUNE_B = "000.00.11.H99", "000.01.20.H99", "000.01.21.H99"
 UNKNOWN_UNIT = "000.99.99.H99"
 MISSING: Any = object()  # a field left out of the body
-EXAMPLES = 70
+EXAMPLES = 100
 
 
 # -- harness -----------------------------------------------------------------------------------
@@ -96,10 +96,13 @@ def fast_routes(app: Any) -> list[Any]:
 
 
 def _tokens(world: World, secret: str) -> dict[str, str]:
-    out = {name: issue_token(f"user:{u.id}", secret=secret, minutes=60 * 24 * 60)
-           for name, u in world.users.items()}  # fmt: skip
+    days60 = 60 * 24 * 60
+    out = {
+        name: issue_token(f"user:{u.id}", secret=secret, minutes=days60)
+        for name, u in world.users.items()
+    }
     assert world.client is not None
-    out["portal"] = issue_token(f"client:{world.client.id}", secret=secret, minutes=60 * 24 * 60)
+    out["portal"] = issue_token(f"client:{world.client.id}", secret=secret, minutes=days60)
     out["expired"] = issue_token(f"user:{world.users['clerk'].id}", secret=secret, minutes=-5)
     out["unknown-user"] = issue_token("user:999999", secret=secret, minutes=60)
     return out
@@ -342,6 +345,12 @@ class IntakeCase:
         return isinstance(self.key_length, int) and 1 <= self.key_length <= 255
 
 
+def usual(who: str = "clerk", key_length: int | None = None, **fields: Any) -> IntakeCase:
+    """A request the fast path serves and the service accepts (``fields`` added to the body)."""
+    body = {"procedure": "2.000908", "applicant": APPLICANT, "documents": [{"code": "TP1"}]}
+    return IntakeCase(tuple({**body, **fields}.items()), None, key_length, who, "application/json")
+
+
 @st.composite
 def intake_cases(draw: st.DrawFn) -> IntakeCase:
     broken: set[str] = set()
@@ -390,8 +399,6 @@ async def intake_example(h: Harness, case: IntakeCase, handed_over: list[str]) -
     assert len(handed_over) == before + (1 if served else 2)  # the vnd+json one, always
     h.tally["served" if served else "handed over"] += 1
     h.tally[f"{fast.status_code}"] += 1
-    if served and fast.status_code != 201:
-        h.tally[fast.json().get("type") + str(fast.json().get("errors") or fast.json().get("detail"))[:80]] += 1
     assert_alike(fast, documented, names["F"], names["D"])
     if fast.status_code != 201:
         return
@@ -428,6 +435,11 @@ def test_intake_fast_path_answers_as_the_documented_route(
     h = intake_harness
 
     @given(case=intake_cases())
+    @example(case=usual())
+    @example(case=usual(key_length=1, note="Hồ sơ nộp lại"))
+    @example(case=usual("portal", key_length=255, portal_ref="unique"))
+    @example(case=usual("portal", code="unique", channel="postal", competent_unit=JUSTICE))
+    @example(case=usual(key_length=256))  # handed over: the documented 422
     @hsettings(
         max_examples=EXAMPLES,
         deadline=None,
@@ -438,18 +450,16 @@ def test_intake_fast_path_answers_as_the_documented_route(
         h.run(intake_example(h, case, handed_over))
 
     check()
-    print(h.tally)
     # The property is about the fast path: it must have served (and created) a good share.
-    assert h.tally["served"] >= EXAMPLES // 5, h.tally
-    assert h.tally["201"] >= 5, h.tally
-    assert h.tally["handed over"] >= 5, h.tally
+    assert h.tally["served"] >= 8, h.tally
+    assert h.tally["201"] >= 4 and h.tally["replayed"] >= 2 and h.tally["duplicate"] >= 2, h.tally
+    assert h.tally["handed over"] >= 8, h.tally
 
 
 # -- worklists: the requests ---------------------------------------------------------------------
 VALID_CURSOR = "<valid cursor>"
 WORKLIST_VALUES: dict[str, list[str]] = {
-    "limit": ["1", "2", "50", "500", "0", "501", "-1", "x", "", "01", "0500", " 5", "5.0", "+5",
-              "\u0663", "\uff15", "\u00b2"],
+    "limit": ["1", "2", "50", "500", "0", "501", "-1", "x", "", "01", "0500", " 5", "5.0", "+5"],
     "cursor": [
         VALID_CURSOR,
         VALID_CURSOR,
@@ -503,6 +513,7 @@ WORKLIST_WHO = [
     "garbage",
     "expired",
     "empty-bearer",
+    "lowercase",
 ]
 
 
@@ -518,6 +529,10 @@ class WorklistCase:
         pairs = [(k, cursor if v == VALID_CURSOR else v) for k, v in self.params]
         query = "&".join(q for q in (urlencode(pairs), self.raw) if q)
         return f"{REPORTS}/{self.kind}" + (f"?{query}" if query else "")
+
+
+def usual_worklist(kind: str, who: str = "manager", **params: str) -> WorklistCase:
+    return WorklistCase(kind, who, tuple(params.items()), "")
 
 
 @st.composite
@@ -580,6 +595,11 @@ def test_worklist_fast_path_answers_as_the_documented_route(
     h = worklist_harness
 
     @given(drawn=worklist_cases())
+    @example(drawn=(usual_worklist("overdue", limit="2", as_of=AS_OF, total="true"), 0))
+    @example(drawn=(usual_worklist("due-soon", "leader", limit="1", cursor=VALID_CURSOR), 3))
+    @example(drawn=(usual_worklist("overdue", "officer", unit=JUSTICE, format="json"), 0))
+    @example(drawn=(usual_worklist("due-soon", "clerk", procedure="2.000908"), 0))
+    @example(drawn=(usual_worklist("overdue", format="csv", as_of=AS_OF), 0))  # handed over
     @hsettings(
         max_examples=EXAMPLES,
         deadline=None,
@@ -590,8 +610,62 @@ def test_worklist_fast_path_answers_as_the_documented_route(
         h.run(worklist_example(h, *drawn, handed_over))
 
     check()
-    print(h.tally)
-    assert h.tally["served"] >= EXAMPLES // 5, h.tally
-    assert h.tally["200"] >= EXAMPLES // 5, h.tally
-    assert h.tally["handed over"] >= 5, h.tally
+    assert h.tally["served"] >= 8, h.tally
+    assert h.tally["200"] >= 8, h.tally
+    assert h.tally["handed over"] >= 8, h.tally
 
+
+# -- mismatches found: one request each, kept as strict xfails until src is fixed ---------------
+TWO_SPACES = (
+    "fast_path.bearer() splits the Authorization header on its first space and keeps the rest as"
+    " the token (' <token>'), where FastAPI's get_authorization_scheme_param strips it: the fast"
+    " path answers 401 invalid-token to a request the documented route accepts"
+)
+UNICODE_DIGITS = (
+    "worklists.route._params accepts limit when str.isdigit(), which is true for non-ASCII digits:"
+    " int() then reads them (200 with that limit) or raises ValueError (500), where the documented"
+    " route's int parameter answers 422"
+)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TWO_SPACES)
+def test_intake_bearer_token_after_two_spaces(intake_harness: Harness) -> None:
+    h = intake_harness
+    case = usual("double-space")
+    fast = h.run(_post(h, case.content("F", 0), "application/json", None, case.who))
+    documented = h.run(_post(h, case.content("D", 0), VND, None, case.who))
+    if documented.status_code != 201:
+        pytest.fail(f"the documented route should accept it: {documented.text}")
+    assert_alike(fast, documented)  # fast: 401 /problems/invalid-token
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TWO_SPACES)
+def test_worklist_bearer_token_after_two_spaces(worklist_harness: Harness) -> None:
+    h = worklist_harness
+    assert h.documented is not None
+    url, headers = f"{REPORTS}/overdue", h.headers("double-space-manager")
+    fast = h.run(h.client.get(url, headers=headers))
+    documented = h.run(h.documented.get(url, headers=headers))
+    if documented.status_code != 200:
+        pytest.fail(f"the documented route should accept it: {documented.text}")
+    assert_alike(fast, documented)  # fast: 401 /problems/invalid-token
+
+
+@pytest.mark.parametrize(
+    "limit",
+    [
+        pytest.param("\u0663", id="arabic-indic-3:fast-200"),
+        pytest.param("\uff15", id="fullwidth-5:fast-200"),
+        pytest.param("\u00b2", id="superscript-2:fast-500"),
+    ],
+)
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=UNICODE_DIGITS)
+def test_worklist_limit_in_non_ascii_digits(worklist_harness: Harness, limit: str) -> None:
+    h = worklist_harness
+    assert h.documented is not None
+    url, headers = f"{REPORTS}/overdue?{urlencode({'limit': limit})}", h.headers("manager")
+    fast = h.run(h.client.get(url, headers=headers))
+    documented = h.run(h.documented.get(url, headers=headers))
+    if documented.status_code != 422:
+        pytest.fail(f"the documented route should refuse it: {documented.text}")
+    assert_alike(fast, documented)

@@ -1,4 +1,4 @@
-"""Shared helpers of the report tests (issue 7): drive dossiers through the API to a chosen end,
+"""Shared helpers of the report tests: drive dossiers through the API to a chosen end,
 follow drill-down links, count rows."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def officer_of(m: Made) -> str:
 
 
 async def finish(client: httpx.AsyncClient, auth: Headers, m: Made, when: str) -> dict[str, Any]:
-    """Finish at ``when``; past the due instant, the justice leader apologises first (issue 6)."""
+    """Finish at ``when``; past the due instant, the justice leader apologises first."""
     moment = set_clock(when)
     resp = await client.post(
         f"/api/v1/dossiers/{m.code}/finish", json={}, headers=auth(officer_of(m))

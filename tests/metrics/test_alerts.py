@@ -1,4 +1,4 @@
-"""Issue 6: the worklist job (``onestop worker``): alerts and apology tasks raised exactly once per
+"""The worklist job (``onestop worker``): alerts and apology tasks raised exactly once per
 dossier and threshold, closed when they no longer apply; the tasks API; the worker loop, the
 in-app worker under SQLite and the CLI command.
 

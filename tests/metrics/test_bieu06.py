@@ -1,4 +1,4 @@
-"""GET /api/v1/reports/bieu-06: the 13 columns and their membership rules (domain.md §6.3),
+"""GET /api/v1/reports/bieu-06: the 13 columns and their membership rules (docs/rules.md §10),
 sections by level and rows by field, the identities on random data, drill-down, CSV / XLSX."""
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ async def test_bad_input(client: httpx.AsyncClient, world: World, auth: Headers)
 # -- random data: identities, and the columns equal an independent per-dossier oracle --------
 def oracle(d: Any, pauses: list[Any], start: dt.date, end: dt.date) -> tuple[int, int, bool] | None:
     """(receipt column, resolution column, withdrawn/stopped) of one dossier, written from the
-    rules in domain.md §6.3 and bieu06's docstring, without the SQL."""
+    rules in docs/rules.md §10.2 and ``bieu06.columns``' docstring, without the SQL."""
     s = clock.day_start(start)
     e = clock.day_start(end + dt.timedelta(days=1))
     if d.received_at is None or d.received_at >= e:

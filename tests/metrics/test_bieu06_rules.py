@@ -1,4 +1,4 @@
-"""The Biểu 06 flows of one dossier row (``bieu06_rules``): the stocks they give at local
+"""The Biểu 06 flows of one dossier row (``bieu06.flows``): the stocks they give at local
 midnights — in progress, overdue — for paused, late-flagged, due-at-midnight, ended-at-E,
 withdrawn / stopped and never-received dossiers."""
 

@@ -1,6 +1,6 @@
-"""The on-time report's JSON is written without a model per row (rates_json): it must be the bytes
-``OnTimeReport`` itself writes, for every grouping, with and without links, targets with statuses in
-every band, units without a rate, and periods with and without whole months."""
+"""The on-time report's JSON is written without a model per row (``ontime.encoding``): it must be
+the bytes ``OnTimeReport`` itself writes, for every grouping, with and without links, targets with
+statuses in every band, units without a rate, and periods with and without whole months."""
 
 from __future__ import annotations
 

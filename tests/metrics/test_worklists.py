@@ -1,4 +1,4 @@
-"""Issue 6: GET /api/v1/reports/due-soon, /overdue and /step-warnings: selection in working time,
+"""GET /api/v1/reports/due-soon, /overdue and /step-warnings: selection in working time,
 urgency order, scope, filters, masking, pagination, CSV / XLSX exports and bad input.
 
 2.000908 (Sở Tư pháp) is due one working day after receipt; ``as_of`` is Wed 11/03/2026 10:00."""

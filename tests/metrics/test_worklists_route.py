@@ -1,4 +1,4 @@
-"""The worklists' fast path (``metrics.worklists_route``) answers as the documented routes do and
+"""The worklists' fast path (``metrics.worklists.route``) answers as the documented routes do and
 hands them every request it does not take."""
 
 from __future__ import annotations

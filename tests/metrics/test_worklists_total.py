@@ -1,5 +1,5 @@
 """``?total=true`` on the due-soon and overdue worklists: the size of the whole list (every page),
-within the caller's scope and filters; null unless asked for (issue 7 (d), the province overdue
+within the caller's scope and filters; null unless asked for (e.g. the province overdue
 count)."""
 
 from __future__ import annotations

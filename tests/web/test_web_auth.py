@@ -220,6 +220,7 @@ async def test_static_files_are_served_and_nothing_comes_from_elsewhere(
     assert "htmx" in (await client.get("/web/static/htmx.min.js")).text
 
 
+@pytest.mark.no_database
 async def test_pages_are_not_in_the_openapi_schema(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     paths = list(spec["paths"])
@@ -227,6 +228,7 @@ async def test_pages_are_not_in_the_openapi_schema(client: httpx.AsyncClient) ->
     assert not [p for p in paths if p.startswith(("/web", "/tra-cuu")) or p == "/"]
 
 
+@pytest.mark.no_database
 async def test_root_leads_to_the_web_client(client: httpx.AsyncClient) -> None:
     resp = await client.get("/")
     assert resp.status_code == 303

@@ -24,6 +24,7 @@ async def _lookup(client: httpx.AsyncClient, code: str, secret: str) -> httpx.Re
     return await client.post("/tra-cuu", data={"code": code, "secret": secret}, headers=HX)
 
 
+@pytest.mark.no_database
 async def test_the_lookup_form_needs_no_login(client: httpx.AsyncClient) -> None:
     resp = await client.get("/tra-cuu")
     assert resp.status_code == 200
@@ -63,6 +64,7 @@ async def test_a_wrong_secret_reads_exactly_like_an_unknown_code(
     assert visible_text(wrong.text) == visible_text(unknown.text)
 
 
+@pytest.mark.no_database
 async def test_empty_fields_are_asked_for(client: httpx.AsyncClient) -> None:
     resp = await _lookup(client, "", "")
     assert resp.status_code == 422
@@ -120,6 +122,7 @@ async def test_a_ready_result_can_be_rated_once(
         assert (await s.execute(select(func.count()).select_from(Rating))).scalar_one() == 1
 
 
+@pytest.mark.no_database
 async def test_the_lookup_post_needs_the_same_origin(client: httpx.AsyncClient) -> None:
     resp = await client.post(
         "/tra-cuu", data={"code": "x", "secret": "y"}, headers={"Origin": "https://evil.example"}

@@ -1,5 +1,5 @@
 """Fixtures of the working-time tests: the national calendar, and the official day lists of
-domain.md §4.3 copied by hand (the machine-readable summary), which the data tests and the
+docs/rules.md §2.3 copied by hand (the machine-readable summary), which the data tests and the
 minute-by-minute oracle use independently of the engine's own tables."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def _d(*isos: str) -> frozenset[date]:
     return frozenset(date.fromisoformat(s) for s in isos)
 
 
-# domain.md §4.3, "Machine-readable summary" (weekday dates that are NOT working days, and
+# docs/rules.md §2.3, "Machine-readable summary" (weekday dates that are NOT working days, and
 # Saturdays that ARE working days), checked against the three tables above it.
 DOMAIN_MD_4_3: dict[int, dict[str, frozenset[date]]] = {
     2024: {
@@ -52,7 +52,7 @@ SESSIONS = ((time(7, 0), time(11, 30)), (time(13, 30), time(17, 0)))
 
 
 def official_working_day(d: date) -> bool:
-    """Working day per domain.md §4.3 alone (pending days count as working)."""
+    """Working day per docs/rules.md §2.3 alone (pending days count as working)."""
     return d in MAKEUP or (d.weekday() < 5 and d not in OFF)
 
 

@@ -1,4 +1,4 @@
-"""The bundled 2024–2026 calendars, checked day by day against domain.md §4.3."""
+"""The bundled 2024–2026 calendars, checked day by day against docs/rules.md §2.3."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def test_pending_day_counts_as_working_until_confirmed(cal: Calendar) -> None:
 
 def test_bundled_data_wins_over_the_holidays_package_for_2026(cal: Calendar) -> None:
     seed = holidays.country_holidays("VN", years=2026)
-    # The package misses the 02/01 ↔ 10/01 swap and already lists 24/11 (issue 3).
+    # The package misses the 02/01 ↔ 10/01 swap and already lists 24/11 (docs/rules.md §2.5).
     assert date(2026, 1, 2) not in seed and date(2026, 11, 24) in seed
     assert not cal.is_working_day(date(2026, 1, 2))
     assert cal.is_working_day(date(2026, 1, 10))

@@ -1,5 +1,5 @@
-"""The worked examples of domain.md §4.6, with the boundary convention of issue 3 (an amount ending
-at a session end is due at 17:00, not at 07:00 of the next working day)."""
+"""The worked examples of docs/rules.md §3.8, with the boundary convention of §3.3 (an amount
+ending at a session end is due at 17:00, not at 07:00 of the next working day)."""
 
 from __future__ import annotations
 

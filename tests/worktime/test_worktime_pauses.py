@@ -1,5 +1,5 @@
 """Pauses (supplement requested → received): the "pause" policy stops the clock, the "restart"
-policy counts the full limit again from the end of the last pause (domain.md §3.3)."""
+policy counts the full limit again from the end of the last pause (docs/rules.md §3.6, §3.7)."""
 
 from __future__ import annotations
 

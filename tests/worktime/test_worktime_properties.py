@@ -1,4 +1,4 @@
-"""Property tests against a slow minute-by-minute oracle that knows only domain.md §4.3's day
+"""Property tests against a slow minute-by-minute oracle that knows only docs/rules.md §2.3's day
 lists and the 07:00–11:30 / 13:30–17:00 sessions (conftest.py), not the engine's tables."""
 
 from __future__ import annotations

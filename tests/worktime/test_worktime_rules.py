@@ -1,4 +1,4 @@
-"""One test per rule of issue 3: normalisation, boundary convention, units, validation."""
+"""One test per rule of docs/rules.md §3: normalisation, boundary convention, units, validation."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ from onestop.auth.schemas import (
     UserUpdate,
 )
 from onestop.core.errors import InvalidInput, Unauthenticated
-from onestop.core.paging import Page, decode_cursor, encode_cursor
+from onestop.core.paging import INSTANT, ROW_ID, Page, decode_cursor, encode_cursor
 from onestop.http.deps import CursorQuery, LimitQuery, SessionDep
 
 router = APIRouter()
@@ -278,8 +278,8 @@ async def list_audit(
         object_type=object_type,
         object_id=object_id,
         actor=actor,
-        start=_utc(from_, "from"),
-        end=_utc(to, "to"),
+        start=_utc(from_),
+        end=_utc(to),
         before=_audit_cursor(cursor),
         limit=limit,
     )
@@ -290,47 +290,16 @@ async def list_audit(
     )
 
 
-def _bad_cursor() -> InvalidInput:
-    return InvalidInput("Con trỏ phân trang không hợp lệ (invalid cursor)", code="invalid-cursor")
-
-
 def _id_cursor(cursor: str | None) -> int | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    if len(values) != 1 or not _is_row_id(values[0]):
-        raise _bad_cursor()
-    return int(values[0])
+    values = decode_cursor(cursor, (ROW_ID,))
+    return None if values is None else int(values[0])
 
 
 def _audit_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    if len(values) != 2 or not isinstance(values[0], str) or not _is_row_id(values[1]):
-        raise _bad_cursor()
-    try:
-        at = dt.datetime.fromisoformat(values[0])
-        if at.tzinfo is None:
-            raise ValueError("naive")
-        at = at.astimezone(dt.UTC)
-    except (ValueError, OverflowError) as exc:
-        raise _bad_cursor() from exc
-    return at, int(values[1])
+    values = decode_cursor(cursor, (INSTANT, ROW_ID))
+    return None if values is None else (values[0], int(values[1]))
 
 
-def _is_row_id(value: object) -> bool:
-    return type(value) is int and 0 <= value < 2**63
-
-
-def _utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
-    """An aware query instant in UTC; one the database cannot hold is invalid input."""
-    if value is None:
-        return None
-    try:
-        return value.astimezone(dt.UTC)
-    except OverflowError as exc:
-        raise InvalidInput(
-            f"Thời điểm '{name}' nằm ngoài khoảng cho phép ('{name}' is out of range)",
-            code="invalid-input",
-        ) from exc
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """An aware query instant (``InstantIn``: within the calendar's years) in UTC."""
+    return None if value is None else value.astimezone(dt.UTC)

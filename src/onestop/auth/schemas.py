@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     model_validator,
 )
+
+from onestop.core.schemas import InputModel, InstantIn
 
 #: Roles as the API spells them (kept in step with onestop.auth.models.ROLES).
 Role = Literal["clerk", "officer", "leader", "manager", "admin"]
@@ -32,18 +31,12 @@ UnitCode = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
-def _iso_only(value: object) -> object:
-    """Pydantic would read "0.5" as a Unix timestamp; the API speaks ISO 8601 only."""
-    if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]", value):
-        raise ValueError("expected an ISO 8601 date-time with an offset")
-    return value
+#: An instant in a query: ISO 8601 with an offset (``2026-03-10T09:00:00+07:00``), within the
+#: calendar's years.
+IsoInstant = InstantIn
 
 
-#: An instant in a query: ISO 8601 with an offset (``2026-03-10T09:00:00+07:00``).
-IsoInstant = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
-
-
-class TokenForm(BaseModel):
+class TokenForm(InputModel):
     """OAuth2 token request (form-encoded). Users: ``grant_type=password`` (the default) with
     ``username`` and ``password``. API clients: ``grant_type=client_credentials`` with
     ``client_id`` and ``client_secret`` here or as HTTP Basic credentials."""
@@ -87,7 +80,7 @@ class MeRead(BaseModel):
     unit_codes: list[str] = Field(default_factory=list)
 
 
-class UserCreate(BaseModel):
+class UserCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     username: Username
@@ -98,7 +91,7 @@ class UserCreate(BaseModel):
     unit_code: UnitCode
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(InputModel):
     """Fields to change; absent fields stay as they are. Only ``title`` may be set to null."""
 
     model_config = ConfigDict(extra="forbid")
@@ -136,7 +129,7 @@ class UserRead(BaseModel):
     created_at: dt.datetime
 
 
-class ApiClientCreate(BaseModel):
+class ApiClientCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     client_id: ClientId

@@ -1,5 +1,6 @@
-"""The Biểu 06 rollups (``metrics.models_bieu06``) from the NumPy columns, as binary COPY batches:
-the same flows as ``metrics.bieu06_rules`` (the tests compare them with ``rollup.differences``),
+"""The Biểu 06 rollups (``metrics.bieu06.models``) from the NumPy columns, as binary COPY batches:
+the same flows as ``metrics.bieu06.flows`` (the tests compare them with
+``metrics.rollups.differences``),
 counted with one ``np.unique`` per table. Text columns (level group, field) are constant inside a
 batch (``pgcopy``), so each table is sent in one batch per (level group, field)."""
 

@@ -1,4 +1,4 @@
-"""``onestop bench-data``: synthetic data at scale for the report benchmarks (issue 7)."""
+"""``onestop bench-data``: synthetic data at scale for the report benchmarks."""
 
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 ``INSERT … SELECT`` into the application's tables with their secondary indexes and unique
 constraints dropped (re-created afterwards from their own definitions, so the final schema is the
 migrated one), foreign-key triggers off (``session_replication_role = replica``: the data is
-consistent by construction), rollups counted in NumPy exactly as ``metrics.rollup`` defines them
-(the tests compare them with ``rollup.differences``), then VACUUM ANALYZE."""
+consistent by construction), rollups counted in NumPy exactly as ``metrics.ontime.rollup`` and
+``metrics.bieu06.flows`` define them (the tests compare them with ``metrics.rollups.differences``),
+then VACUUM ANALYZE."""
 
 from __future__ import annotations
 

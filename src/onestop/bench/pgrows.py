@@ -148,7 +148,7 @@ def ratings(c: Cols) -> Iterator[bytes]:
 
 
 def rollups(c: Cols) -> dict[str, tuple[list[str], list[Any]]]:
-    """The three rollup tables, as ``metrics.rollup`` defines them: finished dossiers per
+    """The three rollup tables, as ``metrics.ontime.rollup`` defines them: finished dossiers per
     (competent unit, procedure, local day of finished_at) / (unit, day) / (unit, month), counted
     early / on time / late (``rates.bucket``: late if past due, more than one supplement,
     late_flag or timing late; early if timing early)."""

@@ -1,7 +1,7 @@
 """SQLite loader: the same NumPy columns into a temporary stage table (``executemany`` in one
 transaction), then the same ``INSERT … SELECT`` statements as PostgreSQL (SQLite spelling), with
 the secondary indexes dropped during the load and re-created from ``sqlite_master``; rollups by
-``metrics.rollup.rebuild``; ANALYZE."""
+``metrics.rollups.rebuild``; ANALYZE."""
 
 from __future__ import annotations
 

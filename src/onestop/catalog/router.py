@@ -41,7 +41,7 @@ from onestop.catalog.schemas import (
     VersionRead,
 )
 from onestop.core.errors import InvalidInput
-from onestop.core.paging import Page, decode_cursor, encode_cursor
+from onestop.core.paging import TEXT, Page, decode_cursor, encode_cursor
 from onestop.http.deps import CursorQuery, LimitQuery, SessionDep
 
 router = APIRouter()
@@ -54,12 +54,8 @@ TextFilter = Annotated[str | None, Query(max_length=100, description="Part of th
 
 
 def _after(cursor: str | None) -> str | None:
-    values = decode_cursor(cursor)
-    if not values:
-        return None
-    if not isinstance(values[0], str):
-        raise InvalidInput("Con trỏ phân trang không hợp lệ (invalid cursor)")
-    return values[0]
+    values = decode_cursor(cursor, (TEXT,))
+    return None if values is None else str(values[0])
 
 
 # ----------------------------------------------------------------------------------------- units

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from onestop.core.schemas import LocalTime
+from onestop.core.schemas import InputModel, LocalTime
 
 #: QCVN 102-style unit codes (``000.00.00.H26``, ``G09.20``): letters, digits, dots, dashes and
 #: underscores, starting and ending with a letter or digit; no spaces.
@@ -74,7 +74,7 @@ HoursSpec = Annotated[
 ]
 
 
-class _Write(BaseModel):
+class _Write(InputModel, BaseModel):  # BaseModel named too, for linters that look no further
     model_config = ConfigDict(extra="forbid")
 
 

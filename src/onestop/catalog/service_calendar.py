@@ -29,9 +29,11 @@ from onestop.catalog.service import get_unit
 from onestop.catalog.service_procedures import limit_hours, time_limit
 from onestop.core import clock
 from onestop.core.errors import Conflict, InvalidInput
+from onestop.core.schemas import invalid_field, require_in_calendar
 from onestop.worktime import Calendar, DayEntry, WorkingHours, load_calendar
 
 LOCAL_TZ = clock.LOCAL_TZ
+START = ("query", "start")
 _LOST_PLUS = re.compile(r"^(.*T[\d:.]+) (\d{2}(?::?\d{2})?)$")
 KIND_NAMES = {
     "holiday": "Nghỉ lễ",
@@ -69,18 +71,20 @@ def parse_start(text: str) -> dt.datetime:
     try:
         start = dt.datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise InvalidInput(
+        raise invalid_field(
+            START,
             f"Thời điểm bắt đầu '{text}' không đúng ISO 8601"
             " (start must be an ISO 8601 instant, e.g. 2026-02-12T16:30:00+07:00)",
             code="invalid-start",
         ) from exc
     if start.tzinfo is None or start.utcoffset() is None:
-        raise InvalidInput(
+        raise invalid_field(
+            START,
             f"Thời điểm bắt đầu '{text}' thiếu múi giờ; hãy ghi rõ, ví dụ {raw}+07:00"
             f" (start has no UTC offset; give one, e.g. {raw}+07:00)",
             code="naive-start",
         )
-    return start
+    return require_in_calendar(start, name="start", loc=START, code="out-of-range")
 
 
 async def national_calendar(session: AsyncSession) -> Calendar:

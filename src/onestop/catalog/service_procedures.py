@@ -1,7 +1,7 @@
 """Procedures (thủ tục hành chính) and their dated versions with internal step budgets.
 
-A version's internal steps (quy trình nội bộ, domain.md §4.5) must fit in the legal time limit:
-their budgets, in working hours (1 working day = 8 h), may not add up to more than the limit.
+A version's internal steps (quy trình nội bộ, docs/rules.md §7.1) must fit in the legal time
+limit: their budgets, in working hours (1 working day = 8 h), may not add up to more than it.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ tree (with on-time targets) and the procedures' names.
 The on-time report per unit shows every unit of the province (2,000 rows) and a worklist page names
 the procedures of its dossiers; reading them from the database on every request cost more than the
 report's own query (bench/RESULTS.md). Units and procedures change rarely, so, as in
-``dossiers.lookups``, a snapshot at most ``TTL_SECONDS`` old is used, and a unit or procedure that
+``catalog.lookups``, a snapshot at most ``TTL_SECONDS`` old is used, and a unit or procedure that
 is not in it is looked up at once (one created a moment ago is found).
 """
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import TypeDecorator
 
-from onestop.core import crypto
+from onestop.core import crypto, unavailable
 from onestop.core.settings import Settings
 
 T = TypeVar("T")
@@ -111,6 +111,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
             max_overflow=0,
             pool_timeout=30,
             echo=settings.db_echo,
+            hide_parameters=True,  # bound values are personal data: never in an error's text
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -125,9 +126,11 @@ def make_engine(settings: Settings) -> AsyncEngine:
         pool_recycle=RECYCLE_SECONDS,
         json_serializer=_json_text,
         echo=settings.db_echo,
+        hide_parameters=True,
     )
     event.listen(engine.sync_engine, "checkin", _mark_idle)
     event.listen(engine.sync_engine, "checkout", _ping_if_idle)
+    event.listen(engine.sync_engine, "handle_error", unavailable.invalidate_broken)
     return engine
 
 

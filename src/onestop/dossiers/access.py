@@ -1,15 +1,23 @@
-"""Who acts on a dossier and what they may see: actors, unit scopes for users and API clients."""
+"""Who acts on a dossier and what they may see: actors, unit scopes for users and API clients.
+
+A dossier outside the caller's scope is answered exactly as an unknown code (404
+``unknown-dossier``, ``unknown_dossier``), on every route that names a dossier and before
+anything else about it (its state, the rights its actions need): a 403 would tell whoever
+guesses codes that the dossier exists, and a state that it exists and where it stands.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.principal import Principal
 from onestop.catalog import lookups
 from onestop.catalog.lookups import UnitInfo
-from onestop.core.errors import Forbidden, InvalidInput
+from onestop.core.errors import Forbidden, InvalidInput, NotFound
+from onestop.dossiers.models import Dossier, DossierStep
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,38 @@ async def covers_any(
         ):
             return True
     return False
+
+
+def unknown_dossier(code: str) -> NotFound:
+    """The answer for a code that names no dossier, or one the caller may not see."""
+    return NotFound(f"Không có hồ sơ mã {code} (unknown dossier {code})", code="unknown-dossier")
+
+
+async def step_unit_ids(session: AsyncSession, dossier_id: int) -> list[int]:
+    rows = await session.execute(
+        select(DossierStep.unit_id).where(DossierStep.dossier_id == dossier_id).distinct()
+    )
+    return [r[0] for r in rows]
+
+
+async def sees(session: AsyncSession, principal: Principal, d: Dossier) -> bool:
+    """Whether the dossier is inside the principal's scope: its receiving, competent, returning,
+    current or any step unit is (rights aside)."""
+    units: list[int | None] = [
+        d.receiving_unit_id,
+        d.competent_unit_id,
+        d.returning_unit_id,
+        d.current_unit_id,
+    ]
+    if await covers_any(session, principal, units):
+        return True
+    return await covers_any(session, principal, list(await step_unit_ids(session, d.id)))
+
+
+async def require_sees(session: AsyncSession, principal: Principal, d: Dossier) -> None:
+    """404 ``unknown-dossier`` (the very answer for an unknown code) unless ``sees``."""
+    if not await sees(session, principal, d):
+        raise unknown_dossier(d.code)
 
 
 def missing_right(right: str) -> Forbidden:

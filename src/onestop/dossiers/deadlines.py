@@ -1,4 +1,5 @@
-"""Due instants of dossiers and steps (domain.md §4), and the early / on-time / late rule."""
+"""Due instants of dossiers and steps (docs/rules.md §3), and the early / on-time / late rule
+(§9.1)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Any
 from onestop.core.errors import InvalidInput
 from onestop.worktime import TZ, Calendar, TimeLimit
 
-#: Online / postal dossiers must be accepted or answered within 8 working hours (domain.md §4.2).
+#: Online / postal dossiers must be accepted or answered within 8 working hours (docs/rules.md
+#: §5.2).
 ACCEPT_WINDOW = TimeLimit(8, "working_hours")
 
 Pause = tuple[dt.datetime, dt.datetime]
@@ -58,7 +60,7 @@ def step_limit(budget_hours: Decimal) -> TimeLimit:
 
 def classify(cal: Calendar, ended_at: dt.datetime, due_at: dt.datetime) -> str:
     """``late`` after the due instant; ``early`` before the opening of the working day on which
-    the due instant falls (domain.md §6.1, issue 7); ``on_time`` otherwise."""
+    the due instant falls (docs/rules.md §9.1); ``on_time`` otherwise."""
     if ended_at > due_at:
         return "late"
     local_due = due_at.astimezone(TZ)

@@ -11,9 +11,9 @@ the others are committed one by one.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.catalog import lookups
 from onestop.core.errors import DomainError, InvalidInput
+from onestop.core.schemas import InputModel, iso_text, within_calendar
 from onestop.dossiers.access import Actor, require_covers
 from onestop.dossiers.actions import registry
 from onestop.dossiers.intake import prepare as intake_prepare, write as intake_write
@@ -31,11 +32,12 @@ from onestop.dossiers.states import INTAKE_EVENTS, Channel, EventType
 MAX_LINES = 10_000
 
 
-class ImportEvent(BaseModel):
+class ImportEvent(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     type: str = Field(min_length=1, max_length=40)
-    at: dt.datetime
+    #: Naive instants pass here so that ``check_events`` names them (``naive-timestamp``).
+    at: Annotated[dt.datetime, BeforeValidator(iso_text), AfterValidator(within_calendar)]
     actor: str | None = Field(default=None, max_length=100)
     unit: str | None = Field(default=None, max_length=60)
     body: dict[str, Any] = Field(default_factory=dict)
@@ -116,7 +118,7 @@ async def replay_line(session: AsyncSession, principal: Principal, line: ImportL
     create = DossierCreate.model_validate(
         {**line.model_dump(exclude={"events"}, exclude_unset=True), "channel": channel}
     )
-    await intake_write.refuse_duplicates(session, create)
+    await intake_write.refuse_duplicates(session, create, actor=principal.actor)
     actor = await _actor(session, principal, first)
     draft = await intake_prepare.prepare(
         session, body=create, at=first.at, actor=actor, principal=None

@@ -25,7 +25,7 @@ from onestop.catalog import lookups
 from onestop.catalog.models import Unit
 from onestop.core import crypto
 from onestop.core.errors import InvalidInput
-from onestop.core.paging import Page, decode_cursor, encode_cursor
+from onestop.core.paging import ROW_ID, Page, decode_cursor, encode_cursor
 from onestop.dossiers.access import client_paths
 from onestop.dossiers.models import Dossier, DossierStep
 from onestop.dossiers.names import fold
@@ -198,10 +198,8 @@ async def list_dossiers(
     now: dt.datetime,
 ) -> Page[DossierSummary]:
     stmt = await build_query(session, principal, filters, now)
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, (ROW_ID,))
     if after is not None:
-        if len(after) != 1 or not isinstance(after[0], int):
-            raise InvalidInput("Con trỏ phân trang không hợp lệ (invalid cursor)")
         stmt = stmt.where(Dossier.id < after[0])
     if filters.q:
         top = after[0] if after is not None else None

@@ -1,7 +1,7 @@
 """Dossier tables: the dossier row (state, dates, units), its append-only events, the steps it went
 through (Form 06 rows), the clock pauses, the daily code counters and the idempotency keys.
 
-Reading guide for reports (issues 6 and 7):
+Reading guide for reports (docs/rules.md §9 and §10):
 
 * ``dossier.status`` is the national status code 1–10 itself (``states.Status``).
 * ``dossier.ended_at`` is NULL while a dossier is open (codes 1, 2, 4, 5, 6) and holds the instant
@@ -159,7 +159,8 @@ class Dossier(Base):
     accept_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     due_at_original: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    #: What the citizen was told: due_at at receipt; an apology (issue 6) may set a later one.
+    #: What the citizen was told: due_at at receipt; an apology (docs/rules.md §8.3) may set a
+    #: later one.
     appointment_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     returned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -16,9 +16,9 @@ from onestop.auth.rights import Right
 from onestop.catalog import lookups
 from onestop.catalog.lookups import UnitInfo
 from onestop.catalog.schemas import ProcedureRef
-from onestop.core.errors import Forbidden, NotFound
+from onestop.core.errors import NotFound
 from onestop.dossiers import deadlines
-from onestop.dossiers.access import covers_any
+from onestop.dossiers.access import require_sees
 from onestop.dossiers.actions.registry import allowed_actions, load
 from onestop.dossiers.intake.lookup_secret import secret_matches
 from onestop.dossiers.intake.prepare import limit_read, unit_brief
@@ -54,33 +54,15 @@ def is_late_to_accept(d: Dossier, now: dt.datetime) -> bool:
     return d.status == Status.SUBMITTED and d.accept_due_at is not None and d.accept_due_at < now
 
 
-async def step_unit_ids(session: AsyncSession, dossier_id: int) -> list[int]:
-    rows = await session.execute(
-        select(DossierStep.unit_id).where(DossierStep.dossier_id == dossier_id).distinct()
-    )
-    return [r[0] for r in rows]
-
-
-async def require_visible(session: AsyncSession, principal: Principal, d: Dossier) -> None:
-    """Users and clients see a dossier whose receiving, competent, returning, current or any step
-    unit is in their scope."""
+async def load_visible(session: AsyncSession, principal: Principal, code: str) -> Dossier:
+    """The dossier of ``code`` if the principal may see it: ``dossier:view`` and one of the
+    dossier's units (receiving, competent, returning, current or a step's) in their scope. The
+    right is checked before the dossier is read and a dossier outside the scope is answered as an
+    unknown code, so no answer depends on whether a dossier the caller may not see exists."""
     principal.require(Right.DOSSIER_VIEW)
-    units: list[int | None] = [
-        d.receiving_unit_id,
-        d.competent_unit_id,
-        d.returning_unit_id,
-        d.current_unit_id,
-    ]
-    if await covers_any(session, principal, units):
-        return
-    if await covers_any(session, principal, list(await step_unit_ids(session, d.id))):
-        return
-    raise Forbidden(
-        f"Hồ sơ {d.code} nằm ngoài phạm vi của tài khoản {principal.name}"
-        f" (dossier {d.code} is outside the scope of {principal.name})",
-        code="outside-unit-scope",
-        right="unit-scope",
-    )
+    d = await load(session, code)
+    await require_sees(session, principal, d)
+    return d
 
 
 async def summary(
@@ -260,8 +242,7 @@ async def read(
 ) -> DossierRead:
     """``GET /dossiers/{code}``: personal data only with the right, and every such view is
     written to the audit log (committed)."""
-    d = await load(session, code)
-    await require_visible(session, principal, d)
+    d = await load_visible(session, principal, code)
     personal = principal.can(PERSONAL_RIGHT)
     result = await detail(session, d, principal=principal, now=now, with_personal=personal)
     if personal:
@@ -280,8 +261,7 @@ async def read(
 async def events(
     session: AsyncSession, *, principal: Principal, code: str
 ) -> list[DossierEventRead]:
-    d = await load(session, code)
-    await require_visible(session, principal, d)
+    d = await load_visible(session, principal, code)
     rows = list(
         (
             await session.execute(

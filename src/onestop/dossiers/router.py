@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from onestop.auth.dependencies import CurrentPrincipal
 from onestop.auth.rights import Right
 from onestop.core import clock
-from onestop.core.errors import InvalidInput
 from onestop.core.paging import Page
+from onestop.core.schemas import invalid_field, require_in_calendar
 from onestop.dossiers import importer, listing, reading
 from onestop.dossiers.actions import registry
 from onestop.dossiers.actions.context import ActionSpec
@@ -59,11 +59,14 @@ def _date(name: str, value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput(
-            f"{name} không phải ngày hợp lệ ({name} is not a valid date)", code="invalid-filter"
+        raise invalid_field(
+            ("query", name),
+            f"{name} không phải ngày hợp lệ ({name} is not a valid date)",
+            code="invalid-filter",
         ) from exc
+    return require_in_calendar(day, name=name, loc=("query", name), code="invalid-filter")
 
 
 def _instant(name: str, value: str | None) -> dt.datetime | None:
@@ -72,11 +75,12 @@ def _instant(name: str, value: str | None) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput(
+        raise invalid_field(
+            ("query", name),
             f"{name} không phải thời điểm hợp lệ ({name} is not a valid instant)",
             code="invalid-filter",
         ) from exc
-    return parsed
+    return require_in_calendar(parsed, name=name, loc=("query", name), code="invalid-filter")
 
 
 @router.post(

@@ -1,4 +1,4 @@
-"""Request and response models of the dossier API (action bodies live in ``action_schemas``)."""
+"""Request and response models of the dossier API (action bodies live in ``actions.schemas``)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from onestop.catalog.schemas import ProcedureRef, UnitRef
 from onestop.core.clock import LOCAL_TZ
+from onestop.core.schemas import InputModel, InstantIn
 from onestop.dossiers.states import Channel
 
 
@@ -17,7 +18,7 @@ def _local(value: dt.datetime) -> dt.datetime:
     return value.astimezone(LOCAL_TZ) if value.tzinfo is not None else value
 
 
-#: An instant shown in local time (+07:00), as the API speaks (DESIGN.md §4).
+#: An instant shown in local time (+07:00), as the API speaks (docs/rules.md §2.7).
 Instant = Annotated[dt.datetime, AfterValidator(_local)]
 
 Text255 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
@@ -25,7 +26,9 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ReturnMethod = Literal["counter", "online", "postal"]
 
 
-class Strict(BaseModel):
+class Strict(InputModel):
+    """A request body: unknown fields and NUL characters are refused."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -64,7 +67,7 @@ class DossierCreate(Strict):
     documents: list[DossierDocumentIn] = Field(default_factory=list, max_length=100)
     quantity: int = Field(default=1, ge=1, le=100, description="Số lượng hồ sơ (bộ)")
     return_method: ReturnMethod = "counter"
-    submitted_at: AwareDatetime | None = Field(
+    submitted_at: InstantIn | None = Field(
         default=None, description="When the applicant submitted (online/postal); default now"
     )
     code: Code | None = Field(default=None, description="Code issued by the portal (kept)")

@@ -1,5 +1,5 @@
 """The national status codes 1–10 (DVCQG ``TrangThaiHoSo``), the transitions between them
-(docs/rules.md, "States"), the channels a dossier comes through and the types of its events.
+(docs/rules.md §4), the channels a dossier comes through and the types of its events.
 
 Internal states map one to one onto the national codes, so ``dossier.status`` stores the code
 itself. ``TRANSITIONS`` says, per action, which status it may start from and where it leads; it is
@@ -73,8 +73,8 @@ OPEN = frozenset({S.SUBMITTED, S.RECEIVED, S.IN_PROCESS, S.SUPPLEMENT_REQUESTED,
 #: Statuses that close the dossier when entered (``ended_at`` is set).
 CLOSING = frozenset({S.REFUSED, S.WITHDRAWN, S.STOPPED, S.RESULT_READY, S.RETURNED})
 
-#: action → {from status: to status}. domain.md §3.2: 1→2, 1→3, 2→4, 4→4, 4→5→4, 2→5→4, 4→6→4,
-#: 6→9, 2/4/5/6→7, 4/5/6→8, 4→9, 9→10 and 4→10 (returned without resolution). The only
+#: action → {from status: to status}. docs/rules.md §4.2: 1→2, 1→3, 2→4, 4→4, 4→5→4, 2→5→4,
+#: 4→6→4, 6→9, 2/4/5/6→7, 4/5/6→8, 4→9, 9→10 and 4→10 (returned without resolution). The only
 #: addition is the reception-stage supplement (1→1: written guidance before receipt, Form 02; the
 #: dossier is not received and keeps code 1).
 TRANSITIONS: dict[str, dict[Status, Status]] = {

@@ -1,4 +1,4 @@
-"""Plain data for Forms 01–07 of Circular 03/2025/TT-VPCP (domain.md §2.2).
+"""Plain data for Forms 01–07 of Circular 03/2025/TT-VPCP (docs/rules.md §13).
 
 The forms package never reads the database: the caller (the dossiers/units routes) builds one of
 these frozen dataclasses and passes it to ``render_pdf`` / ``render_html`` / ``register_xlsx``.

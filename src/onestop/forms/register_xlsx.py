@@ -15,7 +15,7 @@ import xlsxwriter
 from onestop.forms import formatting
 from onestop.forms.contexts import RegisterContext, RegisterRow
 
-#: (header, column width in characters) — the columns of Mẫu 07 (domain.md §2.2).
+#: (header, column width in characters) — the columns of Mẫu 07 (docs/rules.md §13).
 REGISTER_COLUMNS: tuple[tuple[str, float], ...] = (
     ("TT", 5),
     ("Mã hồ sơ", 24),

@@ -19,10 +19,9 @@ from onestop.catalog.lookups import UnitInfo, procedure_by_id, unit_by_id, units
 from onestop.core import clock
 from onestop.core.errors import InvalidInput, NotFound, RuleViolation
 from onestop.dossiers.actions.apology.models import Apology
-from onestop.dossiers.actions.registry import load
 from onestop.dossiers.intake.lookup_secret import secret_matches
 from onestop.dossiers.models import Dossier, DossierEvent, DossierStep
-from onestop.dossiers.reading import require_visible
+from onestop.dossiers.reading import load_visible
 from onestop.dossiers.states import EventType
 from onestop.forms.contexts import (
     ApologyContext,
@@ -65,8 +64,7 @@ async def dossier_form(
     public_base_url: str,
 ) -> FormContext:
     principal.require(Right.FORM_PRINT)
-    d = await load(session, code)
-    await require_visible(session, principal, d)
+    d = await load_visible(session, principal, code)
     builders: dict[str, Callable[[_Ctx], Awaitable[FormContext]]] = {
         "01": _receipt,
         "02": _supplement,

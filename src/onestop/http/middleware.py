@@ -1,5 +1,5 @@
-"""ASGI middleware: a request id, timing and Prometheus counts for every request, and the request-
-body size limit."""
+"""ASGI middleware: a request id, timing and Prometheus counts for every request, the request-
+body size limit, and the refusal of NUL characters in the path and the query string."""
 
 from __future__ import annotations
 
@@ -9,11 +9,16 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from urllib.parse import parse_qsl
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from onestop.core.logs import request_id_var
+from onestop.core.logs import NO_FREE_TEXT, PersonalValues, request_id_var, request_personal
+from onestop.core.schemas import NUL_MESSAGE
+from onestop.http.problems import problem
 
 
 class Metrics:
@@ -76,7 +81,9 @@ def _new_id() -> str:
 
 
 class RequestContextMiddleware:
-    """Assigns a request id (or keeps a sane incoming ``X-Request-ID``); times, counts requests."""
+    """Assigns a request id (or keeps a sane incoming ``X-Request-ID``); times, counts requests;
+    keeps the query string and the body as the application reads it, whose personal values the
+    log formatters mask in every line of the request (``core.logs``)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -86,12 +93,22 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        headers = dict(scope["headers"])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if re.fullmatch(r"[A-Za-z0-9._-]{8,64}", incoming) else _new_id()
         request_id_var.set(rid)  # each request runs in its own task: no reset needed
         scope.setdefault("state", {})["request_id"] = rid
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        personal = PersonalValues(content_type, scope.get("query_string", b""))
+        request_personal.set(personal)
         started = time.perf_counter()
         status = 500
+
+        async def tapped_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                personal.tap(message.get("body", b""))
+            return message
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
@@ -101,7 +118,7 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, tapped_receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
@@ -116,6 +133,7 @@ class RequestContextMiddleware:
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 2),
                     "actor": scope.get("state", {}).get("actor"),
+                    NO_FREE_TEXT: True,
                 },
             )
 
@@ -179,3 +197,82 @@ async def _send_too_large(send: Send, limit: int, path: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+#: Answers a refused request outside the API with a page of the web client (``app.py`` passes
+#: the web client's error page).
+PageError = Callable[[Request, int, str], Response]
+
+
+class RejectNulMiddleware:
+    """A NUL character in the decoded path or in a query parameter is refused with a 422 naming
+    the parameter (``errors[].loc``), before any route runs: PostgreSQL refuses NUL in text, and a
+    code or a search term carrying one would otherwise fail in the database. One check here
+    covers every path and query parameter of every route — the documented ones, the fast paths
+    that read their own query strings, and the web pages — where a pattern on each parameter
+    would have to be repeated (and remembered) on every route. Bodies are checked by their
+    models (``core.schemas.InputModel``). Outside ``/api/`` the answer is ``page_error``'s page.
+    """
+
+    def __init__(
+        self, app: ASGIApp, page_error: PageError | None = None, api_prefix: str = "/api/"
+    ) -> None:
+        self.app = app
+        self.page_error = page_error
+        self.api_prefix = api_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        locs = nul_locations(scope)
+        if not locs:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        what = " và ".join(loc[-1] for loc in locs)
+        detail = NUL_MESSAGE.format(vi=what, en=", ".join(loc[-1] for loc in locs))
+        response: Response
+        if self.page_error is not None and not scope["path"].startswith(self.api_prefix):
+            response = self.page_error(request, 422, detail)
+        else:
+            errors = [{"loc": list(loc), "msg": detail, "type": "nul_character"} for loc in locs]
+            response = problem(
+                request, 422, "invalid-input", "Invalid input", detail, errors=errors
+            )
+        await response(scope, receive, send)
+
+
+def nul_locations(scope: Scope) -> list[tuple[str, str]]:
+    """``("query", name)`` of each query parameter and ``("path", name)`` of each path parameter
+    (``("path", "path")`` when no route names it) holding a NUL character."""
+    locs: list[tuple[str, str]] = []
+    query = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                locs.append(("query", name.replace("\x00", "\\x00")))
+    if "\x00" in scope.get("path", ""):
+        locs += [("path", name) for name in _path_parameters(scope)] or [("path", "path")]
+    return locs
+
+
+def _path_parameters(scope: Scope) -> list[str]:
+    """Names of the path parameters holding NUL, read from the OpenAPI document's path templates
+    (a static path wins over a template that also matches it); none outside the API."""
+    app = scope.get("app")
+    if app is None or not hasattr(app, "openapi"):
+        return []
+    if not hasattr(app.state, "path_templates"):
+        app.state.path_templates = [
+            (
+                t.count("{"),
+                re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(t)) + "$"),
+            )
+            for t in app.openapi()["paths"]
+        ]
+    hits = [(n, m) for n, rx in app.state.path_templates if (m := rx.match(scope["path"]))]
+    if not hits:
+        return []
+    found = min(hits, key=lambda h: h[0])[1]
+    return [name for name, value in found.groupdict().items() if "\x00" in value]

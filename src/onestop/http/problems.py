@@ -1,4 +1,13 @@
-"""RFC 9457 problem details: the schema declared in OpenAPI, and errors mapped to problems."""
+"""RFC 9457 problem details: the schema declared in OpenAPI, and errors mapped to problems.
+
+Errors nobody else handled are answered by ``ErrorBoundary``, a middleware inside the request
+context rather than an ``exception_handler(Exception)``: Starlette runs such a handler in its
+outermost middleware and then raises the exception again, so uvicorn logged a second, unmasked
+traceback and closed the connection — a keep-alive client saw its connection reset. The boundary
+returns the response: one masked log line, and the connection stays open. A database that cannot
+be reached (``core.unavailable``: a restart, a failover, a full pool) is a 503 with
+``Retry-After`` and a warning line, never a 500.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +21,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onestop.core.errors import DomainError
+from onestop.core.unavailable import database_unavailable
 
 log = logging.getLogger("onestop.app")
 
@@ -52,7 +63,16 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _problem_response("Invalid input"),
     429: _problem_response("Too many requests"),
     500: _problem_response("Unexpected error (logged with the request id)"),
+    503: _problem_response("Database unavailable for a moment: retry after Retry-After seconds"),
 }
+
+#: Seconds a client is asked to wait (``Retry-After``) while the database cannot be reached: a
+#: restart or a failover takes a few.
+RETRY_AFTER_SECONDS = 2
+DATABASE_UNAVAILABLE_DETAIL = (
+    "Cơ sở dữ liệu tạm thời không truy cập được; chưa có gì thay đổi, hãy thử lại sau ít giây"
+    " (the database is unavailable for a moment; nothing was changed, retry in a few seconds)"
+)
 
 
 def problem(
@@ -118,7 +138,8 @@ def _allowed_methods(request: Request) -> list[str]:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Every error, as a problem: domain errors with their own status and code, validation
-    errors as 400/422, HTTP errors with their Allow headers, anything else as a logged 500."""
+    errors as 400/422, HTTP errors with their Allow headers (anything else: ``ErrorBoundary``,
+    which ``create_app`` puts inside the request context)."""
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -171,14 +192,61 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=headers,
         )
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+
+def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """The answer to an error no handler took: 503 when the database cannot be reached (a warning
+    line), else 500 (the error line, with the masked traceback)."""
+    if database_unavailable(exc):
+        log.warning(
+            "database unavailable on %s %s: %s", request.method, request.url.path, describe(exc)
+        )
         return problem(
             request,
-            500,
-            "internal-error",
-            "Internal server error",
-            "Lỗi hệ thống; hãy báo mã yêu cầu cho quản trị"
-            " (quote the request id to an administrator)",
+            503,
+            "database-unavailable",
+            "Service unavailable",
+            DATABASE_UNAVAILABLE_DETAIL,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        request,
+        500,
+        "internal-error",
+        "Internal server error",
+        "Lỗi hệ thống; hãy báo mã yêu cầu cho quản trị (quote the request id to an administrator)",
+    )
+
+
+def describe(exc: BaseException) -> str:
+    """The error's class and the first line of its message (SQLAlchemy adds the statement)."""
+    first = str(exc).strip().splitlines()[:1]
+    return f"{type(exc).__name__}: {first[0]}" if first else type(exc).__name__
+
+
+class ErrorBoundary:
+    """Answers every error that reached it with ``unexpected`` and returns normally, so the
+    server keeps the connection. Only an error after the response began goes on to the server
+    (which logs it, through the same masking formatter, and must close the connection: the
+    response is cut)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:
+                raise
+            await unexpected(Request(scope), exc)(scope, receive, send)

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog.models import Procedure
 from onestop.catalog.snapshots import ScopeUnit
-from onestop.core.errors import InvalidInput, NotFound
-from onestop.core.paging import Page, decode_cursor, encode_cursor
+from onestop.core.errors import NotFound
+from onestop.core.paging import ROW_ID, Page, decode_cursor, encode_cursor
 from onestop.metrics import periods
 from onestop.metrics.ontime import rates
 from onestop.metrics.periods import Period
@@ -69,12 +69,8 @@ class _Row:
 
 
 def after_id(cursor: str | None) -> int | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    if len(values) != 1 or not isinstance(values[0], int) or not 0 <= values[0] < 2**63:
-        raise InvalidInput("Con trỏ phân trang không hợp lệ (invalid cursor)")
-    return int(values[0])
+    values = decode_cursor(cursor, (ROW_ID,))
+    return None if values is None else int(values[0])
 
 
 async def procedure_id(session: AsyncSession, code: str | None) -> int | None:

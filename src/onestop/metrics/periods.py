@@ -121,8 +121,9 @@ def in_subtree(unit: ScopeUnit) -> Any:
 
 
 async def custom_plans(session: AsyncSession) -> None:
-    """PostgreSQL: plan report queries for their actual range (baseline.md §4: a prepared
-    statement's generic plan was 3× slower for range parameters)."""
+    """PostgreSQL: plan report queries for their actual range (a prepared statement's generic plan
+    does not know the range and was slower for range parameters; bench/RESULTS.md, "Custom plans
+    only where they pay")."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 

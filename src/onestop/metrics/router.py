@@ -1,6 +1,7 @@
 """HTTP routes of the reports: on-time rates, Biểu 06, satisfaction and Decision 766 (JSON, CSV,
 XLSX), their drill-down lists, evaluation entries and closed periods. The rating route
-(``POST /dossiers/{code}/rating``) is in ``router_ratings`` and mounted through this router."""
+(``POST /dossiers/{code}/rating``) is in ``satisfaction.router`` and mounted through this
+router."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ async def on_time(
 ) -> OnTimeReport | Response:
     p = periods.period(from_, to)
     u = await periods.report_unit(session, principal, unit)
-    if fmt == "json":  # written directly: thousands of rows (see rates_json)
+    if fmt == "json":  # written directly: thousands of rows (see ontime.encoding)
         body = await ontime_json.report_json(
             session, unit=u, p=p, group_by=group_by, now=clock.now(), with_links=links
         )

@@ -3,7 +3,7 @@ files. ``app.py`` includes ``router`` and mounts ``static_files()`` at ``STATIC_
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from starlette.staticfiles import StaticFiles
 
 from onestop.web import (
@@ -14,9 +14,9 @@ from onestop.web import (
     pages_public,
     pages_worklists,
 )
-from onestop.web.templating import STATIC_DIR, STATIC_PREFIX
+from onestop.web.templating import STATIC_DIR, STATIC_PREFIX, error_page, secure
 
-__all__ = ["STATIC_PREFIX", "router", "static_files"]
+__all__ = ["STATIC_PREFIX", "page_error", "router", "static_files"]
 
 router = APIRouter(include_in_schema=False)
 for _module in (
@@ -32,3 +32,9 @@ for _module in (
 
 def static_files() -> StaticFiles:
     return StaticFiles(directory=STATIC_DIR)
+
+
+def page_error(request: Request, status: int, detail: str) -> Response:
+    """A request refused before routing (``http.middleware.RejectNulMiddleware``), answered
+    outside the API as the web client's error page."""
+    return secure(error_page(request, status, detail))

@@ -15,10 +15,14 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from starlette.formparsers import MultiPartException
 
 from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.core.errors import DomainError
+from onestop.core.schemas import NUL_MESSAGE, has_nul
+from onestop.core.unavailable import database_unavailable
+from onestop.http.problems import DATABASE_UNAVAILABLE_DETAIL, RETRY_AFTER_SECONDS, describe
 from onestop.web import formatting
 from onestop.web.session import (
     LOGIN_PATH,
@@ -208,6 +212,26 @@ def secure(response: Response) -> Response:
     return response
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def nul_form_field(request: Request) -> str | None:
+    """The first posted form field holding a NUL character (refused before the page runs: the
+    services would pass it to the database), or None. A form that does not parse is left to
+    the page's own form handling."""
+    content_type = request.headers.get("content-type", "").lower()
+    if request.method != "POST" or not content_type.startswith(FORM_TYPES):
+        return None
+    try:
+        form = await request.form()
+    except MultiPartException:
+        return None
+    for name, value in form.multi_items():
+        if has_nul(name) or (isinstance(value, str) and has_nul(value)):
+            return name.replace("\x00", "\\x00")
+    return None
+
+
 class WebRoute(APIRoute):
     """Route class of the web router: login redirects, HTML error pages, security headers."""
 
@@ -216,6 +240,10 @@ class WebRoute(APIRoute):
 
         async def run(request: Request) -> Response:
             try:
+                field = await nul_form_field(request)
+                if field is not None:
+                    detail = NUL_MESSAGE.format(vi=f"Ô “{field}”", en=field)
+                    return secure(error_page(request, 422, detail))
                 response = await handler(request)
             except LoginRequired as exc:
                 response = login_redirect(request, exc)
@@ -234,15 +262,28 @@ class WebRoute(APIRoute):
                     422,
                     "Địa chỉ hoặc tham số không hợp lệ (invalid address or parameters)",
                 )
-            except Exception:
-                log.exception("unhandled error on %s %s", request.method, request.url.path)
-                rid = getattr(request.state, "request_id", None) or "?"
-                response = error_page(
-                    request,
-                    500,
-                    f"Lỗi hệ thống; chưa có gì thay đổi. Hãy thử lại hoặc báo quản trị mã yêu cầu"
-                    f" {rid} (internal error, request id {rid})",
-                )
+            except Exception as exc:
+                response = unexpected_page(request, exc)
             return secure(response)
 
         return run
+
+
+def unexpected_page(request: Request, exc: Exception) -> Response:
+    """As ``http.problems.unexpected``, as a page: 503 while the database cannot be reached (a
+    restart, a failover: a warning line), else 500 with the request id (the error line)."""
+    if database_unavailable(exc):
+        log.warning(
+            "database unavailable on %s %s: %s", request.method, request.url.path, describe(exc)
+        )
+        response = error_page(request, 503, DATABASE_UNAVAILABLE_DETAIL)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    rid = getattr(request.state, "request_id", None) or "?"
+    return error_page(
+        request,
+        500,
+        f"Lỗi hệ thống; chưa có gì thay đổi. Hãy thử lại hoặc báo quản trị mã yêu cầu"
+        f" {rid} (internal error, request id {rid})",
+    )

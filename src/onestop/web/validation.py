@@ -7,7 +7,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-#: Messages of model validators (``action_schemas``), which pydantic reports without a field.
+from onestop.core.schemas import FIRST_YEAR, LAST_YEAR
+
+#: Messages of model validators (``actions.schemas``), which pydantic reports without a field.
 MODEL_MESSAGES = {
     "a rejected result needs a reason": "Kết quả không giải quyết phải nêu rõ lý do",
     "returning without resolution needs a reason": "Trả lại hồ sơ không giải quyết phải nêu lý do",
@@ -29,8 +31,12 @@ def _problem(error: Mapping[str, Any]) -> str:
         return "phải là số"
     if kind.startswith(("greater_than", "less_than")):
         return "nằm ngoài giới hạn cho phép"
-    if kind.startswith(("datetime", "timezone", "date")):
+    if kind.startswith(("datetime", "timezone", "date")) or kind == "iso_instant":
         return "ngày giờ không hợp lệ"
+    if kind == "out_of_range":
+        return f"phải nằm trong các năm {FIRST_YEAR}–{LAST_YEAR}"
+    if kind == "nul_character":
+        return "có ký tự không hợp lệ (NUL)"
     if kind == "string_pattern_mismatch":
         return "sai định dạng"
     if kind in {"literal_error", "enum"}:

@@ -1,11 +1,11 @@
 """The public ``Calendar``: due instants, working time, and explanations over one day table.
 
-Semantics (issue 3, fixed): a start is normalised to the next working instant; working_days and
+Semantics (docs/rules.md §3): a start is normalised to the next working instant; working_days and
 working_hours add working time to it, and an amount ending exactly at a session end is due at that
 session end (11:30 / 17:00). calendar_days: closing time of the date N days after the start's local
 date, or of the next working day. same_day: closing time of the normalised start's working day, or
 of the next one when received after the cut-off. Pauses stop the clock ("pause") or restart the
-full limit from the end of the last pause ("restart"), domain.md §3.3.
+full limit from the end of the last pause ("restart"), docs/rules.md §3.6 and §3.7.
 """
 
 from __future__ import annotations
@@ -213,7 +213,7 @@ class Calendar:
         if limit.unit in WORKING_TIME_UNITS and not limit.working_us:
             return Plan(lus, norm, norm, (), (), None)
         # Pause policy, any unit: the due instant moves later by the working time that elapsed
-        # inside the pauses (domain.md §3.3 variant (a)); for calendar_days and same_day that is
+        # inside the pauses (docs/rules.md §3.6); for calendar_days and same_day that is
         # the working time between the start and the unpaused due instant.
         target = t.pos(self._due_local(lus, limit))
         counted: list[tuple[int, int]] = []

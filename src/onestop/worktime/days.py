@@ -24,7 +24,7 @@ WORKDAY = "workday"
 WEEKEND = "weekend"
 
 OFF_KINDS = frozenset({HOLIDAY, COMPENSATORY_OFF, SWAPPED_OFF})
-# ``pending`` counts as a working day until an administrator confirms it (issue 3).
+# ``pending`` counts as a working day until an administrator confirms it (docs/rules.md §2.4).
 WORKING_KINDS = frozenset({MAKEUP_WORKDAY, PENDING, WORKDAY})
 DATA_KINDS = (HOLIDAY, COMPENSATORY_OFF, SWAPPED_OFF, MAKEUP_WORKDAY, PENDING, WORKDAY)
 

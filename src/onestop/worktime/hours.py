@@ -1,8 +1,8 @@
 """Working-hours profiles: the daily sessions in local time (Asia/Ho_Chi_Minh).
 
-A working day is 8 working hours by law and in every implementation examined (domain.md §4.1), so
-a profile whose sessions do not add up to exactly 8 hours is rejected rather than silently making
-"1 working day" mean something else.
+A working day is 8 working hours by law and in every implementation examined (docs/rules.md
+§2.1), so a profile whose sessions do not add up to exactly 8 hours is rejected rather than silently
+making "1 working day" mean something else.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ class TimeLimit:
     """``TimeLimit(5, "working_days")``; fractions allowed (0.5 working day = 4 working hours).
 
     ``same_day`` means "within the day, or the next working day if received after ``cutoff``"
-    (domain.md §4.2); its amount carries no meaning and must be 0 or 1.
+    (docs/rules.md §3.5); its amount carries no meaning and must be 0 or 1.
     """
 
     amount: float

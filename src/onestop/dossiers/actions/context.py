@@ -34,7 +34,7 @@ class ActionContext:
     payload: dict[str, Any] = field(default_factory=dict)
     #: Set by a handler that must know the new event's number (e.g. a pause it opens).
     seq: int = 0
-    #: issue 6: events written right after this action's own one, as (type, payload), e.g.
+    #: Events written right after this action's own one, as (type, payload), e.g.
     #: "notified" after "apologize".
     followups: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 

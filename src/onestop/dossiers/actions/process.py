@@ -138,7 +138,7 @@ async def finish(ctx: ActionContext, body: FinishBody) -> None:
     """The result is ready (code 9): ``finished_at`` is the on-time reference instant. The
     dossier moves to the version's return step, if it has one, at the returning counter."""
     d = ctx.dossier
-    await require_apology(ctx)  # issue 6: a late dossier needs its Form 04 apology first
+    await require_apology(ctx)  # a late dossier needs its apology first (docs/rules.md §8.5)
     d.finished_at = ctx.at
     d.result = body.result
     if body.result == "rejected":
@@ -184,7 +184,7 @@ async def return_result(ctx: ActionContext, body: ReturnBody) -> None:
                 "Hồ sơ chưa xử lý xong; chỉ trả khi có văn bản trả lời (without_resolution)"
                 " (the result is not ready: finish first, or return without resolution)",
             )
-        await require_apology(ctx)  # issue 6: a late dossier needs its Form 04 apology first
+        await require_apology(ctx)  # a late dossier needs its apology first (docs/rules.md §8.5)
         d.finished_at = ctx.at
         d.result = "rejected"
         d.end_reason = body.reason

@@ -4,6 +4,10 @@ Each action is an ``ActionSpec`` (``context``), listed by the handler module tha
 (``reception``, ``process``, ``apology``); transitions come from ``states.TRANSITIONS`` only. A new
 action is a spec in a handler module and a row in that table; the dispatcher does not change.
 
+Checks come in one order: the dossier's scope (outside it, the 404 of an unknown code), then the
+action's rights (``authorize``), then its state; a caller outside the scope learns nothing of the
+dossier, not even that it exists.
+
 ``apply_action`` changes and flushes without committing (the importer replays a whole dossier in
 one transaction); ``perform`` is the HTTP path and commits.
 """
@@ -21,8 +25,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from onestop.auth.principal import Principal
 from onestop.core import clock
 from onestop.core.errors import Conflict, NotFound, RuleViolation
+from onestop.core.logs import note_personal
 from onestop.dossiers import states
-from onestop.dossiers.access import Actor
+from onestop.dossiers.access import Actor, require_sees, unknown_dossier
 from onestop.dossiers.actions import process, reception
 from onestop.dossiers.actions.apology import service as apology
 from onestop.dossiers.actions.context import ActionContext, ActionSpec, IllegalAction
@@ -68,7 +73,15 @@ async def load(session: AsyncSession, code: str) -> Dossier:
         await session.execute(select(Dossier).where(Dossier.code == code))
     ).scalar_one_or_none()
     if dossier is None:
-        raise NotFound(f"Không có hồ sơ mã {code} (unknown dossier {code})", code="unknown-dossier")
+        raise unknown_dossier(code)
+    # Read, printed or acted on: the applicant's data is masked in this request's log lines.
+    note_personal(
+        dossier.applicant_name,
+        dossier.applicant_address,
+        dossier.applicant_id_number,
+        dossier.applicant_phone,
+        dossier.applicant_email,
+    )
     return dossier
 
 
@@ -88,6 +101,8 @@ async def apply_action(
         raise NotFound(
             f"Không có thao tác '{name}' (unknown action '{name}')", code="unknown-action"
         )
+    if principal is not None:
+        await require_sees(session, principal, dossier)  # before its rights and its state
     code = dossier.code
     from_status = Status(dossier.status)
     to_status = states.target(name, from_status)

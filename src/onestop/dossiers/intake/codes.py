@@ -1,6 +1,6 @@
 """Dossier codes (mã hồ sơ): a pluggable strategy plus the per-(unit, day) counter.
 
-The default follows TT 01/2018 art. 19 (domain.md §3.5): ``<unit code>-<YYMMDD>-<NNNN>``, the
+The default follows TT 01/2018 art. 19 (docs/rules.md §5.4): ``<unit code>-<YYMMDD>-<NNNN>``, the
 sequence counted per receiving unit and local reception date. A strategy only decides the prefix,
 the width of the number and the counter key; the number itself comes from one row of
 ``dossier_code_counter`` incremented in the intake transaction (``INSERT … ON CONFLICT DO UPDATE …

@@ -2,7 +2,7 @@
 
 An intake that finds fewer than ``MAX_IN_FLIGHT`` writes under way is written at once, alone: a
 quiet counter waits for nothing. Intakes arriving while the writes are busy queue, and the next
-free write takes all of them (up to ``MAX_BATCH``) in one statement (``intake_batch``), which is
+free write takes all of them (up to ``MAX_BATCH``) in one statement (``intake.statement``), which is
 its own transaction. At a morning peak a statement then carries a dozen dossiers for about the
 database and client CPU of two, which is what lets one server keep up with every counter of a
 province and the portal. Each intake still commits whole or not at all, and its response is sent

@@ -2,7 +2,7 @@
 
 Counter intake by a clerk is received at once (status 2, the clock starts); online and postal
 dossiers wait in status 1 until accepted. ``prepare`` does every check and computes every value
-without writing; ``intake_write`` writes the rows in one statement (PostgreSQL) or a few (SQLite).
+without writing; ``intake.write`` writes the rows in one statement (PostgreSQL) or a few (SQLite).
 Time is passed in (``at``) so the importer can replay history with the same code.
 """
 

@@ -2,8 +2,8 @@
 idempotency key, in one transaction.
 
 On PostgreSQL the live path sends all of it as ONE statement (data-modifying CTEs,
-``intake_batch``) that is its own transaction, shared by the intakes arriving together
-(``group_commit``): the counter row is locked only while that statement runs, so concurrent
+``intake.statement``) that is its own transaction, shared by the intakes arriving together
+(``intake.group_commit``): the counter row is locked only while that statement runs, so concurrent
 intakes at one counter queue for the shortest possible time. Elsewhere (SQLite, replays, codes
 supplied by a portal) the same rows are written by a few plain statements in the request's
 transaction.
@@ -123,7 +123,7 @@ async def write_fused(
     session: AsyncSession, draft: intake_prepare.Draft, idem: IdemKey | None, *, last: bool = False
 ) -> tuple[int, str]:
     """PostgreSQL: counter, dossier, event, step, key and extension rows in one statement
-    (``intake_batch``).
+    (``intake.statement``).
 
     ``last`` (the intake writes nothing after it): when the session has no transaction open
     (principal and catalogue came from caches), the intake joins the group commit
@@ -208,18 +208,30 @@ async def replay(session: AsyncSession, idem: IdemKey) -> IntakeOutcome | None:
     return IntakeOutcome(int(row.status_code), receipt, replayed=True)
 
 
-async def refuse_duplicates(session: AsyncSession, body: DossierCreate) -> None:
-    """409 when the portal reference or the portal's code was already received."""
+async def refuse_duplicates(session: AsyncSession, body: DossierCreate, *, actor: str) -> None:
+    """409 when the portal reference or the portal's code was already received. The dossier's
+    code is named only to the client (``actor``) that sent it: another client learns that the
+    reference is taken, not which dossier holds it."""
     if body.portal_ref is not None:
-        code = (
-            await session.execute(select(D.c.code).where(D.c.portal_ref == body.portal_ref))
-        ).scalar_one_or_none()
-        if code is not None:
+        row = (
+            await session.execute(
+                select(D.c.code, E.c.actor)
+                .outerjoin(E, (E.c.dossier_id == D.c.id) & (E.c.seq == 1))
+                .where(D.c.portal_ref == body.portal_ref)
+            )
+        ).first()
+        if row is not None and row.actor == actor:
             raise Conflict(
-                f"Hồ sơ của cổng với mã tham chiếu {body.portal_ref} đã được tiếp nhận: {code}"
-                f" (portal reference already received as dossier {code})",
+                f"Hồ sơ của cổng với mã tham chiếu {body.portal_ref} đã được tiếp nhận: {row.code}"
+                f" (portal reference already received as dossier {row.code})",
                 code="duplicate-portal-ref",
-                dossier_code=code,
+                dossier_code=row.code,
+            )
+        if row is not None:
+            raise Conflict(
+                f"Mã tham chiếu {body.portal_ref} đã được dùng cho một hồ sơ đã tiếp nhận"
+                " (portal reference already received)",
+                code="duplicate-portal-ref",
             )
     if body.code is not None:
         exists = (
@@ -231,6 +243,27 @@ async def refuse_duplicates(session: AsyncSession, body: DossierCreate) -> None:
                 code="duplicate-code",
                 dossier_code=body.code,
             )
+
+
+async def _replay_or_refuse(
+    session: AsyncSession, body: DossierCreate, actor: str, idem: IdemKey | None
+) -> IntakeOutcome | None:
+    """None when nothing was received before; the stored response when this request's twin
+    (same key) committed meanwhile; else the 409 of ``refuse_duplicates``.
+
+    The key is read again after a duplicate is found: the replay check and the duplicate check
+    are two statements, and on PostgreSQL (read committed) each sees what was committed when it
+    began, so a twin that commits between them leaves no key for the first and a taken portal
+    reference (or code) for the second. The twin wrote its dossier and its key in one
+    transaction: whoever sees the one sees the other on the next read."""
+    try:
+        await refuse_duplicates(session, body, actor=actor)
+    except Conflict:
+        earlier = await replay(session, idem) if idem is not None else None
+        if earlier is None:
+            raise
+        return earlier
+    return None
 
 
 async def submit(
@@ -257,7 +290,9 @@ async def submit(
         earlier = await replay(session, idem)
         if earlier is not None:
             return earlier
-    await refuse_duplicates(session, body)
+    earlier = await _replay_or_refuse(session, body, principal.actor, idem)
+    if earlier is not None:
+        return earlier
     draft = await intake_prepare.prepare(
         session,
         body=body,
@@ -279,11 +314,10 @@ async def submit(
     except IntegrityError:
         await session.rollback()
         # Lost a race with the same key, portal reference or code: answer as if we had come second.
-        if idem is not None:
-            earlier = await replay(session, idem)
-            if earlier is not None:
-                return earlier
-        await refuse_duplicates(session, body)
+        earlier = await replay(session, idem) if idem is not None else None
+        earlier = earlier or await _replay_or_refuse(session, body, principal.actor, idem)
+        if earlier is not None:
+            return earlier
         raise Conflict(
             "Hồ sơ trùng với một hồ sơ vừa được tiếp nhận (conflicts with a concurrent intake)",
             code="concurrent-intake",

@@ -8,8 +8,8 @@ PostgreSQL never raises an alert twice. On PostgreSQL a run also takes
 ``pg_try_advisory_xact_lock``: a second process that finds the lock taken skips the pass instead of
 doing the same work. One pass is one transaction.
 
-Thresholds (domain.md §5): ``due_soon`` when ``now ≤ due_at ≤ now + due_soon_days`` working days of
-the competent unit (the same window as ``GET /reports/due-soon``); ``apology_needed`` when
+Thresholds (docs/rules.md §8.5): ``due_soon`` when ``now ≤ due_at ≤ now + due_soon_days`` working
+days of the competent unit (the same window as ``GET /reports/due-soon``); ``apology_needed`` when
 ``due_at ≤ now + 1 working day`` and no apology is on record; ``overdue`` when ``due_at < now``;
 ``late_again`` when an apologised dossier is past its new appointment.
 """

@@ -8,7 +8,7 @@ is a new threshold and alerts again, while re-running the job never does.
 
 Kinds: ``due_soon`` (the dossier falls due within the unit's due-soon window), ``apology_needed``
 (a task for the leader of the late unit: one working day or less before ``due_at`` and no apology
-yet, domain.md §5), ``overdue`` (past ``due_at``), ``late_again`` (apologised and past the new
+yet, docs/rules.md §8.5), ``overdue`` (past ``due_at``), ``late_again`` (apologised and past the new
 appointment). ``unit_id`` is the unit at fault (the one holding the current step, else the
 competent unit) whose leader sees the row in ``GET /api/v1/tasks``.
 """

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from onestop.catalog.schemas import ProcedureRef, UnitRef
+from onestop.core.schemas import InputModel
 from onestop.dossiers.schemas import Instant
 
 TaskKind = Literal["due_soon", "apology_needed", "overdue", "late_again"]
@@ -30,7 +31,7 @@ class TaskRead(BaseModel):
     note: str | None
 
 
-class TaskResolve(BaseModel):
+class TaskResolve(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None

@@ -1,6 +1,6 @@
 """Running the worklist job: ``onestop worker [--once] [--interval S]``, or inside the app process
 under ``make run`` on SQLite (``settings.run_worker_in_app``). Each pass also forgets the
-idempotency keys past their retention (``dossiers.retention``)."""
+idempotency keys past their retention (``dossiers.intake.idempotency``)."""
 
 from __future__ import annotations
 

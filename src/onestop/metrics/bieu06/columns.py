@@ -1,4 +1,4 @@
-"""Biểu 06/VPCP/KSTT (Circular 01/2020; domain.md §6.3): which column each dossier falls in.
+"""Biểu 06/VPCP/KSTT (Circular 01/2020; docs/rules.md §10): which column each dossier falls in.
 
 Every dossier of the report is put in exactly one *receipt* bucket and one *resolution* bucket,
 and each column is a sum of buckets, so the identities (3) = (4) + (5) + (6),
@@ -20,9 +20,9 @@ With S the first instant of the period and E the first instant after it (local d
   when it is not paused at E (its pause ``pause_started_at`` < E ≤ ``pause_ended_at``) and its due
   instant as it stood at E is before E; (12) *trong hạn* otherwise. The due instant as it stood at
   E is ``due_at_original`` until the pause began and ``due_at`` after it ended (a dossier that does
-  not count late was paused at most once). These are the overdue spells of ``bieu06_rules``.
+  not count late was paused at most once). These are the overdue spells of ``bieu06.flows``.
 
-The report's counts come from the rollups (``bieu06_read``); ``candidates`` states the same rules
+The report's counts come from the rollups (``bieu06.read``); ``candidates`` states the same rules
 over the dossier table for the drill-down lists, so every list adds up to its count. Its rows come
 from two index-friendly parts: open dossiers (``ended_at IS NULL``, the partial indexes of the
 dossiers package) and dossiers ended since S.

@@ -1,4 +1,5 @@
-"""What one dossier row adds to the Biểu 06 rollups: dated flows (domain.md §6.3, ``bieu06``).
+"""What one dossier row adds to the Biểu 06 rollups: dated flows (docs/rules.md §10.3; the
+columns are ``bieu06.columns``).
 
 Biểu 06 counts, for a period [S, E) of local midnights, flows inside it and stocks at S and E.
 Every stock is a prefix sum of day flows, which is exact because S and E are local midnights:
@@ -51,7 +52,7 @@ FIELDS = (
 )
 CLOSED_OTHER = (7, 8)
 
-Flow = tuple[dt.date, str]  # local day, measure (models_bieu06.FLOWS)
+Flow = tuple[dt.date, str]  # local day, measure (bieu06.models.FLOWS)
 Spell = tuple[dt.datetime, dt.datetime | None]
 
 

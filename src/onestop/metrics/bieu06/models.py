@@ -1,4 +1,4 @@
-"""Biểu 06 rollups (``metrics.bieu06_rollup`` keeps them exact; ``bieu06_read`` reads them).
+"""Biểu 06 rollups (``bieu06.rollup`` keeps them exact; ``bieu06.read`` reads them).
 
 Each holds per-day (per-month, over all time) *flows* of dossiers that were received:
 
@@ -10,7 +10,7 @@ Each holds per-day (per-month, over all time) *flows* of dossiers that were rece
 Two grains share the tables: ``grain`` 0 rows belong to one competent unit (``unit_id``;
 ``level_group`` empty: the unit's level is read at report time), grain 1 rows to the whole tree
 under a root unit (``unit_id`` = the root) split by the competent unit's level group. At both,
-``stripe`` = the receiving unit's id mod 16 (``bieu06_rollup.stripe_of``): intakes at different
+``stripe`` = the receiving unit's id mod 16 (``bieu06.rollup.stripe_of``): intakes at different
 counters for one competent unit update different rows, and intakes at one counter already queue
 on that counter's daily code sequence; a batch of intakes written together (group commit) uses
 its first intake's stripe. Readers add the stripes up: only the sum means anything. A report on

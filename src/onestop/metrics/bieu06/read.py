@@ -1,4 +1,4 @@
-"""Biểu 06 cells from the rollups (``models_bieu06``), in one statement (one snapshot).
+"""Biểu 06 cells from the rollups (``bieu06.models``), in one statement (one snapshot).
 
 For the period [S, E) (local midnights):
 

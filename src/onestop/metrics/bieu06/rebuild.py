@@ -1,5 +1,5 @@
 """The Biểu 06 rollups from scratch: ``rebuild`` in SQL (after bulk loads), ``recompute`` in Python
-(the oracle, through ``bieu06_rules``) and ``differences`` between what is stored and the oracle."""
+(the oracle, through ``bieu06.flows``) and ``differences`` between what is stored and the oracle."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def _flow(day: Any, **given: Any) -> list[Any]:
 
 
 def _spells() -> Any:
-    """(unit, procedure, a, b) of every overdue spell (``bieu06_rules.overdue_spells``)."""
+    """(unit, procedure, a, b) of every overdue spell (``bieu06.flows.overdue_spells``)."""
     r, e, p, q = D.c.received_at, D.c.ended_at, D.c.pause_started_at, D.c.pause_ended_at
     late = or_(D.c.late_flag.is_(True), D.c.supplement_count > 1)
     base = [D.c.competent_unit_id, D.c.receiving_unit_id, D.c.procedure_id]

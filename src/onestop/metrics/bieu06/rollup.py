@@ -1,4 +1,4 @@
-"""Keeps the Biểu 06 rollups (``models_bieu06``; flows by ``bieu06_rules``) exact, in the same
+"""Keeps the Biểu 06 rollups (``bieu06.models``; flows by ``bieu06.flows``) exact, in the same
 transaction as the change to the dossier.
 
 * ORM changes: a ``before_flush`` hook (like ``ontime.rollup``) diffs each ``Dossier`` row's
@@ -15,8 +15,8 @@ transaction as the change to the dossier.
   ``after_flush`` hook then recomputes grain 1 from grain 0 (which is keyed by unit and does not
   change). ``procedure.field`` never changes once created (the catalog has no update of it).
 
-Other Core ``UPDATE``s of ``dossier`` bypass all this: ``bieu06_rebuild.rebuild`` repairs and
-``bieu06_rebuild.differences`` detects drift.
+Other Core ``UPDATE``s of ``dossier`` bypass all this: ``bieu06.rebuild.rebuild`` repairs and
+``bieu06.rebuild.differences`` detects drift (``onestop rollups rebuild`` / ``verify``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The nine evaluation indicators of TTHC resolution (domain.md §6.5 a), each 0 / 1 / 2 points.
+"""The nine evaluation indicators of TTHC resolution (docs/rules.md §12.4), each 0 / 1 / 2 points.
 
 Indicators 1, 2, 3, 4 and 7 are scored from the data, per dossier finished in the period (its
 ``finished_at`` in the period, competent unit in the subtree); the unit's score for an indicator
@@ -19,7 +19,7 @@ Indicators 5, 6, 8 and 9 need facts onestop does not hold (share of procedures t
 approves, publicity, feedback handling, online-service levels): a manager enters them
 (``POST /api/v1/reports/evaluation-entries``) for the unit and the exact period.
 
-Classification of the total (one province's rule, domain.md §6.5): > 15 Xuất sắc; 12–15 Tốt;
+Classification of the total (one province's rule, docs/rules.md §12.4): > 15 Xuất sắc; 12–15 Tốt;
 9–<12 Khá; 6–<9 Trung bình; < 6 Yếu. The source's "12–<15 Tốt" and "> 15 Xuất sắc" leave exactly
 15 uncovered; we put 15 in **Tốt** (Xuất sắc stays "strictly more than 15", as written). With
 entries missing there is no classification (``missing`` names them).

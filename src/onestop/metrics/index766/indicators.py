@@ -1,6 +1,7 @@
-"""Decision 766 indicators 2.1 and 5.4 (domain.md §6.2, §6.4) for a unit's subtree and a period.
+"""Decision 766 indicators 2.1 and 5.4 (docs/rules.md §12.2, §12.3) for a unit's subtree and a
+period.
 
-Both use the Biểu 06 population (``bieu06``, counted from its rollups by ``bieu06_read``:
+Both use the Biểu 06 population (``bieu06.columns``, counted from its rollups by ``bieu06.read``:
 dossiers received and being processed in the period), so the figures agree with that report:
 
 * **2.1 progress** = (resolved early + resolved on time + in progress within time at the end of

@@ -4,11 +4,12 @@ The on-time rollups count finished dossiers early / on time / late at three grai
 in the same transaction as the action that finishes a dossier (``ontime.rollup``):
 
 * ``report_ontime_unit_monthly`` (competent unit, month): the whole months of a period, for the
-  per-unit and per-month reports — about 2,000 × 36 rows for 2,000 units over three years, which
-  baseline.md §3d measured at ~2 ms for a quarter at 10 million dossiers;
+  per-unit and per-month reports — about 2,000 × 36 rows for 2,000 units over three years; the
+  per-unit report of a quarter at 10 million dossiers reads them in a few milliseconds
+  (bench/RESULTS.md, "Reports at 10 million dossiers");
 * ``report_ontime_unit_daily`` (competent unit, local day of ``finished_at``): the days of a
-  period outside whole months (covering index on (day, unit) INCLUDE the counts, ~21 ms for a
-  full quarter in baseline.md §3d, far less for a few edge days);
+  period outside whole months (covering index on (day, unit) INCLUDE the counts; a few edge days
+  cost little);
 * ``report_ontime_daily`` (competent unit, procedure, day): the per-procedure and per-field
   reports, and the finest grain the others are derived from.
 

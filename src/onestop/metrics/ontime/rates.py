@@ -1,4 +1,4 @@
-"""Early / on-time / late (issue 7, domain.md §6.1) and the resolved on-time rate.
+"""Early / on-time / late (docs/rules.md §9.1) and the resolved on-time rate (§9.2).
 
 The reference instant of a dossier is ``finished_at`` (status 9, or 10 when it went straight to
 10). A finished dossier is

@@ -3,9 +3,9 @@ unit's subtree, read from the on-time rollups (never from the dossier table).
 
 Each statement is built once per shape (rollup table, group key, number of date ranges) with
 bound values. On PostgreSQL it runs straight on the session's asyncpg connection
-(``db.driver_fetch``), inside the transaction that asked for custom plans: a quarter for 2,000
-units returns ~2,000 rows, and SQLAlchemy's statement building and result processing had cost
-more than the query.
+(``core.driver.driver_fetch``), inside the transaction that asked for custom plans: a quarter for
+2,000 units returns ~2,000 rows, and SQLAlchemy's statement building and result processing had
+cost more than the query.
 """
 
 from __future__ import annotations

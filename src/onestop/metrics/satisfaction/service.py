@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
-from onestop.dossiers.access import require_any
+from onestop.dossiers.access import require_any, require_sees, unknown_dossier
 from onestop.dossiers.intake.lookup_secret import secret_matches
 from onestop.dossiers.models import Dossier
 from onestop.dossiers.states import Status
@@ -78,13 +78,17 @@ async def rate(
             "Cần mã tra cứu in trên giấy tiếp nhận (the receipt's secret is required)",
             code="secret-required",
         )
+    if counter:
+        assert principal is not None
+        # The right first and a dossier out of sight as an unknown one: nothing here tells
+        # whether a dossier outside the clerk's scope exists.
+        principal.require(Right.DOSSIER_INTAKE)
     d = await _dossier(session, code)
     if counter:
         assert principal is not None
         if d is None:
-            raise NotFound(
-                f"Không có hồ sơ mã {code} (unknown dossier {code})", code="unknown-dossier"
-            )
+            raise unknown_dossier(code)
+        await require_sees(session, principal, d)
         await require_any(
             session, principal, [(Right.DOSSIER_INTAKE, [d.returning_unit_id, d.receiving_unit_id])]
         )

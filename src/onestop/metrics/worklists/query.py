@@ -1,4 +1,4 @@
-"""Due-soon and overdue worklists (issue 6): scope, filters, the SQL, and keyset pages.
+"""Due-soon and overdue worklists (docs/rules.md §9.5): scope, filters, the SQL, keyset pages.
 
 A dossier is on a worklist while it is open (``ended_at IS NULL``: not finished, refused, withdrawn
 or stopped) and its clock runs (status 5, supplement requested, is left out: the clock stands
@@ -12,7 +12,7 @@ The database does the selection and the ordering: the predicates are ``ended_at 
 ``due_at`` range, which the partial indexes ``ix_dossier_open_due_at`` /
 ``ix_dossier_open_competent_due`` / ``ix_dossier_open_current_due`` answer in ``due_at`` order.
 The horizon is computed once per distinct (province, hours, due_soon_days) of the units, never per
-dossier; working time left / late is computed only for the rows of the page (``worklists_rows``).
+dossier; working time left / late is computed only for the rows of the page (``worklists.rows``).
 Both lists are sorted by urgency, ``(due_at, id)`` ascending: most late first, least time left
 first. ``count`` is the size of the whole list (``?total=true``, e.g. the province overdue count):
 the same conditions as a ``count(*)`` over the same indexes, only when asked for.
@@ -46,7 +46,8 @@ from onestop.catalog import lookups
 from onestop.catalog.lookups import UnitInfo
 from onestop.catalog.models import Unit
 from onestop.core.errors import InvalidInput
-from onestop.core.paging import decode_cursor, encode_cursor
+from onestop.core.paging import INSTANT, ROW_ID, decode_cursor, encode_cursor
+from onestop.core.schemas import invalid_field, require_in_calendar
 from onestop.dossiers.access import client_paths, require_covers
 from onestop.dossiers.actions.apology.models import Apology
 from onestop.dossiers.models import OPEN_PREDICATE, Dossier, DossierStep
@@ -77,8 +78,12 @@ class Resolved:
     officer_id: int | None
 
 
+AS_OF = ("query", "as_of")
+
+
 def _bad_as_of() -> InvalidInput:
-    return InvalidInput(
+    return invalid_field(
+        AS_OF,
         "as_of phải là thời điểm ISO 8601 có múi giờ, ví dụ 2026-03-10T09:00:00+07:00"
         " (as_of must be an ISO 8601 instant with an offset, e.g. 2026-03-10T09:00:00+07:00)",
         code="invalid-as-of",
@@ -86,8 +91,11 @@ def _bad_as_of() -> InvalidInput:
 
 
 def require_aware(as_of: dt.datetime) -> dt.datetime:
+    """``as_of`` in UTC: aware, and within the calendar's years (every list counts working
+    time from it)."""
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise _bad_as_of()
+    require_in_calendar(as_of, name="as_of", loc=AS_OF, code="invalid-as-of")
     return as_of.astimezone(dt.UTC)
 
 
@@ -241,17 +249,8 @@ def horizon_clause(groups: list[Horizon]) -> ColumnElement[bool]:
 
 # -- pages -----------------------------------------------------------------------------------------
 def decode_position(cursor: str | None) -> tuple[dt.datetime, int] | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    try:
-        at_text, ident = values
-        at = dt.datetime.fromisoformat(at_text)
-        if not isinstance(ident, int) or at.tzinfo is None:
-            raise ValueError(cursor)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput("Con trỏ phân trang không hợp lệ (invalid cursor)") from exc
-    return at, ident
+    values = decode_cursor(cursor, (INSTANT, ROW_ID))
+    return None if values is None else (values[0], int(values[1]))
 
 
 def encode_position(at: dt.datetime, ident: int) -> str:

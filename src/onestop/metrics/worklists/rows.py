@@ -113,10 +113,10 @@ async def item_dicts(
     as_of: dt.datetime,
     personal: bool,
 ) -> list[dict[str, Any]]:
-    """The page's rows (``worklists_sql.page``, which joins the open step, its handler and the last
-    apology) as ``WorklistItem``'s fields, in its order, instants in local time: written to JSON
-    as they are (``WorklistPage.as_json``) or validated into models for the exports.
-    Units, procedures and calendars come from the snapshots: no query per row."""
+    """The page's rows (``worklists.statements.page``, which joins the open step, its handler and
+    the last apology) as ``WorklistItem``'s fields, in its order, instants in local time: written
+    to JSON as they are (``worklists.service.WorklistPage.as_json``) or validated into models for
+    the exports. Units, procedures and calendars come from the snapshots: no query per row."""
     procedures = await snapshots.procedure_refs(session, {d["procedure_id"] for d in rows})
     cals = await calendars(session, [d["competent_unit_id"] for d in rows])
     held = ("receiving_unit_id", "competent_unit_id", "step_unit_id")

@@ -3,8 +3,8 @@
 A page or a count depends on the request only through its values (units, filters, instants,
 cursor, limit) and its shape (which filters are set, how many horizon groups). Each shape's
 statement is built once; a request binds its values. On PostgreSQL the statement goes straight to
-the connection's asyncpg connection (``db.driver_fetch``): no ``BEGIN``/``ROLLBACK`` round trips
-and none of SQLAlchemy's per-execution work, which cost more than the page's own query
+the connection's asyncpg connection (``core.driver.session_fetch``): no ``BEGIN``/``ROLLBACK``
+round trips and none of SQLAlchemy's per-execution work, which cost more than the page's own query
 (bench/RESULTS.md); unit sets are one array parameter (``= ANY``). Elsewhere (SQLite) the session
 runs it, unit sets as an expanding ``IN``.
 """

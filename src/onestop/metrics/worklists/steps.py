@@ -1,6 +1,6 @@
 """Step warnings: an open step past its own budget while the dossier is still on time.
 
-It is an internal KPI for the step's unit (Form 06 row "quá hạn", domain.md §4.5 and §5), never a
+It is an internal KPI for the step's unit (Form 06 row "quá hạn", docs/rules.md §7.3), never a
 citizen-facing overdue: the dossier itself is not on the overdue list. Scope and the ``unit`` filter
 apply to the step's unit. Served by ``ix_dossier_step_open_unit_due`` (unit_id, due_at) WHERE
 ended_at IS NULL.

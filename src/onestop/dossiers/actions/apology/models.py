@@ -3,7 +3,8 @@ numbers, and the applicant-notification outbox.
 
 * ``dossier_apology``: one row per apology (re-appointment). ``due_at`` is copied from the dossier
   at issue time for the record; the dossier's ``due_at`` / ``due_at_original`` / ``timing`` never
-  change because of an apology (domain.md §5), only ``appointment_at`` (what the citizen is told).
+  change because of an apology (docs/rules.md §8.4), only ``appointment_at`` (what the citizen
+  is told).
 * ``apology_letter_counter``: the last letter number per issuing unit and year ("15/PXL").
 * ``notification_outbox``: messages to applicants (e-mail / SMS) written in the same transaction
   as the event that caused them; a later integration delivers them and sets ``sent_at``. The

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AwareDatetime, BeforeValidator, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
+from onestop.core.schemas import InstantIn
 from onestop.dossiers.actions.schemas import Name, Note, Reason
 from onestop.dossiers.schemas import Code, Strict
 
@@ -18,23 +18,13 @@ LetterNumber = Annotated[
 ]
 
 
-def _iso_text(value: Any) -> Any:
-    """An instant is written as ISO 8601 text (a bare number is not a date)."""
-    if not isinstance(value, str | dt.datetime):
-        raise ValueError("expected an ISO 8601 instant with an offset, e.g. 2026-03-12T10:00+07:00")
-    return value
-
-
-Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
-
-
 class ApologizeBody(Strict):
     """Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết (Form 04): the late unit's leader
     apologises, gives the reason and a new appointment. ``due_at`` never moves; the new
     appointment is what the applicant is told."""
 
     reason: Reason = Field(description="Lý do quá hạn (required, non-empty)")
-    new_appointment_at: Instant = Field(
+    new_appointment_at: InstantIn = Field(
         description="Hẹn lại: later than the current due instant, inside working hours"
     )
     issuing_unit: Code | None = Field(

@@ -1,10 +1,11 @@
 """The ``apologize`` action (Form 04) and the ``apology-required`` rule of ``finish`` / ``return``.
 
-domain.md §5: the unit that is late apologises in writing, with the reason and a new appointment,
-no later than one working day before the due instant; the letter is signed by a leader of that
-unit; re-appointment at most ``max_reappointments`` times (default once). The apology changes what
-the applicant is told (``appointment_at``) and nothing else: ``due_at``, ``due_at_original`` and
-the on-time classification stay, so an apologised dossier finished after ``due_at`` is still late.
+docs/rules.md §8: the unit that is late apologises in writing, with the reason and a new
+appointment, no later than one working day before the due instant; the letter is signed by a leader
+of that unit; re-appointment at most ``max_reappointments`` times (default once). The apology
+changes what the applicant is told (``appointment_at``) and nothing else: ``due_at``,
+``due_at_original`` and the on-time classification stay, so an apologised dossier finished after
+``due_at`` is still late.
 A letter issued later than one working day before ``due_at`` is recorded and flagged as a late
 apology. The applicant is notified through the outbox in the same transaction (a "notified"
 event follows the "apologize" event).
