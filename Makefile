@@ -1,14 +1,40 @@
-# onestop: one command per job. `make run` serves the demo on SQLite; `make test` is what CI runs.
+# onestop: one command per job. `make run` serves the demo on SQLite; `make check` is the quick
+# developer loop; `make test` is what CI runs.
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider
 
-.PHONY: help run test lint typecheck pytest install system-deps openapi bench clean
+# make check: SQLite only, no browser, no PostgreSQL, nothing marked slow; JOBS pytest processes.
+JOBS ?= auto
+CHECK_MARKERS := not e2e and not postgres and not slow
+# make test: a coverage summary of onestop after the run (files at 100 % left out).
+COVERAGE := --cov=onestop --cov-report=term:skip-covered
+
+# make bench: the reports and search benchmarks read DATABASE_URL, loaded with DOSSIERS synthetic
+# dossiers by `onestop bench-data` (RELOAD=no reuses what an earlier run loaded there). The
+# intake benchmark recreates its own database, onestop_bench (BENCH_PG_URL).
+DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/onestop_bench_data
+DOSSIERS ?= 1000000
+RELOAD ?= yes
+# make bench-soak: minutes of steady load.
+MINUTES ?= 30
+
+LINTED := src tests bench migrations
+
+.PHONY: help run check test lint typos typecheck unit pytest install system-deps openapi \
+	bench bench-deps bench-soak pre-commit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables: JOBS=$(JOBS) (make check's pytest processes);"
+	@echo "  make bench: DATABASE_URL=$(DATABASE_URL)"
+	@echo "              DOSSIERS=$(DOSSIERS) (10000000 for the figures of bench/RESULTS.md)"
+	@echo "              RELOAD=$(RELOAD) (no: reuse the dossiers already loaded in DATABASE_URL)"
+	@echo "  make bench-soak: MINUTES=$(MINUTES)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,7 +45,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## create .venv and install the project with its test dependencies
 
 system-deps:  ## Debian packages the tests need (PostgreSQL binaries, fonts, poppler, Chromium)
-	@scripts/system-deps.sh
+	@scripts/system-deps.sh test
 
 run: install  ## migrate + seed a demo province in ./var/onestop.db, serve on http://127.0.0.1:8000
 	mkdir -p var
@@ -27,21 +53,49 @@ run: install  ## migrate + seed a demo province in ./var/onestop.db, serve on ht
 	$(BIN)/onestop seed-demo
 	$(BIN)/onestop serve --host 127.0.0.1 --port 8000
 
-lint: install
-	$(BIN)/ruff check src tests bench migrations
-	$(BIN)/ruff format --check src tests bench migrations
+lint: install typos  ## ruff, ruff format --check, typos, import contracts
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/lint-imports
 
-typecheck: install
+typos: install  ## spelling of the files git does not ignore (Vietnamese and project words: _typos.toml)
+	$(BIN)/typos
+
+typecheck: install  ## mypy --strict over src, tests loosened for missing annotations only
 	$(BIN)/mypy
 
-pytest: install system-deps
-	scripts/with-postgres.sh $(BIN)/pytest -q -p no:cacheprovider
+unit: install  ## the quick lane's pytest: SQLite, no browser, no PostgreSQL, nothing slow
+	@scripts/system-deps.sh unit
+	ONESTOP_TEST_BACKENDS=sqlite $(PYTEST) -n $(JOBS) -m "$(CHECK_MARKERS)"
 
-test: lint typecheck pytest  ## ruff, import contracts, mypy, then pytest on SQLite and PostgreSQL
+check: lint typecheck unit  ## the quick developer loop (about 3 minutes): lint, mypy, `make unit`
+
+pytest: install system-deps
+	scripts/with-postgres.sh $(PYTEST) $(COVERAGE)
+
+test: lint typecheck pytest  ## lint, mypy, then pytest on SQLite and PostgreSQL with coverage
+
+pre-commit: install  ## install the git pre-commit hook (ruff, ruff format, mypy, typos; no network)
+	$(BIN)/pre-commit install
 
 openapi: install  ## rewrite openapi/openapi.json from the app
 	$(BIN)/python -m onestop.openapi_dump > openapi/openapi.json
 
+bench-deps: install
+	@scripts/system-deps.sh bench
+	$(BIN)/pip install -q -e '.[test,bench]'
+
+bench: bench-deps  ## the benchmarks of bench/RESULTS.md, on PostgreSQL (variables: see make help)
+	$(BIN)/python scripts/pg-answers.py '$(DATABASE_URL)'
+	$(BIN)/python bench/worktime_bench.py
+	$(BIN)/python bench/intake_bench.py --rounds 3 --duration 10 --counters 13
+	if [ "$(RELOAD)" != no ]; then \
+		$(BIN)/onestop bench-data --dossiers $(DOSSIERS) --seed 7 --reset --database-url '$(DATABASE_URL)'; fi
+	$(BIN)/python bench/reports_bench.py --requests 200 --slow-requests 40 --database-url '$(DATABASE_URL)'
+	$(BIN)/python bench/search_bench.py --database-url '$(DATABASE_URL)'
+
+bench-soak: bench-deps  ## steady load for MINUTES minutes, memory per worker (bench/soak_bench.py)
+	$(BIN)/python bench/soak_bench.py --minutes $(MINUTES)
+
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .coverage .coverage.*

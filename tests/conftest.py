@@ -93,7 +93,7 @@ def pytest_runtest_call(item: pytest.Item) -> object:
 
 
 async def _recreate_pg_database(url: str) -> None:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
     base, _, dbname = url.replace("postgresql+asyncpg://", "postgresql://").rpartition("/")
     conn = await asyncpg.connect(f"{base}/postgres")

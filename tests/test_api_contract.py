@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
@@ -17,6 +18,8 @@ from onestop.app import create_app
 from onestop.auth.tokens import issue_token
 from onestop.core import clock, migrate
 from onestop.core.settings import Settings
+
+pytestmark = pytest.mark.slow  # left out of `make check`
 
 SECRET = "schemathesis-secret-key-0123456789abcdef"
 

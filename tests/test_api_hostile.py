@@ -41,7 +41,7 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 ROLES = ("admin", "clerk")
 PROBLEM = "application/problem+json"
 #: Cases per operation and role: the file runs in a minute or two per database lane.
-EXAMPLES = 6
+EXAMPLES = 4
 
 
 def _cursor(values: Any) -> str:
@@ -195,6 +195,7 @@ PLAUSIBLE = {
 
 
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Paths to every field of a JSON value (a dict's or list's elements, recursively)."""
     if isinstance(value, dict) and value:
         return [p for k, v in value.items() for p in _leaves(v, (*path, k))]
     if isinstance(value, list) and value:
@@ -213,13 +214,81 @@ def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
     return copy
 
 
-def _mutate(data: st.DataObject, body: Any, everywhere: bool) -> Any:
-    leaves = _leaves(body)
-    chosen = leaves if everywhere else [data.draw(st.sampled_from(leaves), label="field")]
-    for leaf in chosen:
-        body = _replace(body, leaf, data.draw(HOSTILE_JSON, label=f"body{list(leaf)}"))
-    return body
-
+#: Bodies that the service would accept (or nearly), so that one hostile field reaches the code
+#: behind validation; the generated body is used as often.
+PLAUSIBLE_BODIES: dict[tuple[str, str], Any] = {
+    ("post", "/api/v1/dossiers"): intake_body(),
+    ("post", "/api/v1/dossiers/{code}/accept"): {"note": "Đủ giấy tờ"},
+    ("post", "/api/v1/dossiers/{code}/refuse"): {"reason": "Thiếu giấy tờ"},
+    ("post", "/api/v1/dossiers/{code}/assign"): {"handler": "officer"},
+    ("post", "/api/v1/dossiers/{code}/transfer"): {"to_unit": "000.00.10.H99"},
+    ("post", "/api/v1/dossiers/{code}/request-supplement"): {"items": ["a"], "reason": "b"},
+    ("post", "/api/v1/dossiers/{code}/supplement-received"): {"documents": [{"code": "TP1"}]},
+    ("post", "/api/v1/dossiers/{code}/request-payment"): {"items": [{"name": "Phí", "amount": 1}]},
+    ("post", "/api/v1/dossiers/{code}/payment-received"): {"receipt_number": "1", "amount": 1},
+    ("post", "/api/v1/dossiers/{code}/apologize"): {
+        "reason": "Chờ xác minh",
+        "new_appointment_at": "2026-12-31T09:00:00+07:00",
+    },
+    ("post", "/api/v1/dossiers/{code}/finish"): {"result": "approved", "result_number": "5/CT"},
+    ("post", "/api/v1/dossiers/{code}/return"): {"method": "counter"},
+    ("post", "/api/v1/dossiers/{code}/withdraw"): {"reason": "Không cần nữa"},
+    ("post", "/api/v1/dossiers/{code}/stop"): {"legal_ground": "Điều 1"},
+    ("post", "/api/v1/dossiers/{code}/rating"): {"level": "hai_long", "comment": "Tốt"},
+    ("post", "/api/v1/units"): {
+        "code": "000.00.12.H99",
+        "name": "Sở Y tế",
+        "level": "department",
+        "parent_code": "000.00.00.H99",
+        "address": "Số 1",
+    },
+    ("patch", "/api/v1/units/{code}"): {"name": "Sở Tư pháp", "address": "Số 2"},
+    ("post", "/api/v1/users"): {
+        "username": "officer2",
+        "password": "onestop-test-pw",
+        "full_name": "Cán bộ",
+        "role": "officer",
+        "unit_code": "000.00.10.H99",
+    },
+    ("patch", "/api/v1/users/{username}"): {"full_name": "Cán bộ", "title": "Chuyên viên"},
+    ("post", "/api/v1/api-clients"): {
+        "client_id": "portal2",
+        "name": "Cổng",
+        "scopes": ["dossier:view"],
+        "unit_codes": ["000.00.00.H99"],
+    },
+    ("post", "/api/v1/calendar/days"): {
+        "day": "2026-12-30",
+        "kind": "holiday",
+        "name": "Nghỉ",
+        "source": "Thông báo 1/TB",
+    },
+    ("post", "/api/v1/procedures"): {
+        "code": "1.000001",
+        "name": "Thủ tục thử",
+        "field": "Chứng thực",
+        "competent_unit_codes": ["000.00.10.H99"],
+        "version": {"effective_from": "2026-01-01", "limit": {"amount": 1, "unit": "working_days"}},
+    },
+    ("post", "/api/v1/procedures/{code}/versions"): {
+        "effective_from": "2026-06-01",
+        "limit": {"amount": 2, "unit": "working_days"},
+    },
+    ("post", "/api/v1/reports/periods"): {
+        "kind": "bieu-06",
+        "unit": "000.00.00.H99",
+        "from": "2026-01-01",
+        "to": "2026-03-31",
+    },
+    ("post", "/api/v1/reports/evaluation-entries"): {
+        "unit": "000.00.10.H99",
+        "from": "2026-01-01",
+        "to": "2026-03-31",
+        "indicator": 5,
+        "score": 1,
+    },
+    ("post", "/api/v1/tasks/{task_id}/resolve"): {"note": "Đã xử lý"},
+}
 
 IMPORT_LINE = {
     **intake_body(receiving_unit="000.00.01.H99"),
@@ -231,73 +300,111 @@ IMPORT_LINE = {
 }
 
 
-def _request(data: st.DataObject, operation: Any, province: Province, role: str) -> dict[str, Any]:
-    case = data.draw(operation.as_strategy(), label="case")
-    everywhere = data.draw(st.booleans(), label="everywhere")
-    path = operation.path
-    for name in {
-        p["name"] for p in operation.definition.raw.get("parameters", ()) if p["in"] == "path"
-    }:
-        real = _real(operation.path, name, province.codes)
-        generated = str((case.path_parameters or {}).get(name, "x"))
-        options = [*real, generated]
-        value = data.draw(
-            st.sampled_from(options) | HOSTILE_TEXT if not everywhere else HOSTILE_TEXT,
-            label=f"path {name}",
-        )
+@dataclass(frozen=True)
+class Target:
+    """Where a case puts its hostile value: a path or query parameter by name, a field of the
+    plausible body (``where`` is its path), any field of a generated body (``where`` None), a
+    line's field of the NDJSON import, or nowhere (an operation without input)."""
+
+    operation: Any
+    kind: str  # path | query | body | generated | ndjson | form | none
+    where: Any = None
+
+    def __str__(self) -> str:
+        where = ".".join(map(str, self.where)) if isinstance(self.where, tuple) else self.where
+        return f"{self.operation.method.upper()} {self.operation.path} {self.kind} {where or ''}"
+
+
+def _parameters(operation: Any, place: str) -> list[str]:
+    return [p["name"] for p in operation.definition.raw.get("parameters", ()) if p["in"] == place]
+
+
+def _media(operation: Any) -> str | None:
+    content = operation.definition.raw.get("requestBody", {}).get("content", {})
+    return next(iter(content), None)
+
+
+def _targets(operation: Any) -> list[Target]:
+    out = [Target(operation, "path", n) for n in _parameters(operation, "path")]
+    out += [Target(operation, "query", n) for n in _parameters(operation, "query")]
+    media = _media(operation)
+    plausible = PLAUSIBLE_BODIES.get((operation.method, operation.path))
+    if plausible is not None:
+        out += [Target(operation, "body", leaf) for leaf in _leaves(plausible)]
+    if media == "application/json":
+        out.append(Target(operation, "generated"))
+    elif media == "application/x-www-form-urlencoded":
+        out += [Target(operation, "form", n) for n in ("username", "password", "client_id")]
+    elif media == "application/x-ndjson":
+        out += [Target(operation, "ndjson", leaf) for leaf in _leaves(IMPORT_LINE)]
+    return out or [Target(operation, "none")]
+
+
+TARGETS = [t for op in OPERATIONS for t in _targets(op)]
+
+
+def _request(data: st.DataObject, target: Target, province: Province, role: str) -> dict[str, Any]:
+    """One request of ``target``'s operation: the hostile value at the target, every other input
+    plausible (real codes in the path; query parameters plausible or left out)."""
+    op = target.operation
+    path = op.path
+    for name in _parameters(op, "path"):
+        if target.kind == "path" and target.where == name:
+            value = data.draw(HOSTILE_TEXT, label=f"path {name}")
+        else:
+            value = data.draw(st.sampled_from(_real(op.path, name, province.codes) or ["x"]))
         path = path.replace("{" + name + "}", quote(str(value), safe=""))
     query: list[tuple[str, str]] = []
-    declared = [p for p in operation.definition.raw.get("parameters", ()) if p["in"] == "query"]
-    hostile = {p["name"] for p in declared} if everywhere else set()
-    if declared and not everywhere:
-        hostile = {data.draw(st.sampled_from([p["name"] for p in declared]), label="param")}
-    generated_query = case.query or {}
-    for p in declared:
-        name = p["name"]
-        if name in hostile:
-            value = data.draw(CURSORS if name == "cursor" else HOSTILE_TEXT, label=f"query {name}")
+    for name in _parameters(op, "query"):
+        if target.kind == "query" and target.where == name:
+            hostile = CURSORS if name == "cursor" else HOSTILE_TEXT
+            query.append((name, data.draw(hostile, label=f"query {name}")))
         elif name in PLAUSIBLE and data.draw(st.booleans(), label=f"plausible {name}"):
-            value = PLAUSIBLE[name]
-        elif name in generated_query:
-            raw = generated_query[name]
-            for v in raw if isinstance(raw, list) else [raw]:
-                query.append((name, str(v).lower() if isinstance(v, bool) else str(v)))
-            continue
-        else:
-            continue
-        query.append((name, value))
-    kwargs: dict[str, Any] = {"params": query}
-    media = case.media_type
-    if media == "application/json" or (media is None and not isinstance(case.body, NotSet)):
+            query.append((name, PLAUSIBLE[name]))
+    headers = {"Authorization": f"Bearer {province.tokens[role]}"}
+    request: dict[str, Any] = {"method": op.method.upper(), "url": path, "params": query}
+    media = _media(op)
+    body: Any = PLAUSIBLE_BODIES.get((op.method, op.path))
+    if target.kind == "generated":
+        case = data.draw(op.as_strategy(), label="generated case")
         body = None if isinstance(case.body, NotSet) else case.body
-        kwargs["content"] = json.dumps(_mutate(data, body, everywhere)).encode()
-        kwargs["headers"] = {"content-type": "application/json"}
+        leaf = data.draw(st.sampled_from(_leaves(body)), label="field")
+        body = _replace(body, leaf, data.draw(HOSTILE_JSON, label=f"body {list(leaf)}"))
+    elif target.kind == "body":
+        body = _replace(body, target.where, data.draw(HOSTILE_JSON, label="body"))
+    if media == "application/json" and body is not None:
+        request["content"] = json.dumps(body).encode()
+        headers["content-type"] = media
     elif media == "application/x-www-form-urlencoded":
-        body = case.body if isinstance(case.body, dict) else {}
-        form = _mutate(data, body or {"username": "admin", "password": "x"}, everywhere)
-        kwargs["data"] = (
-            {str(k): str(v) for k, v in (form or {}).items()} if isinstance(form, dict) else {}
-        )
-    elif media in ("application/x-ndjson", "text/plain"):
-        lines = [
-            json.dumps(_mutate(data, IMPORT_LINE, everywhere))
-            for _ in range(data.draw(st.integers(1, 3), label="lines"))
-        ]
-        kwargs["content"] = "\n".join(lines).encode()
-        kwargs["headers"] = {"content-type": media}
-    headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {province.tokens[role]}"}
-    return {"method": operation.method.upper(), "url": path, "headers": headers, **kwargs}
+        form = {"username": "admin", "password": "onestop-test-pw", "client_id": "portal"}
+        if target.kind == "form":
+            form[target.where] = data.draw(HOSTILE_TEXT, label=f"form {target.where}")
+        request["data"] = form
+    elif media == "application/x-ndjson":
+        line = IMPORT_LINE
+        if target.kind == "ndjson":
+            line = _replace(line, target.where, data.draw(HOSTILE_JSON, label="line"))
+        request["content"] = "\n".join([json.dumps(IMPORT_LINE), json.dumps(line)]).encode()
+        headers["content-type"] = media
+    request["headers"] = headers
+    return request
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: f"{op.method.upper()} {op.path}")
+@pytest.mark.parametrize("target", TARGETS, ids=str)
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_no_input_makes_a_500(
-    province: Province, operation: Any, role: str, data: st.DataObject
+    province: Province, target: Target, role: str, data: st.DataObject
 ) -> None:
-    request = _request(data, operation, province, role)
+    request = _request(data, target, province, role)
     resp = province.client.request(**request)
-    assert resp.status_code < 500, (request, resp.text)
+    # /readyz answers 503 by design here: the lane's schema is made without Alembic's version.
+    assert resp.status_code < 500 or target.operation.path == "/readyz", (request, resp.text)
     if 400 <= resp.status_code < 500:
         assert resp.headers["content-type"].startswith(PROBLEM), (request, resp.text)
+
+
+def test_every_operation_is_a_target() -> None:
+    documented = {(m, p) for p, ops in DOCUMENT["paths"].items() for m in ops}
+    assert {(t.operation.method, t.operation.path) for t in TARGETS} == documented

@@ -205,7 +205,7 @@ LISTS = (
     "/api/v1/reports/periods",
     "/api/v1/reports/satisfaction/followups",
 )
-FOREIGN_CURSORS = (
+FOREIGN_CURSORS: tuple[list[object], ...] = (
     [2**63],
     [True],
     ["x\x00"],

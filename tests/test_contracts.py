@@ -70,7 +70,7 @@ def copy(tmp_path: Path) -> Path:
 
 
 def inject(root: Path, module: str, line: str) -> None:
-    """Add ``line`` right after the ``from __future__`` import of ``module`` (still valid Python)."""
+    """Add ``line`` after the ``from __future__`` import of ``module`` (still valid Python)."""
     path = root / "src" / Path(*module.split(".")).with_suffix(".py")
     text = path.read_text(encoding="utf-8")
     future = "from __future__ import annotations\n"
@@ -83,7 +83,7 @@ def test_the_real_tree_keeps_every_contract() -> None:
     assert LINT_IMPORTS.exists(), LINT_IMPORTS
     status, output, verdicts = lint_imports(ROOT, ROOT / "src")
     assert status == 0, output
-    assert len(verdicts) == 4, output
+    assert len(verdicts) >= 4, output
     assert set(verdicts.values()) == {"KEPT"}, output
     for prefix in (LAYERS, NO_HTTP, NO_CYCLES, WORKTIME):
         assert verdict(verdicts, prefix) == "KEPT"
@@ -93,7 +93,7 @@ def test_an_unchanged_copy_keeps_every_contract(copy: Path) -> None:
     """The copy on its own is clean: each breach below is the injected import's doing."""
     status, output, verdicts = lint_imports(copy, copy / "src")
     assert status == 0, output
-    assert set(verdicts.values()) == {"KEPT"} and len(verdicts) == 4, output
+    assert set(verdicts.values()) == {"KEPT"} and len(verdicts) >= 4, output
 
 
 def test_domain_code_importing_fastapi_breaks_the_http_contract(copy: Path) -> None:

@@ -91,7 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Inside the request context (the problem names the request id, the access line its status).
     app.add_middleware(ErrorBoundary)
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=app.state.metrics, api_prefix=API_PREFIX + "/"
+    )
     _include_routers(app)
     return app
 

@@ -25,6 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--migrate", action="store_true", help="upgrade the database first")
+    serve.add_argument(
+        "--graceful-timeout",
+        type=float,
+        default=GRACEFUL_TIMEOUT_SECONDS,
+        help="on SIGTERM, seconds in-flight requests get to finish (default %(default)s)",
+    )
     serve.set_defaults(func=_serve)
 
     mig = sub.add_parser("migrate", help="upgrade (or downgrade) the database schema")
@@ -40,23 +46,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: On SIGTERM uvicorn stops accepting connections and lets the requests in flight finish; one
+#: still running after this long is cancelled. Below ``docker stop``'s 10 s (and Kubernetes'
+#: 30 s), after which everything still running would be killed with the process.
+GRACEFUL_TIMEOUT_SECONDS = 8.0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from onestop.core.logs import configure_logging
     from onestop.core.settings import get_settings
 
+    settings = get_settings()
+    # uvicorn's own loggers write through the application's masking formatter (its default
+    # configuration would print tracebacks as they are); each worker's create_app does the same.
+    configure_logging(settings.log_level, settings.log_json)
     if args.migrate:
         from onestop.core import migrate
 
-        migrate.upgrade(get_settings().database_url)
+        migrate.upgrade(settings.database_url)
     uvicorn.run(
         "onestop.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
+        log_config=None,
         access_log=False,
         proxy_headers=True,
+        timeout_graceful_shutdown=args.graceful_timeout,
     )
     return 0
 

@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import gc
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, cast
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.elements import ClauseElement
 from tests.conftest import PG_URL, _recreate_pg_database
 
@@ -64,6 +65,11 @@ INSERT = insert(T).values(
 INSERT_RETURNING = INSERT.returning(T.c.id, T.c.name, T.c.at, T.c.doc, T.c.n, T.c.kind)
 BY_NAME = select(T.c.id, T.c.name, T.c.at, T.c.doc, T.c.n).where(T.c.name == bindparam("name"))
 COUNT = select(func.count()).select_from(T)
+
+
+def _checked_out(engine: AsyncEngine) -> int:
+    """Connections checked out of the engine's pool (a queue pool on PostgreSQL)."""
+    return cast(QueuePool, engine.pool).checkedout()
 
 
 def _pg_url() -> str:
@@ -307,7 +313,7 @@ async def test_outside_a_transaction_it_leaves_none_open(
         )
         assert (row["name"], row["at"], row["doc"]) == ("solo", at, {"a": 1})
         assert not s.in_transaction()  # the session began nothing
-        assert engine.pool.checkedout() == 0  # the pooled connection went back at once
+        assert _checked_out(engine) == 0  # the pooled connection went back at once
         assert await _open_transactions(engine) == 0
         assert await _count_elsewhere(engine) == 1  # its own transaction, committed
         rows = await session_fetch(s, BY_NAME, {"name": "solo"})
@@ -315,7 +321,7 @@ async def test_outside_a_transaction_it_leaves_none_open(
         assert not s.in_transaction()
         await s.rollback()  # nothing of the session's to undo
     assert await _count_elsewhere(engine) == 1
-    assert engine.pool.checkedout() == 0
+    assert _checked_out(engine) == 0
 
 
 async def test_a_session_bound_to_a_connection_uses_that_connection(

@@ -124,10 +124,8 @@ async def test_unknown_dossier_and_action(
 @pytest.mark.parametrize(
     ("who", "action", "body", "slug", "right"),
     [
-        ("officer_b", "finish", {}, "outside-unit-scope", "unit-scope"),
         ("manager", "finish", {}, "missing-right", "dossier:process"),
         ("clerk", "finish", {}, "missing-right", "dossier:process"),
-        ("clerk_a", "transfer", {}, "outside-unit-scope", "unit-scope"),
         ("portal", "stop", {"legal_ground": "x"}, "missing-right", "dossier:process"),
     ],
 )

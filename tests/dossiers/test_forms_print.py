@@ -86,7 +86,7 @@ async def test_form_problems(client: httpx.AsyncClient, world: World, auth: Head
         (f"{URL}/{code}/forms/01.pdf", {"secret": "WRONGSECRET"}, "clerk", 422, "secret-mismatch"),
         (f"{URL}/{code}/forms/02.pdf", {}, "clerk", 409, "form-not-applicable"),
         (f"{URL}/NO-SUCH-CODE/forms/01.pdf", {}, "clerk", 404, ""),
-        (f"{URL}/{code}/forms/01.pdf", {}, "officer_b", 403, "outside-unit-scope"),
+        (f"{URL}/{code}/forms/01.pdf", {}, "officer_b", 404, "unknown-dossier"),
         (f"{URL}/{code}/forms/09.pdf", {}, "clerk", 422, "invalid-input"),
     ]
     for url, params, user, status, kind in cases:

@@ -307,6 +307,7 @@ async def test_in_app_worker_only_on_sqlite(
     assert settings.run_worker_in_app is False
 
 
+@pytest.mark.slow
 def test_worker_command(settings: Settings, tmp_path: Path) -> None:
     env = {**os.environ, "ONESTOP_DATABASE_URL": settings.database_url, "ONESTOP_LOG_JSON": "true"}
     bad = subprocess.run(
@@ -332,6 +333,7 @@ def test_worker_command(settings: Settings, tmp_path: Path) -> None:
     assert "worklist job: raised" in ok.stderr
 
 
+@pytest.mark.slow
 async def test_worker_command_raises_alerts(
     client: httpx.AsyncClient,
     world: World,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import tests.dossiers.conftest as dossier_fixtures
 from sqlalchemy import select
 from tests.dossiers.conftest import Headers
@@ -22,6 +23,8 @@ from tests.metrics.test_worklists import build
 
 from onestop.core.settings import Settings
 from onestop.metrics.alerts.models import Alert
+
+pytestmark = pytest.mark.slow  # left out of `make check`
 
 world = dossier_fixtures.world
 auth = dossier_fixtures.auth

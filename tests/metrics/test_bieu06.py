@@ -11,6 +11,7 @@ import zipfile
 from typing import Any
 
 import httpx
+import pytest
 import tests.dossiers.conftest as dossier_fixtures
 from sqlalchemy import select, update
 from tests.dossiers.conftest import Headers, act, set_clock
@@ -227,6 +228,7 @@ def oracle(d: Any, pauses: list[Any], start: dt.date, end: dt.date) -> tuple[int
     return receipt, 12 if due >= e else 13, False
 
 
+@pytest.mark.slow
 async def test_identities_and_oracle_on_random_data(
     client: httpx.AsyncClient, world: World, auth: Headers, app: Any
 ) -> None:

@@ -9,6 +9,7 @@ import random
 from typing import Any
 
 import httpx
+import pytest
 import tests.dossiers.conftest as dossier_fixtures
 from sqlalchemy import select, update
 from tests.dossiers.conftest import LOCAL, Headers, set_clock
@@ -47,7 +48,7 @@ class Driver:
     async def intake(self) -> None:
         kind = self.rng.random()
         if kind < 0.3:
-            body = {"procedure": "2.000908", "receiving_unit": "000.00.01.H99"}
+            body: dict[str, Any] = {"procedure": "2.000908", "receiving_unit": "000.00.01.H99"}
             who = "portal"
         elif kind < 0.45:
             body = {"procedure": "1.005129"}
@@ -141,6 +142,7 @@ async def check(app: Any) -> None:
         assert await ontime_rollup.recompute(s) == await ontime_rollup.stored(s)
 
 
+@pytest.mark.slow
 async def test_rollup_equals_recomputation_under_random_operations(
     client: httpx.AsyncClient, world: World, auth: Headers, app: Any
 ) -> None:

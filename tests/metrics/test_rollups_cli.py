@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from onestop.core.settings import Settings
+
+pytestmark = pytest.mark.slow  # left out of `make check`
 
 
 def onestop(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -115,7 +115,8 @@ async def test_clerk_records_at_the_counter(
     client: httpx.AsyncClient, world: World, auth: Headers, app: Any
 ) -> None:
     m = await returned(client, auth, "2026-03-10 09:00")
-    for who, status in (("clerk_a", 403), ("officer", 403)):
+    # another commune's clerk cannot see the dossier (as unknown); an officer has no intake right
+    for who, status in (("clerk_a", 404), ("officer", 403)):
         resp = await client.post(rating_url(m.code), json={"level": "hai_long"}, headers=auth(who))
         assert resp.status_code == status, resp.text
     resp = await client.post(

@@ -221,10 +221,10 @@ async def test_a_late_dossier_needs_the_leaders_apology_before_finishing(
 async def test_other_units_dossiers_and_unknown_codes_are_refused(
     client: httpx.AsyncClient, world: World, two: list[str]
 ) -> None:
-    await web_login(client, "officer_b")  # Sở Xây dựng: not the justice dossier
+    await web_login(client, "officer_b")  # Sở Xây dựng: not the justice dossier, as if unknown
     resp = await client.get(f"/web/dossiers/{two[0]}")
-    assert resp.status_code == 403
-    assert "nằm ngoài phạm vi" in visible_text(resp.text)
+    assert resp.status_code == 404
+    assert f"Không có hồ sơ mã {two[0]}" in visible_text(resp.text)
     resp = await client.get("/web/dossiers/KHONG-CO")
     assert resp.status_code == 404
     assert "Không có hồ sơ mã KHONG-CO" in visible_text(resp.text)

@@ -16,7 +16,9 @@ def at(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
 
 
-def due(cal: Calendar, start: str, amount: float, unit: str = "working_days", **kw: object) -> str:
+def due(
+    cal: Calendar, start: str, amount: float | Fraction, unit: str = "working_days", **kw: object
+) -> str:
     return cal.due_at(at(start), TimeLimit(amount, unit, **kw)).isoformat()  # type: ignore[arg-type]
 
 
@@ -193,7 +195,8 @@ def test_working_hours_parse_and_validate() -> None:
     assert str(hours) == "07:30-11:30,13:30-17:30"
     assert WorkingHours() == WorkingHours.parse("07:00-11:30,13:30-17:00")
     assert WorkingHours.parse("08:00-16:00").sessions == ((time(8), time(16)),)
-    listed = WorkingHours([[time(7), time(11, 30)], [time(13, 30), time(17)]])  # type: ignore[list-item]
+    # Lists on purpose (the type says tuples): WorkingHours normalises any iterable of pairs.
+    listed = WorkingHours([[time(7), time(11, 30)], [time(13, 30), time(17)]])  # type: ignore[arg-type]
     assert listed == WorkingHours()
     assert hash(listed) == hash(WorkingHours())
 

@@ -67,8 +67,8 @@ async def principal_from_token(request: Request, session: AsyncSession, token: s
     principal = await principal_for(session, kind, int(raw_id))
     if "cred" in claims and claims["cred"] != principal.credential:
         raise Unauthenticated(
-            "Mật khẩu đã đổi sau khi cấp mã truy cập; hãy đăng nhập lại"
-            " (the password changed after this token was issued: log in again)",
+            "Mã truy cập đã hết hiệu lực (đã đăng xuất hoặc đổi mật khẩu); hãy đăng nhập lại"
+            " (the token was ended by a logout or a password change: log in again)",
             code="token-revoked",
         )
     request.state.actor = principal.actor

@@ -34,6 +34,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    #: Raised by a logout: part of the credential tag its tokens carry, so it ends them all.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
@@ -47,6 +49,8 @@ class ApiClient(Base):
     client_id: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     secret_hash: Mapped[str] = mapped_column(String(255))
+    #: Raised by a logout (``POST /api/v1/auth/logout``), as ``User.token_version``.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: Codes of the units this client may submit to (their subtrees included).
     unit_codes: Mapped[list[str]] = mapped_column(JSON, default=list)

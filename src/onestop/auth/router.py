@@ -54,7 +54,6 @@ ClientIdPath = Annotated[str, Path(min_length=1, max_length=80)]
 )
 async def issue_token(
     request: Request,
-    response: Response,
     session: SessionDep,
     form: Annotated[TokenForm, Form()],
 ) -> TokenRead:
@@ -63,7 +62,7 @@ async def issue_token(
     (``grant_type=client_credentials``). Failed attempts are limited per name and per address."""
     settings = request.app.state.settings
     address = request.client.host if request.client else "unknown"
-    response.headers["Cache-Control"] = "no-store"
+    # Cache-Control: no-store, as on every API response (http.middleware).
     if form.grant_type == "password":
         if not form.username or not form.password:
             raise InvalidInput(
@@ -108,6 +107,20 @@ def _basic_credentials(header: str | None) -> tuple[str, str]:
     if not sep or not client_id or not client_secret or len(client_id) > 120:
         raise refused
     return client_id, client_secret
+
+
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    response_class=Response,
+    tags=["auth"],
+    summary="Log out: end every token of this account (all its sessions)",
+)
+async def logout(principal: CurrentPrincipal, session: SessionDep) -> Response:
+    """The bearer token sent, and every other token of the same user or client, stops working
+    at once in this process and within a few seconds in the others."""
+    await service_login.logout(session=session, principal=principal)
+    return Response(status_code=204)
 
 
 @router.get("/auth/me", response_model=MeRead, tags=["auth"], summary="The current user or client")

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.audit import record
-from onestop.auth.models import ApiClient
+from onestop.auth.models import UNIT, ApiClient
 from onestop.auth.principal import CLIENT_SCOPES, Principal
 from onestop.auth.rights import Right
 from onestop.auth.service_common import check_ident, forget_principal, hash_secret, unit_by_code
@@ -155,10 +155,42 @@ async def rotate_secret(
 async def list_api_clients(
     *, session: AsyncSession, principal: Principal, after_id: int | None = None, limit: int = 50
 ) -> tuple[list[ApiClient], bool]:
-    """All API clients, by id; returns (page, whether more follow)."""
+    """The API clients in the administrator's scope, by id; returns (page, whether more follow).
+
+    A client is in scope when every unit it was granted lies in the administrator's subtree (the
+    clients whose secret this administrator may rotate); an administrator of the whole tree sees
+    them all. Clients are few (the portals and importers of a province), so the scope is applied
+    here, after the keyset, rather than in SQL over their unit lists (JSON)."""
     principal.require(Right.USER_WRITE)
-    query = select(ApiClient).order_by(ApiClient.id).limit(limit + 1)
+    query = select(ApiClient).order_by(ApiClient.id)
     if after_id is not None:
         query = query.where(ApiClient.id > after_id)
-    clients = list((await session.execute(query)).scalars())
+    if principal.covers_whole_tree:
+        clients = list((await session.execute(query.limit(limit + 1))).scalars())
+    else:
+        clients = await _in_scope(
+            session, principal, list((await session.execute(query)).scalars())
+        )
     return clients[:limit], len(clients) > limit
+
+
+async def client_ids_in_scope(session: AsyncSession, principal: Principal) -> list[str]:
+    """The ``client_id`` of every API client in the principal's scope (see ``list_api_clients``)."""
+    clients = list((await session.execute(select(ApiClient).order_by(ApiClient.id))).scalars())
+    if not principal.covers_whole_tree:
+        clients = await _in_scope(session, principal, clients)
+    return [c.client_id for c in clients]
+
+
+async def _in_scope(
+    session: AsyncSession, principal: Principal, clients: list[ApiClient]
+) -> list[ApiClient]:
+    codes = {code for c in clients for code in c.unit_codes}
+    rows = await session.execute(select(UNIT.c.code, UNIT.c.path).where(UNIT.c.code.in_(codes)))
+    paths = {code: path for code, path in rows}
+    return [
+        c
+        for c in clients
+        if c.unit_codes
+        and all(code in paths and principal.covers_unit_path(paths[code]) for code in c.unit_codes)
+    ]

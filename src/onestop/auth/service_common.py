@@ -104,27 +104,35 @@ async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Un
     return {r[0]: UnitRef(id=r[0], code=r[1], name=r[2], path=r[3]) for r in rows}
 
 
-def credential_tag(hashed: str) -> str:
-    """A short tag of a stored password (client secret) hash, carried in the tokens issued
-    against it (claim ``cred``): a new password gives a new hash and so a new tag. The hash itself
-    never leaves the database; the tag is a digest of it under a fixed label."""
-    return hashlib.sha256(b"onestop-credential:" + hashed.encode()).hexdigest()[:16]
+def credential_tag(hashed: str, version: int = 0) -> str:
+    """A short tag of a stored password (client secret) hash and of the account's token version,
+    carried in the tokens issued against them (claim ``cred``): a new password gives a new hash,
+    a logout a new version, and either a new tag, which ends the tokens issued before. The hash
+    itself never leaves the database; the tag is a digest of it under a fixed label (version 0,
+    an account never logged out of, keeps the tag of a bare hash)."""
+    material = hashed if version == 0 else f"{hashed}:{version}"
+    return hashlib.sha256(b"onestop-credential:" + material.encode()).hexdigest()[:16]
 
 
 #: How long a looked-up principal is reused. Every authenticated request needs it, and reading it
 #: costs a query (and, first in a request, the connection's round trips); a change to an account
-#: (role, unit, active flag, password) is applied at once in the process that made it and within
-#: this many seconds in the other workers.
+#: (role, unit, active flag, password, a logout) is applied at once in the process that made it
+#: and within this many seconds in the other workers.
 PRINCIPAL_TTL_SECONDS = 5.0
 PrincipalKey = tuple[str, int]
 _principals: PerEngine[dict[PrincipalKey, tuple[float, Principal]]] = PerEngine(dict)
 _principal_loads: PerEngine[SingleFlight[Principal]] = PerEngine(SingleFlight)
+#: How many times each account was forgotten in this process: a load begun before a change is
+#: neither joined by the requests that come after it nor kept in the cache.
+_generations: PerEngine[dict[PrincipalKey, int]] = PerEngine(dict)
 _monotonic = time.monotonic  # a seam for tests
 
 
 def forget_principal(session: AsyncSession, kind: str, ident: int) -> None:
-    """Drop a cached principal after its account changed."""
+    """Drop a cached principal after its account changed (call it once the change committed)."""
     _principals.get(session).pop((kind, ident), None)
+    generations = _generations.get(session)
+    generations[(kind, ident)] = generations.get((kind, ident), 0) + 1
 
 
 async def principal_for(session: AsyncSession, kind: str, ident: int) -> Principal:
@@ -135,12 +143,15 @@ async def principal_for(session: AsyncSession, kind: str, ident: int) -> Princip
     hit = cache.get((kind, ident))
     if hit is not None and now < hit[0]:
         return hit[1]
+    generations = _generations.get(session)
+    generation = generations.get((kind, ident), 0)
     principal = await _principal_loads.get(session).load(
-        (kind, ident), lambda: _load_principal(session, kind, ident)
+        (kind, ident, generation), lambda: _load_principal(session, kind, ident)
     )
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[(kind, ident)] = (now + PRINCIPAL_TTL_SECONDS, principal)
+    if generations.get((kind, ident), 0) == generation:
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[(kind, ident)] = (now + PRINCIPAL_TTL_SECONDS, principal)
     return principal
 
 
@@ -168,7 +179,7 @@ async def _load_principal(session: AsyncSession, kind: str, ident: int) -> Princ
             unit_code=unit_code,
             unit_path=unit_path,
             rights=rights_for_role(user.role),
-            credential=credential_tag(user.password_hash),
+            credential=credential_tag(user.password_hash, user.token_version),
         )
     if kind == "client":
         client = await session.get(ApiClient, ident)
@@ -183,6 +194,6 @@ async def _load_principal(session: AsyncSession, kind: str, ident: int) -> Princ
             full_name=client.name,
             rights=frozenset(client.scopes),
             unit_codes=tuple(client.unit_codes),
-            credential=credential_tag(client.secret_hash),
+            credential=credential_tag(client.secret_hash, client.token_version),
         )
     raise Unauthenticated("Mã truy cập không hợp lệ (invalid token)", code="invalid-token")

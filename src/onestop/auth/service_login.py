@@ -11,7 +11,7 @@ import math
 import secrets
 from collections import defaultdict
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.audit import record
@@ -70,7 +70,7 @@ async def login_user(
             f"user:{user.id}",
             secret=settings.secret_key,
             minutes=settings.access_token_minutes,
-            extra={"cred": credential_tag(user.password_hash)},
+            extra={"cred": credential_tag(user.password_hash, user.token_version)},
         ),
         expires_in=settings.access_token_minutes * 60,
         scope=" ".join(sorted(rights)),
@@ -112,7 +112,7 @@ async def login_client(
             f"client:{client.id}",
             secret=settings.secret_key,
             minutes=settings.access_token_minutes,
-            extra={"cred": credential_tag(client.secret_hash)},
+            extra={"cred": credential_tag(client.secret_hash, client.token_version)},
         ),
         expires_in=settings.access_token_minutes * 60,
         scope=" ".join(sorted(client.scopes)),
@@ -191,6 +191,28 @@ async def _refuse(
         detail={"reason": reason, "address": address},
     )
     await session.commit()
+
+
+async def logout(*, session: AsyncSession, principal: Principal) -> None:
+    """End every token of the principal's account: its token version goes up, so the credential
+    tag its tokens carry no longer matches (``auth.dependencies``). In this process the cached
+    principal is dropped at once; another worker keeps its copy at most
+    ``PRINCIPAL_TTL_SECONDS``. Every session of the account ends, not only this one: a token
+    names its account, not a session, and one version per account needs no table of revoked
+    tokens nor a look-up on every request."""
+    model: type[User] | type[ApiClient] = User if principal.kind == "user" else ApiClient
+    await session.execute(
+        update(model).where(model.id == principal.id).values(token_version=model.token_version + 1)
+    )
+    record(
+        session,
+        actor=principal.actor,
+        action="logout",
+        object_type="user" if principal.kind == "user" else "api_client",
+        object_id=principal.name,
+    )
+    await session.commit()
+    forget_principal(session, principal.kind, principal.id)
 
 
 async def describe(*, session: AsyncSession, principal: Principal) -> MeRead:

@@ -74,8 +74,8 @@ async def initialise(
     if units:
         raise Conflict(
             f"Cơ sở dữ liệu đã có {units} đơn vị: onestop init chỉ chạy trên cơ sở dữ liệu trống"
-            " (không ghi gì) (the database already has"
-            f" {units} units: onestop init runs on an empty database only; nothing was written)",
+            f" (không ghi gì) (the database already has units ({units}): onestop init runs on"
+            " an empty database only; nothing was written)",
             code="already-initialised",
             units=units,
         )

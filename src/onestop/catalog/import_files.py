@@ -149,7 +149,8 @@ def read_rows(
             for key in row.values
             if key not in allowed
         )
-        rows = [row for row in rows if all(key in allowed for key in row.values)]
+        # Checked without their unknown keys, so their other errors are reported too.
+        rows = [Row(r.line, {k: v for k, v in r.values.items() if k in allowed}) for r in rows]
     return rows, errors
 
 
@@ -338,6 +339,26 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+#: What a value in the wrong format should look like, by the file's field.
+FORMAT_HINTS: dict[str, tuple[str, str]] = {
+    "code": ("mã theo QCVN 102, ví dụ 000.00.00.H26", "a QCVN 102 code, e.g. 000.00.00.H26"),
+    "parent_code": ("mã theo QCVN 102, ví dụ 000.00.00.H26", "a QCVN 102 code, e.g. 000.00.00.H26"),
+    "hotline": ("số điện thoại, ví dụ 0222.3822.123", "a telephone number, e.g. 0222.3822.123"),
+    "province": ("mã tỉnh, ví dụ H26", "a province code, e.g. H26"),
+    "MaTTHC": ("mã thủ tục quốc gia, ví dụ 1.001193", "a national code, e.g. 1.001193"),
+    "CoQuanThucHien": ("mã đơn vị theo QCVN 102", "QCVN 102 unit codes"),
+}
+
+#: The values a field takes, as the file may write them, by the field's last name.
+CHOICES: dict[str, tuple[str, str]] = {
+    "LoaiBan": ("bản chính, bản sao hoặc bản điện tử", "original, copy or electronic"),
+    "DonViThoiHan": (
+        "Ngày làm việc, Giờ làm việc, Ngày hoặc Trong ngày",
+        "working_days, working_hours, calendar_days or same_day",
+    ),
+}
+
+
 def validation_errors(
     exc: ValidationError,
     line: int,
@@ -356,6 +377,12 @@ def validation_errors(
         message = str(err.get("msg", "")).removeprefix("Value error, ")
         if err["type"] not in _MESSAGES and not message.isascii():
             vi, en = split_detail(message)  # a validator's own "Vietnamese (English)"
+        hint = FORMAT_HINTS.get((name or "").split("[")[0])
+        if err["type"] == "string_pattern_mismatch" and hint:
+            vi, en = f"{vi}: cần {hint[0]}", f"{en}: expected {hint[1]}"
+        choices = CHOICES.get((name or "").rsplit(".", 1)[-1])
+        if err["type"] == "literal_error" and choices:
+            vi, en = f"giá trị không hợp lệ; chọn {choices[0]}", f"invalid value; use {choices[1]}"
         out.append(LineError(line, name, vi, en))
     return out
 

@@ -14,8 +14,9 @@ thủ tục hành chính), as a CSV or JSON file with the catalogue's field name
 - ``NgayHieuLuc``: the date the version takes effect, ``dd/mm/yyyy`` or ``yyyy-mm-dd``;
 - ``CanCuPhapLy``: the legal basis (optional).
 
-In a CSV cell, documents are ``;``-separated, each ``name|kind|quantity`` (kind ``bản chính``,
-``bản sao`` or ``bản điện tử``, default ``bản chính``; quantity default 1), and fees
+In a CSV cell, documents are ``;``-separated, each ``name|kind|quantity|code`` (kind
+``bản chính``, ``bản sao`` or ``bản điện tử``, default ``bản chính``; quantity default 1; code
+default ``TP<position>``, the code the counter ticks the document off by), and fees
 ``name|amount in VND``. In JSON they are lists of objects (``TenGiayTo``, ``MaGiayTo``,
 ``LoaiBan``, ``SoLuong``, ``BatBuoc``; ``TenPhiLePhi``, ``MaPhiLePhi``, ``SoTien``) or of names.
 
@@ -281,6 +282,12 @@ def _parse(rows: Sequence[Row]) -> tuple[list[_Line], list[LineError]]:
             time_limit(limit.amount, limit.unit, limit.cutoff)
         except ValidationError as exc:
             errors.extend(validation_errors(exc, row.line, _field_of))
+            if isinstance(body.get("level"), str):
+                try:
+                    check_procedure_level(body["level"])
+                except DomainError as level_error:
+                    vi, en = split_detail(level_error.detail)
+                    errors.append(LineError(row.line, "CapThucHien", vi, en))
             continue
         except DomainError as exc:
             vi, en = split_detail(exc.detail)
@@ -383,8 +390,10 @@ def _documents(value: Any) -> Any:
                 doc["copy_type"] = alias(item[1], COPY_ALIASES)
             if len(item) > 2 and item[2]:
                 doc["quantity"] = _int(item[2])
-            if len(item) > 3:
-                doc["unexpected"] = "|".join(item[3:])
+            if len(item) > 3 and item[3]:
+                doc["code"] = item[3]
+            if len(item) > 4:
+                doc["unexpected"] = "|".join(item[4:])
             out.append(doc)
         elif isinstance(item, dict):
             doc = {DOCUMENT_KEYS.get(str(k), str(k)): x for k, x in item.items() if x is not None}
@@ -397,7 +406,22 @@ def _documents(value: Any) -> Any:
             out.append(doc)
         else:
             out.append(item)
-    return out
+    return _number_documents(out)
+
+
+def _number_documents(docs: list[Any]) -> list[Any]:
+    """Gives a document without a code the code ``TP<its position>`` (thành phần): the counter
+    ticks documents off by code, so one without a code could never be handed in."""
+    taken = {d.get("code") for d in docs if isinstance(d, dict)}
+    for n, doc in enumerate(docs, start=1):
+        if isinstance(doc, dict) and not doc.get("code"):
+            code, k = f"TP{n}", 1
+            while code in taken:
+                k += 1
+                code = f"TP{n}.{k}"
+            doc["code"] = code
+            taken.add(code)
+    return docs
 
 
 def _fees(value: Any) -> Any:

@@ -188,6 +188,14 @@ def _parse(rows: Sequence[Row]) -> tuple[list[_Line], list[LineError]]:
                 parse_hours(data.hours)
         except ValidationError as exc:
             errors.extend(validation_errors(exc, row.line))
+            if isinstance(values.get("level"), str) and not any(
+                e["loc"][:1] == ("level",) for e in exc.errors()
+            ):
+                try:
+                    check_level(values["level"])
+                except DomainError as level_error:
+                    vi, en = split_detail(level_error.detail)
+                    errors.append(LineError(row.line, "level", vi, en))
             continue
         except DomainError as exc:
             vi, en = split_detail(exc.detail)
@@ -226,6 +234,7 @@ def _parents_first(
     unit the file would cut off its parent."""
     by_code = {ln.code: ln for ln in lines}
     errors: list[LineError] = []
+    placed: set[str] = set()  # written, or refused already: not walked again
     for ln in lines:
         parent = ln.data.parent_code
         current = existing.get(ln.code)
@@ -241,6 +250,7 @@ def _parents_first(
                 )
             )
         elif parent == ln.code:
+            placed.add(ln.code)
             errors.append(
                 LineError(
                     ln.row.line,
@@ -259,7 +269,6 @@ def _parents_first(
                 )
             )
     order: list[_Line] = []
-    placed: set[str] = set()
     for ln in lines:
         path: list[str] = []
         code: str | None = ln.code

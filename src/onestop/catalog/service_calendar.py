@@ -1,5 +1,22 @@
 """The calendar as a service: due dates with explanations, the days in force for a year, and the
-days administrators confirm or add (stored in ``calendar_day``, audited, effective at once)."""
+days administrators confirm or add (stored in ``calendar_day``, audited, effective at once).
+
+Who may write which days (``require_calendar_scope``; every calendar write passes it, adding a
+day and confirming a pending one alike, before anything else is looked at):
+
+* national days (``province`` null): an administrator of a root unit that is national — of level
+  ``ministry`` — or the one root of the tree;
+* a province's days: an administrator whose unit is that province's root (its unit of level
+  ``province``) or an ancestor of it, and those who may write national days;
+* nobody else: administrators of departments, centres and communes add no days at all.
+
+Why: a calendar day moves the due instant of every dossier counted over it, in every unit that
+follows that calendar. A national day moves every province's deadlines and a provincial one every
+unit of the province, so the day belongs to whoever answers for all of them; a unit's own
+working time is its working-hours profile (``unit.hours``), which its administrator sets. Before
+this rule any holder of ``calendar:write`` (every administrator, down to a commune's) could move
+a provincial centre's due dates.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +24,15 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth import audit
 from onestop.auth.principal import Principal
+from onestop.auth.rights import Right
 from onestop.catalog import calendars
-from onestop.catalog.models import DEFAULT_HOURS, CalendarDay
+from onestop.catalog.models import DEFAULT_HOURS, CalendarDay, Unit
 from onestop.catalog.schemas import (
     CalendarDayCreate,
     CalendarDayCreated,
@@ -28,7 +46,7 @@ from onestop.catalog.schemas import (
 from onestop.catalog.service import get_unit
 from onestop.catalog.service_procedures import limit_hours, time_limit
 from onestop.core import clock
-from onestop.core.errors import Conflict, InvalidInput
+from onestop.core.errors import Conflict, Forbidden, InvalidInput
 from onestop.core.schemas import invalid_field, require_in_calendar
 from onestop.worktime import Calendar, DayEntry, WorkingHours, load_calendar
 
@@ -185,6 +203,7 @@ async def add_day(
 ) -> CalendarDayCreated:
     """Stores a confirmed or added day; later due dates use it at once."""
     province = data.province.upper() if data.province else None
+    await require_calendar_scope(session, principal, province)
     overrides = await calendars.calendar_overrides(session)
     before = calendars.build_calendar(province, None, overrides)
     if not before.first_date <= data.day <= before.last_date:
@@ -240,6 +259,61 @@ async def add_day(
         created_at=row.created_at,
         replaced_pending=replaced == "pending",
     )
+
+
+async def require_calendar_scope(
+    session: AsyncSession, principal: Principal, province: str | None
+) -> None:
+    """403 unless the principal may write the days of ``province`` (None: the national days);
+    the rule and its reason are in the module docstring."""
+    principal.require(Right.CALENDAR_WRITE)
+    unit = (
+        await session.get(Unit, principal.unit_id)
+        if principal.kind == "user" and principal.is_admin and principal.unit_id is not None
+        else None
+    )
+    if unit is not None and await _national(session, unit):
+        return
+    if province is None:
+        raise Forbidden(
+            "Chỉ quản trị của đơn vị gốc cấp trung ương (hoặc gốc của cây đơn vị) mới thêm"
+            " hay xác nhận ngày nghỉ, ngày làm việc toàn quốc; đơn vị cấp sở, cấp xã điều chỉnh"
+            " giờ làm việc của đơn vị mình (only an administrator of the national root unit"
+            " may add or confirm national calendar days; a unit sets its own working hours)",
+            code="outside-calendar-scope",
+            right="calendar-scope",
+            province=None,
+        )
+    if unit is None or not await _above_province(session, unit, province):
+        raise Forbidden(
+            f"Chỉ quản trị của UBND tỉnh {province} (hoặc cấp trên) mới thêm hay xác nhận ngày"
+            " nghỉ, ngày làm việc của tỉnh; đơn vị cấp sở, cấp xã điều chỉnh giờ làm việc của"
+            f" đơn vị mình (only an administrator of province {province}'s root unit or of a"
+            " unit above it may add or confirm its calendar days)",
+            code="outside-calendar-scope",
+            right="calendar-scope",
+            province=province,
+        )
+
+
+async def _national(session: AsyncSession, unit: Unit) -> bool:
+    """A root unit of level ministry, or the one root of the tree."""
+    if unit.parent_id is not None:
+        return False
+    if unit.level == "ministry":
+        return True
+    roots = await session.scalar(
+        select(func.count()).select_from(Unit).where(Unit.parent_id.is_(None))
+    )
+    return roots == 1
+
+
+async def _above_province(session: AsyncSession, unit: Unit, province: str) -> bool:
+    """Whether ``unit`` is the root of ``province`` (its unit of level province) or above it."""
+    roots = await session.scalars(
+        select(Unit.path).where(Unit.level == "province", func.upper(Unit.province) == province)
+    )
+    return any(path.startswith(unit.path) for path in roots)
 
 
 async def _refuse_duplicate(session: AsyncSession, day: dt.date, province: str | None) -> None:

@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text, event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -210,10 +210,26 @@ class SessionHooks:
 _HOOKS = "onestop.hooks"
 
 
+class _Session(Session):
+    """Closing a session whose connection the database dropped (a restart) does not fail: the
+    rollback that closing sends has nothing left to undo — the server rolled back with the
+    connection — and the connection is discarded rather than pooled. Otherwise the error would
+    surface after the work was done: after a committed intake, or after the response was sent
+    (FastAPI closes a dependency's session then), where it could only cut the connection."""
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except DBAPIError as exc:
+            if not unavailable.database_unavailable(exc):
+                raise
+            self.invalidate()
+
+
 def make_sessionmaker(engine: AsyncEngine, hooks: SessionHooks) -> async_sessionmaker[AsyncSession]:
     """Sessions on ``engine`` that run ``hooks``: they are attached to a session class of this
     sessionmaker alone, so two applications in one process (tests, tools) never share them."""
-    session_class = type("HookedSession", (Session,), {})
+    session_class = type("HookedSession", (_Session,), {})
     for before in hooks.before_flush:
         event.listen(session_class, "before_flush", before)
     for after in hooks.after_flush:

@@ -122,7 +122,7 @@ class PersonalValues:
     def _values(self) -> Iterator[str]:
         yield from self._noted
         if self._query:
-            yield from _from_pairs(parse_qsl(self._query.decode("latin-1")))
+            yield from _from_pairs(parse_qsl(self._query.decode("utf-8", "replace")))
         if not self._chunks:
             return
         body = b"".join(self._chunks)
@@ -303,6 +303,7 @@ def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
     access = logging.getLogger("uvicorn.access")
     if access.handlers:  # uvicorn's access log is on (``onestop serve`` turns it off)
         access.handlers[:] = [handler]
+        access.propagate = False
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, _OWN, False)]:
         root.removeHandler(old)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 def _project_dir() -> Path:
     """The directory holding ``alembic.ini``: the working directory (image) or the repository."""
-    for candidate in (Path.cwd(), Path(__file__).resolve().parents[2]):
+    for candidate in (Path.cwd(), Path(__file__).resolve().parents[3]):
         if (candidate / "alembic.ini").is_file():
             return candidate
     raise FileNotFoundError("alembic.ini not found in the working directory or the source tree")

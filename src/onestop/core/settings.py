@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     worker_interval_seconds: float = Field(default=60.0, gt=0)
     #: Days an intake's Idempotency-Key is remembered; the worker forgets older ones.
     idempotency_key_days: int = Field(default=30, ge=1)
+    #: Citizen lookups (API and ``/tra-cuu``) per client address: a burst, refilled at this rate
+    #: per minute, in each worker process (``http.ratelimit``).
+    public_lookup_per_minute: float = Field(default=20.0, gt=0)
+    public_lookup_burst: int = Field(default=10, ge=1)
 
     @model_validator(mode="after")
     def _refuse_demo_secret_in_production(self) -> Settings:

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 
 from onestop.auth.dependencies import CurrentPrincipal
@@ -31,6 +31,7 @@ from onestop.dossiers.schemas import (
 )
 from onestop.dossiers.states import Channel
 from onestop.http.deps import CursorQuery, LimitQuery, SessionDep
+from onestop.http.ratelimit import limit_public_lookup
 
 router = APIRouter()
 TAG = "dossiers"
@@ -200,6 +201,10 @@ async def get_events(
     "/public/dossiers/{code}",
     tags=["public"],
     summary="Citizen lookup with the receipt's secret (no personal data)",
+    description="Limited per client address (a burst, then a steady rate per minute; settings"
+    " ``public_lookup_burst`` and ``public_lookup_per_minute``): over it, a 429 problem with"
+    " ``Retry-After``.",
+    dependencies=[Depends(limit_public_lookup)],
 )
 async def public_lookup(
     code: str,

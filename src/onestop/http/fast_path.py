@@ -85,7 +85,9 @@ def install(app: Any, routes: Sequence[Route]) -> None:
 
 
 def bearer(request: Request) -> str | None:
+    """The bearer token, read as FastAPI's OAuth2 scheme reads it (spaces around it ignored)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
     return token if scheme.lower() == "bearer" and token else None
 
 

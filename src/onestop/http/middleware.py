@@ -1,5 +1,6 @@
-"""ASGI middleware: a request id, timing and Prometheus counts for every request, the request-
-body size limit, and the refusal of NUL characters in the path and the query string."""
+"""ASGI middleware: a request id, timing and Prometheus counts for every request, the security
+headers of every response, the request-body size limit, and the refusal of NUL characters in the
+path and the query string."""
 
 from __future__ import annotations
 
@@ -80,14 +81,37 @@ def _new_id() -> str:
     return f"{random.getrandbits(128):032x}"
 
 
+#: The security headers, declared once, set on the way out of every response (the fast paths'
+#: included: they send through this middleware too), replacing any the route set itself.
+#: ``nosniff`` everywhere: a browser never runs a JSON answer, a PDF or an upload as a page.
+#: ``no-store`` on the API: its answers carry personal data, lookup secrets and tokens (receipts,
+#: dossiers, lists, events, forms, the citizen's lookup), which no browser or shared cache may
+#: keep; the OpenAPI document (``/openapi.json``) is outside the API prefix and may be cached.
+#: The pages set their own, stricter set (``web.templating.SECURITY_HEADERS``).
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = ((b"x-content-type-options", b"nosniff"),)
+API_SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    *SECURITY_HEADERS,
+    (b"cache-control", b"no-store"),
+)
+
+
+def secured(headers: Sequence[tuple[bytes, bytes]], api: bool) -> list[tuple[bytes, bytes]]:
+    """``headers`` with the security headers of an API response (``api``) or of any other."""
+    own = API_SECURITY_HEADERS if api else SECURITY_HEADERS
+    replaced = {name for name, _ in own}
+    return [*(h for h in headers if h[0].lower() not in replaced), *own]
+
+
 class RequestContextMiddleware:
     """Assigns a request id (or keeps a sane incoming ``X-Request-ID``); times, counts requests;
-    keeps the query string and the body as the application reads it, whose personal values the
-    log formatters mask in every line of the request (``core.logs``)."""
+    sets the security headers (``SECURITY_HEADERS``; ``API_SECURITY_HEADERS`` under
+    ``api_prefix``); keeps the query string and the body as the application reads it, whose
+    personal values the log formatters mask in every line of the request (``core.logs``)."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, api_prefix: str = "/api/") -> None:
         self.app = app
         self.metrics = metrics
+        self.api_prefix = api_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,11 +134,16 @@ class RequestContextMiddleware:
                 personal.tap(message.get("body", b""))
             return message
 
+        api = scope.get("path", "").startswith(self.api_prefix)
+
         async def send_wrapper(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                message["headers"] = [
+                    *secured(message.get("headers", []), api),
+                    (b"x-request-id", rid.encode()),
+                ]
             await send(message)
 
         try:

@@ -226,9 +226,10 @@ def describe(exc: BaseException) -> str:
 
 class ErrorBoundary:
     """Answers every error that reached it with ``unexpected`` and returns normally, so the
-    server keeps the connection. Only an error after the response began goes on to the server
-    (which logs it, through the same masking formatter, and must close the connection: the
-    response is cut)."""
+    server keeps the connection. An error after the whole response was sent (a dependency's
+    clean-up, a background task) is logged the same way, and the connection kept too. Only an
+    error in the middle of a response goes on to the server, which logs it (through the same
+    masking formatter) and must close the connection: the response is cut."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -237,16 +238,21 @@ class ErrorBoundary:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
+        started = complete = False
 
         async def watch(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+            nonlocal started, complete
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                complete = True
             await send(message)
 
         try:
             await self.app(scope, receive, watch)
         except Exception as exc:
-            if started:
-                raise
-            await unexpected(Request(scope), exc)(scope, receive, send)
+            if started and not complete:
+                raise  # a response cut short: the server logs it and closes the connection
+            response = unexpected(Request(scope), exc)  # the one log line
+            if not started:
+                await response(scope, receive, send)

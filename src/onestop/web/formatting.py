@@ -210,3 +210,18 @@ def split_message(detail: str | None) -> tuple[str, str]:
         if head and english and tail.count("(") <= tail.count(")") - 1:
             return head, tail[:-1]
     return text, ""
+
+
+def percent(value: Any) -> str:
+    """``99,70 %`` (Vietnamese decimal comma, two decimals); ``—`` when there is no rate."""
+    if value is None:
+        return "—"
+    return f"{float(value):.2f}".replace(".", ",") + " %"
+
+
+def count(value: int | None) -> str:
+    """``12.345`` (Vietnamese thousands separator)."""
+    return "—" if value is None else f"{value:,}".replace(",", ".")
+
+
+RAG_VI = {"green": "Đạt", "amber": "Gần đạt", "red": "Không đạt", None: "Chưa có số liệu"}

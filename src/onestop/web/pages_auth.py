@@ -102,7 +102,12 @@ async def login(
 
 
 @router.post("/web/logout", dependencies=[SameOrigin])
-async def logout(request: Request) -> Response:
+async def logout(request: Request, session: SessionDep) -> Response:
+    """Ends the session's token (with every other token of the account: ``service_login.logout``),
+    not only the cookie that carries it: a copy of the cookie no longer works either."""
+    user = await optional_user(request, session)
+    if user is not None:
+        await service_login.logout(session=session, principal=user)
     response = RedirectResponse(LOGIN_PATH, status_code=303)
     clear_session_cookie(response, request)
     return response

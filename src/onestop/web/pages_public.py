@@ -1,7 +1,9 @@
 """The citizen's lookup (no login): dossier code + the secret printed on the receipt → status,
 appointment and where to collect the result, with the name masked. A wrong secret and an unknown
 code get the very same "not found" answer. Once the result is ready the citizen may rate the
-service on the three-level scale.
+service on the three-level scale. Lookups (and ratings, which check the secret too) are limited
+per client address as the API's are (``http.ratelimit``): over the limit the page says when to
+try again.
 
 ``/tra-cuu/{code}?ma=<secret>`` is the address the receipt's QR code carries.
 """
@@ -18,6 +20,7 @@ from onestop.core import clock
 from onestop.core.errors import DomainError, NotFound
 from onestop.dossiers import reading
 from onestop.http.deps import SessionDep
+from onestop.http.ratelimit import lookup_wait
 from onestop.metrics.satisfaction import service as satisfaction_service
 from onestop.metrics.schemas import RatingCreate
 from onestop.web.session import SameOrigin, is_htmx
@@ -49,13 +52,25 @@ def _context(**values: Any) -> dict[str, Any]:
 
 
 async def _lookup(
-    request: Request, session: AsyncSession, code: str, secret: str, *, status: int = 200
+    request: Request,
+    session: AsyncSession,
+    code: str,
+    secret: str,
+    *,
+    status: int = 200,
+    counted: bool = False,
 ) -> Response:
+    """The lookup page with its result (``counted``: the caller already took this request from
+    the address's allowance)."""
     code, secret = code.strip(), secret.strip()
     context = _context(code=code, secret=secret)
+    wait = 0
     if not code or not secret:
         context["error"] = "Hãy nhập mã hồ sơ và mã tra cứu in trên Giấy tiếp nhận."
         status = 422
+    elif not counted and (wait := lookup_wait(request)):
+        context["error"] = too_many(wait)
+        status = 429
     else:
         try:
             context["result"] = await reading.public(session, code=code, secret=secret)
@@ -63,7 +78,14 @@ async def _lookup(
             context["error"] = exc.detail
             status = exc.status
     template = "_lookup_result.html" if is_htmx(request) else "lookup.html"
-    return render(request, template, context, status_code=status)
+    response = render(request, template, context, status_code=status)
+    if wait:
+        response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def too_many(wait: int) -> str:
+    return f"Bạn đã tra cứu quá nhiều lần trong thời gian ngắn; hãy thử lại sau {wait} giây."
 
 
 @router.get(LOOKUP_PATH)
@@ -101,10 +123,12 @@ async def rate(
     """Record the citizen's rating, then show the lookup again with the thanks (or the reason
     it was not recorded)."""
     code, secret = code.strip(), secret.strip()
+    if lookup_wait(request):  # a rating checks the secret too: the same limit, the same page
+        return await _lookup(request, session, code, secret)
     try:
         result = await reading.public(session, code=code, secret=secret)
     except NotFound:
-        return await _lookup(request, session, code, secret)
+        return await _lookup(request, session, code, secret, counted=True)
     context = _context(code=code, secret=secret, result=result)
     status = 201
     try:

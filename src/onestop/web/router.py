@@ -11,7 +11,9 @@ from onestop.web import (
     pages_counter,
     pages_dossiers,
     pages_forms,
+    pages_inbox,
     pages_public,
+    pages_reports,
     pages_worklists,
 )
 from onestop.web.templating import STATIC_DIR, STATIC_PREFIX, error_page, secure
@@ -25,6 +27,8 @@ for _module in (
     pages_dossiers,
     pages_forms,
     pages_worklists,
+    pages_reports,
+    pages_inbox,
     pages_public,
 ):
     router.include_router(_module.router)

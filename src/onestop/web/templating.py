@@ -91,6 +91,8 @@ def _environment() -> jinja2.Environment:
         working_time=formatting.working_time,
         seconds_text=formatting.seconds_text,
         limit_text=formatting.limit_text,
+        percent=formatting.percent,
+        count=formatting.count,
     )
     env.globals.update(
         static_url=static_url,
@@ -106,6 +108,7 @@ def _environment() -> jinja2.Environment:
         ENTRY_STATUS_VI=formatting.ENTRY_STATUS_VI,
         payload_lines=formatting.payload_lines,
         split_message=formatting.split_message,
+        RAG_VI=formatting.RAG_VI,
     )
     return env
 
@@ -131,17 +134,21 @@ def nav_items(principal: Principal | None) -> list[tuple[str, str, str]]:
     if principal.can(Right.DOSSIER_VIEW):
         items.append(("dossiers", "Hồ sơ", "/web/dossiers"))
     if principal.can(Right.REPORT_VIEW):
+        items.insert(0, ("dashboard", "Tổng quan", "/web/tong-quan"))
         items.append(("worklists", "Theo dõi hạn", "/web/worklists"))
+        items.append(("reports", "Báo cáo", "/web/bao-cao/dung-han"))
+    if principal.can(Right.DOSSIER_SIGN):
+        items.append(("inbox", "Hộp thư", "/web/hop-thu"))
     return items
 
 
 def home_for(role: str) -> str:
     """Where a user lands after login: clerks at the counter, leaders and managers on the
-    worklists, everyone else on the dossier list."""
+    dashboard, everyone else on the dossier list."""
     if role == "clerk":
         return "/web/counter"
     if role in {"leader", "manager"}:
-        return "/web/worklists"
+        return "/web/tong-quan"
     return "/web/dossiers"
 
 

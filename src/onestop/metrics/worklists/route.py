@@ -38,7 +38,7 @@ def _params(query: bytes) -> dict[str, str] | None:
             if len(value) > TEXT[name]:
                 return None
         elif name == "limit":
-            if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_SIZE:
+            if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_PAGE_SIZE:
                 return None
         elif name == "total":
             if value not in ("true", "false"):

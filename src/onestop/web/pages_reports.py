@@ -1,0 +1,351 @@
+"""The managers' pages: the dashboard (``/web/tong-quan``), the on-time report page with its
+CSV / XLSX download, and the drill-down lists behind every number.
+
+Every number on these pages is a link to the list of dossiers behind it, built by the same service
+that counted it (``metrics.drill`` for the on-time counts, ``metrics.dashboard`` for the open
+dossiers, ``satisfaction.report.followups`` for the open follow-ups), so the list has exactly that
+many rows. The lists carry no personal data (codes, procedures, units, dates only). Charts are
+matplotlib SVG (see ``web.charts``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.auth.principal import Principal
+from onestop.auth.rights import Right
+from onestop.catalog.snapshots import ScopeUnit
+from onestop.core import clock
+from onestop.core.errors import InvalidInput
+from onestop.http.deps import SessionDep
+from onestop.metrics import dashboard, drill, export, periods
+from onestop.metrics.index766 import report as index766_report
+from onestop.metrics.ontime import report as ontime_report
+from onestop.metrics.periods import Period
+from onestop.metrics.satisfaction import (
+    followup as satisfaction_followup,
+    report as satisfaction_report,
+)
+from onestop.metrics.schemas import GroupBy, OnTimeRow
+from onestop.web import charts
+from onestop.web.session import WebUser
+from onestop.web.templating import WebRoute, render
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+PAGE_SIZE = 100
+UnitQuery = Annotated[str, Query(max_length=60)]
+DateQuery = Annotated[str, Query(max_length=20)]
+ChoiceQuery = Annotated[dashboard.PeriodChoice, Query()]
+BUCKETS_VI = {
+    "finished": "Đã giải quyết",
+    "early": "Trước hạn",
+    "on_time": "Đúng hạn",
+    "late": "Quá hạn",
+}
+GROUPS_VI: dict[str, str] = {
+    "unit": "Theo đơn vị",
+    "procedure": "Theo thủ tục",
+    "field": "Theo lĩnh vực",
+    "month": "Theo tháng",
+}
+
+
+def _date(text: str, label: str) -> dt.date | None:
+    if not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{label} “{text}” không phải ngày hợp lệ (định dạng năm-tháng-ngày)"
+            f" ({label}: not a date)",
+            code="invalid-period",
+        ) from None
+
+
+def choose_period(choice: str, start: str, end: str) -> Period:
+    today = clock.now().astimezone(clock.LOCAL_TZ).date()
+    return dashboard.chosen_period(choice, _date(start, "Từ ngày"), _date(end, "Đến ngày"), today)
+
+
+async def _unit(session: AsyncSession, user: Principal, code: str) -> ScopeUnit:
+    return await periods.report_unit(session, user, code.strip() or None)
+
+
+def period_query(p: Period) -> str:
+    return urlencode({"from": p.start.isoformat(), "to": p.end.isoformat()})
+
+
+def ontime_link(p: Period, unit: str, bucket: str, **filters: str | None) -> str:
+    query = {"from": p.start.isoformat(), "to": p.end.isoformat(), "unit": unit, "bucket": bucket}
+    query.update({k: v for k, v in filters.items() if v})
+    return "/web/bao-cao/ho-so?" + urlencode(query)
+
+
+def open_link(unit: str, kind: str) -> str:
+    return "/web/tong-quan/ho-so?" + urlencode({"unit": unit, "kind": kind})
+
+
+def _worst_first(rows: list[OnTimeRow]) -> list[OnTimeRow]:
+    return sorted(rows, key=lambda r: (r.rate is None, r.rate if r.rate is not None else 0, r.key))
+
+
+def _period_form(choice: str, p: Period, unit: ScopeUnit) -> dict[str, Any]:
+    return {
+        "choice": choice,
+        "choices": dashboard.PERIOD_CHOICES_VI,
+        "from": p.start.isoformat(),
+        "to": p.end.isoformat(),
+        "unit_code": unit.code,
+    }
+
+
+@router.get("/web/tong-quan")
+async def overview(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    ky: ChoiceQuery = "quarter",
+    tu: DateQuery = "",
+    den: DateQuery = "",
+    unit: UnitQuery = "",
+) -> Response:
+    user.require(Right.REPORT_VIEW)
+    p = choose_period(ky, tu, den)
+    u = await _unit(session, user, unit)
+    now = clock.now()
+    ontime = await ontime_report.report(session, unit=u, p=p, group_by="unit", now=now)
+    children = _worst_first([r for r in ontime.rows if r.parent_code == u.code])
+    trend_p = dashboard.last_twelve_months(now.astimezone(clock.LOCAL_TZ).date())
+    trend = await ontime_report.report(
+        session, unit=u, p=trend_p, group_by="month", now=now, with_links=False
+    )
+    own, open_rows = await dashboard.open_counts(session, u, now)
+    satisfaction = await satisfaction_report.report(session, unit=u, p=p, now=now)
+    sat_children = [r for r in satisfaction.rows if r.parent_code == u.code]
+    followups = {u.code: await satisfaction_followup.open_count(session, u)}
+    for row in open_rows:
+        followups[row.unit.code] = await satisfaction_followup.open_count(session, row.unit)
+    index = await index766_report.report(session, unit=u, p=p, now=now)
+    indicators = [i for i in index.indicators if i.id in ("2.1", "5.4")]
+    rated = [ontime.total, *children]
+    context = {
+        "unit": u,
+        "period": p,
+        "form": _period_form(ky, p, u),
+        "ontime": ontime,
+        "children": children,
+        "bars": charts.bars_svg(
+            tuple(r.label for r in rated),
+            tuple(r.rate for r in rated),
+            tuple(r.status for r in rated),
+            Decimal(ontime.total.target),
+        ),
+        "trend": trend.rows,
+        "trend_svg": charts.trend_svg(
+            tuple(r.label.replace("Tháng ", "") for r in trend.rows),
+            tuple(r.rate for r in trend.rows),
+            Decimal(trend.total.target),
+        ),
+        "trend_period": trend_p,
+        "own": own,
+        "open_rows": open_rows,
+        "open_kinds": [(k, dashboard.OPEN_KINDS_VI[k]) for k in dashboard.DASHBOARD_KINDS],
+        "satisfaction": satisfaction,
+        "sat_children": sat_children,
+        "followups": followups,
+        "indicators": indicators,
+        "ontime_link": lambda unit_code, bucket: ontime_link(p, unit_code, bucket),
+        "open_link": open_link,
+        "followup_link": lambda unit_code: (
+            "/web/bao-cao/theo-doi?" + urlencode({"unit": unit_code})
+        ),
+        "now": now,
+    }
+    return render(request, "tong_quan.html", context, principal=user, active="dashboard")
+
+
+@router.get("/web/tong-quan/ho-so")
+async def open_list(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    kind: Annotated[dashboard.OpenKind, Query()],
+    unit: UnitQuery = "",
+    cursor: Annotated[str, Query(max_length=512)] = "",
+) -> Response:
+    u = await _unit(session, user, unit)
+    now = clock.now()
+    items, nxt = await dashboard.open_dossiers(
+        session, kind, u, now, limit=PAGE_SIZE, cursor=cursor or None
+    )
+    context = {
+        "title": f"{dashboard.OPEN_KINDS_VI[kind]} · {u.name}",
+        "items": items,
+        "next_url": f"{open_link(u.code, kind)}&cursor={nxt}" if nxt else "",
+        "as_of": now,
+        "back": f"/web/tong-quan?unit={u.code}",
+    }
+    return render(request, "open_dossiers.html", context, principal=user, active="dashboard")
+
+
+@router.get("/web/bao-cao/ho-so")
+async def ontime_list(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    bucket: Annotated[Literal["early", "on_time", "late", "finished"], Query()],
+    from_: Annotated[str, Query(alias="from", max_length=20)],
+    to: DateQuery,
+    unit: UnitQuery = "",
+    procedure: Annotated[str, Query(max_length=60)] = "",
+    field: Annotated[str, Query(max_length=255)] = "",
+    cursor: Annotated[str, Query(max_length=512)] = "",
+) -> Response:
+    p = choose_period("custom", from_, to)
+    u = await _unit(session, user, unit)
+    page = await drill.dossiers(
+        session,
+        unit=u,
+        p=p,
+        bucket=bucket,
+        procedure=procedure or None,
+        field=field or None,
+        limit=PAGE_SIZE,
+        cursor=cursor or None,
+    )
+    here = ontime_link(p, u.code, bucket, procedure=procedure, field=field)
+    context = {
+        "title": f"{BUCKETS_VI[bucket]} · {u.name}",
+        "period": p,
+        "items": page.items,
+        "next_url": f"{here}&cursor={page.next_cursor}" if page.next_cursor else "",
+        "back": f"/web/tong-quan?ky=custom&tu={p.start}&den={p.end}&unit={u.code}",
+    }
+    return render(request, "report_dossiers.html", context, principal=user, active="reports")
+
+
+@router.get("/web/bao-cao/theo-doi")
+async def followup_list(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    unit: UnitQuery = "",
+    cursor: Annotated[str, Query(max_length=512)] = "",
+) -> Response:
+    u = await _unit(session, user, unit)
+    page = await satisfaction_report.followups(
+        session, unit=u, open_only=True, limit=PAGE_SIZE, cursor=cursor or None
+    )
+    context = {
+        "unit": u,
+        "items": page.items,
+        "personal": user.can(Right.PERSONAL_DATA_VIEW),
+        "can_record": False,
+        "next_url": f"/web/bao-cao/theo-doi?unit={u.code}&cursor={page.next_cursor}"
+        if page.next_cursor
+        else "",
+    }
+    return render(request, "followups.html", context, principal=user, active="dashboard")
+
+
+# -- the on-time report page -----------------------------------------------------------------------
+async def _ontime_report(
+    session: AsyncSession, user: Principal, ky: str, tu: str, den: str, unit: str, group: GroupBy
+) -> tuple[Any, Period, ScopeUnit]:
+    p = choose_period(ky, tu, den)
+    u = await _unit(session, user, unit)
+    report = await ontime_report.report(session, unit=u, p=p, group_by=group, now=clock.now())
+    return report, p, u
+
+
+@router.get("/web/bao-cao/dung-han")
+async def ontime_page(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    ky: ChoiceQuery = "quarter",
+    tu: DateQuery = "",
+    den: DateQuery = "",
+    unit: UnitQuery = "",
+    nhom: Annotated[GroupBy, Query()] = "unit",
+) -> Response:
+    user.require(Right.REPORT_VIEW)
+    report, p, u = await _ontime_report(session, user, ky, tu, den, unit, nhom)
+    query = urlencode({"ky": "custom", "tu": p.start, "den": p.end, "unit": u.code, "nhom": nhom})
+    context = {
+        "report": report,
+        "period": p,
+        "unit": u,
+        "form": _period_form(ky, p, u),
+        "group": nhom,
+        "groups": GROUPS_VI,
+        "export_url": f"/web/bao-cao/dung-han/tai-ve?{query}",
+        "link": lambda row, bucket: _row_link(p, u, nhom, row, bucket),
+    }
+    return render(request, "bao_cao_dung_han.html", context, principal=user, active="reports")
+
+
+def _row_link(p: Period, u: ScopeUnit, group: str, row: OnTimeRow | None, bucket: str) -> str:
+    """The drill-down of one count of the report page (``row`` None: the total)."""
+    if row is None:
+        return ontime_link(p, u.code, bucket)
+    if group == "month":
+        return _month_link(row.key, u.code, bucket)
+    return ontime_link(
+        p,
+        row.unit_code or u.code,
+        bucket,
+        procedure=row.key if group == "procedure" else None,
+        field=row.key if group == "field" else None,
+    )
+
+
+def _month_link(key: str, unit: str, bucket: str) -> str:
+    first = dt.date.fromisoformat(f"{key}-01")
+    last = dashboard.last_twelve_months(first).end  # the end of that month
+    return ontime_link(periods.Period(first, last), unit, bucket)
+
+
+def comma_decimals(table: export.Table) -> export.Table:
+    """The CSV as the page shows it: rates with the Vietnamese decimal comma (``99,70``). The
+    XLSX keeps numbers (the spreadsheet shows them in the reader's locale)."""
+    rows: list[list[export.Cell]] = [
+        [f"{v:.2f}".replace(".", ",") if isinstance(v, Decimal) else v for v in row]
+        for row in table.rows
+    ]
+    return dataclasses.replace(table, rows=rows)
+
+
+@router.get("/web/bao-cao/dung-han/tai-ve")
+async def ontime_download(
+    session: SessionDep,
+    user: WebUser,
+    fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")],
+    ky: ChoiceQuery = "quarter",
+    tu: DateQuery = "",
+    den: DateQuery = "",
+    unit: UnitQuery = "",
+    nhom: Annotated[GroupBy, Query()] = "unit",
+) -> Response:
+    report, p, u = await _ontime_report(session, user, ky, tu, den, unit, nhom)
+    out = export.render(
+        comma_decimals(export.ontime_table(report))
+        if fmt == "csv"
+        else export.ontime_table(report),
+        fmt,
+        f"ty-le-dung-han-{u.code}-{p.start:%Y%m%d}-{p.end:%Y%m%d}",
+    )
+    return Response(
+        content=out.content,
+        media_type=out.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{out.filename}"'},
+    )
