@@ -78,7 +78,8 @@ def test_clerk_receives_a_dossier_with_the_keyboard(page: Page, scenario: Scenar
 
 def test_leader_works_the_overdue_list(page: Page, scenario: Scenario) -> None:
     login(page, "leader")
-    expect(page).to_have_url(re.compile(r"/web/worklists$"))
+    expect(page).to_have_url(re.compile(r"/web/tong-quan$"))
+    page.get_by_role("link", name="Theo dõi hạn").click()
     row = page.locator("tr", has_text=scenario.overdue_code)
     expect(row).to_contain_text("1 ngày 3 giờ")  # Mon 09:00 → Tue 14:00 in working time
     expect(row).to_contain_text("Chưa có văn bản xin lỗi")
