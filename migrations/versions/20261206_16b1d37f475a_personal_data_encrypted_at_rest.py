@@ -34,10 +34,9 @@ BATCH = 2000
 
 def upgrade() -> None:
     op.add_column("dossier", sa.Column("applicant_id_hash", sa.String(length=64), nullable=True))
-    if op.get_bind().dialect.name == "postgresql":  # SQLite's text columns take any length
+    with op.batch_alter_table("dossier") as batch:  # SQLite: the table is rebuilt
         for name, length in COLUMNS.items():
-            op.alter_column(
-                "dossier",
+            batch.alter_column(
                 name,
                 existing_type=sa.VARCHAR(length=length),
                 type_=sa.Text(),
@@ -72,10 +71,9 @@ def downgrade() -> None:
 
     _rewrite(decrypt, with_hash=False)
     op.drop_index(op.f("ix_dossier_applicant_id_hash"), table_name="dossier")
-    if op.get_bind().dialect.name == "postgresql":
+    with op.batch_alter_table("dossier") as batch:
         for name, length in COLUMNS.items():
-            op.alter_column(
-                "dossier",
+            batch.alter_column(
                 name,
                 existing_type=sa.Text(),
                 type_=sa.VARCHAR(length=length),

@@ -62,6 +62,7 @@ def count(url: str, sql: str) -> int:
     return asyncio.run(run())
 
 
+@pytest.mark.slow
 def test_a_province_installs_without_the_demo(empty_db: str, tmp_path: Path) -> None:
     assert onestop(empty_db, "migrate").returncode == 0
     init = ("init", "--unit-code", ROOT, "--unit-name", "UBND tỉnh Mẫu", "--admin", "quantri")
