@@ -61,7 +61,7 @@ lint: install typos  ## ruff, ruff format --check, typos, import contracts
 typos: install  ## spelling of the files git does not ignore (Vietnamese and project words: _typos.toml)
 	$(BIN)/typos
 
-typecheck: install  ## mypy --strict over src, tests loosened for missing annotations only
+typecheck: install  ## mypy --strict over src and tests (tests need no annotations)
 	$(BIN)/mypy
 
 unit: install  ## the quick lane's pytest: SQLite, no browser, no PostgreSQL, nothing slow
@@ -85,7 +85,7 @@ bench-deps: install
 	@scripts/system-deps.sh bench
 	$(BIN)/pip install -q -e '.[test,bench]'
 
-bench: bench-deps  ## the benchmarks of bench/RESULTS.md, on PostgreSQL (variables: see make help)
+bench: bench-deps  ## the benchmarks of bench/RESULTS.md, on PostgreSQL (variables below)
 	$(BIN)/python scripts/pg-answers.py '$(DATABASE_URL)'
 	$(BIN)/python bench/worktime_bench.py
 	$(BIN)/python bench/intake_bench.py --rounds 3 --duration 10 --counters 13

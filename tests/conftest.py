@@ -8,8 +8,8 @@ out a database connection after all.
 PostgreSQL comes from ONESTOP_TEST_PG_URL (``make test`` starts a throwaway cluster when nothing
 listens on 127.0.0.1:5432). A missing PostgreSQL is an error, never a silent skip: the quick lane
 (``make check``) leaves PostgreSQL out with ``ONESTOP_TEST_BACKENDS=sqlite -m "not postgres"``;
-every case parametrised with ``postgres`` carries the ``postgres`` marker, and every test under
-tests/e2e the ``e2e`` marker.
+every case parametrised with ``postgres`` carries the ``postgres`` marker, every test under
+tests/e2e the ``e2e`` marker and every one under tests/ops the ``slow`` marker.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ BACKENDS = [
     for name in os.environ.get("ONESTOP_TEST_BACKENDS", "sqlite,postgres").split(",")
     if name.strip()
 ]
-E2E = Path(__file__).resolve().parent / "e2e"
+E2E = Path(__file__).resolve().parent / "e2e"  # browser tests: marker e2e
+OPS = Path(__file__).resolve().parent / "ops"  # drills with real server processes: marker slow
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -57,8 +58,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if E2E in item.path.parents:
             item.add_marker(pytest.mark.e2e)
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and "postgres" in callspec.params.values():
+        if OPS in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+        params = getattr(item, "callspec", None)
+        values = params.params.values() if params is not None else ()
+        if any(isinstance(v, str) and v == "postgres" for v in values):
             item.add_marker(pytest.mark.postgres)
 
 

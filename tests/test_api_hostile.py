@@ -1,12 +1,15 @@
 """No input makes a 500: every operation of the committed OpenAPI document, called as an
-administrator and as a clerk with hostile values in every path, query parameter and body field —
-text with NUL characters, instants and dates at the edges of the calendar, integers beyond 64 bits,
-values of the wrong type, cursors no list wrote. Every answer is below 500, and every 4xx is a
-problem+json. Runs on each database lane (a 500 on PostgreSQL alone is still a 500).
+administrator and as a clerk with a hostile value in each of its path parameters, query parameters
+and body fields in turn — text with NUL characters, instants and dates at the edges of the
+calendar, integers beyond 64 bits, values of the wrong type, cursors no list wrote. Every answer is
+below 500, and every 4xx is a problem+json. Runs on each database lane (a 500 on PostgreSQL alone
+is still a 500).
 
-A case starts from one schemathesis generates for the operation (so bodies have the documented
-shape), then hostile values replace either one field or many; path parameters are mostly real
-codes of the test province, so the hostile values reach the services behind the routes."""
+One test per field (``Target``): Hypothesis draws the hostile value for it, while everything else
+is plausible — real codes of the test province in the path, known-good values for the usual query
+parameters (or none), a body the service would accept — so the value reaches the code behind the
+validation. Operations without a known-good body also get a body schemathesis generates from the
+document, with one field replaced."""
 
 from __future__ import annotations
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 import tests.dossiers.conftest as dossier_fixtures
+from sqlalchemy import func, select
 from tests.dossiers.conftest import Headers, create, intake_body, table_counts
 from tests.factories import World
 from tests.web.conftest import ORIGIN, intake_form, web_login
@@ -51,7 +52,7 @@ async def everything(app: Any) -> dict[str, int]:
     return counts
 
 
-# -- NUL characters ---------------------------------------------------------------------------------
+# -- NUL characters --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("where", "loc"),
     [
@@ -131,7 +132,7 @@ async def test_nul_in_the_public_lookup_without_login(
     assert resp.status_code in (404, 422) and resp.headers["content-type"].startswith(PROBLEM)
 
 
-# -- instants at the edges of the calendar -----------------------------------------------------------
+# -- instants at the edges of the calendar ---------------------------------------------------------
 @pytest.mark.parametrize("instant", EXTREMES)
 async def test_extreme_instants_in_bodies(
     client: httpx.AsyncClient, world: World, auth: Headers, app: Any, instant: str
@@ -190,7 +191,7 @@ async def test_extreme_dates_in_the_dossier_search(
     assert_refused(resp, "query", name)
 
 
-# -- cursors -----------------------------------------------------------------------------------------
+# -- cursors ---------------------------------------------------------------------------------------
 LISTS = (
     "/api/v1/dossiers",
     "/api/v1/units",
@@ -227,7 +228,7 @@ async def test_cursors_no_list_wrote(
         assert_refused(resp, "query", "cursor")
 
 
-# -- the web client ----------------------------------------------------------------------------------
+# -- the web client --------------------------------------------------------------------------------
 async def test_web_forms_answer_nul_in_vietnamese(
     client: httpx.AsyncClient, world: World, auth: Headers, app: Any
 ) -> None:
@@ -251,3 +252,45 @@ async def test_web_forms_answer_nul_in_vietnamese(
         assert resp.headers["content-type"].startswith("text/html")
         assert "không được chứa ký tự NUL" in resp.text
     assert await everything(app) == before
+
+
+# -- every request body refuses NUL ----------------------------------------------------------------
+def _subclasses(cls: type) -> set[type]:
+    out = set(cls.__subclasses__())
+    for sub in list(out):
+        out |= _subclasses(sub)
+    return out
+
+
+def test_every_request_body_is_an_input_model() -> None:
+    """The models behind every documented request body (and the import's lines) derive from
+    ``InputModel``, whose validator refuses NUL in any of their text."""
+    from pydantic import BaseModel
+
+    from onestop.core.schemas import InputModel
+    from onestop.dossiers.importer import ImportEvent, ImportLine
+
+    document = json.loads((Path(__file__).parents[1] / "openapi" / "openapi.json").read_text())
+    components = document["components"]["schemas"]
+    wanted: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.split("/")[-1] not in wanted:
+                wanted.add(ref.split("/")[-1])
+                walk(components[ref.split("/")[-1]])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            walk(operation.get("requestBody", {}))
+    models = {m.__name__: m for m in _subclasses(BaseModel) if m.__module__.startswith("onestop")}
+    bodies = {name for name in wanted if components[name].get("type") == "object"}
+    assert bodies and bodies <= set(models)
+    assert [n for n in sorted(bodies) if not issubclass(models[n], InputModel)] == []
+    assert issubclass(ImportLine, InputModel) and issubclass(ImportEvent, InputModel)

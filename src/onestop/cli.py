@@ -47,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: On SIGTERM uvicorn stops accepting connections and lets the requests in flight finish; one
-#: still running after this long is cancelled. Below ``docker stop``'s 10 s (and Kubernetes'
-#: 30 s), after which everything still running would be killed with the process.
+#: still running after this long is cancelled (and answered 503: ``http.problems.ErrorBoundary``).
+#: Below ``docker stop``'s 10 s (and Kubernetes' 30 s), after which everything still running
+#: would be killed with the process.
 GRACEFUL_TIMEOUT_SECONDS = 8.0
 
 

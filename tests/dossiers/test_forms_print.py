@@ -23,6 +23,14 @@ def pdf_text(content: bytes, tmp_path: Path) -> str:
     return " ".join(out.stdout.decode().split())  # line breaks of the layout do not matter
 
 
+def layout_lines(content: bytes, tmp_path: Path) -> list[str]:
+    """The PDF's lines as laid out on the page (``-layout``), white space folded in each."""
+    path = tmp_path / "form-layout.pdf"
+    path.write_bytes(content)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    return [" ".join(line.split()) for line in out.stdout.decode().splitlines()]
+
+
 async def test_receipt_form_01_prints_the_dossier(
     client: httpx.AsyncClient, world: World, auth: Headers, tmp_path: Path
 ) -> None:
@@ -126,3 +134,49 @@ async def test_register_form_07_as_pdf_and_xlsx(
         "/api/v1/units/000.00.11.H99/register.pdf", params=period, headers=auth("clerk")
     )
     assert resp.status_code == 403
+
+
+async def test_receipt_form_01_prints_a_ten_day_limit_without_exponent(
+    client: httpx.AsyncClient, world: World, auth: Headers, app: Any, tmp_path: Path
+) -> None:
+    from tests.factories import add_procedure
+
+    async with app.state.sessionmaker() as s:
+        units = [world.units["000.00.10.H99"]]
+        for code, amount in (("9.000010", "10"), ("9.000030", "30"), ("9.000005", "0.5")):
+            await add_procedure(s, code, f"Thủ tục {code}", units, limit=(amount, "working_days"))
+        await s.commit()
+    for code, printed in (
+        ("9.000010", "10 ngày làm việc"),
+        ("9.000030", "30 ngày làm việc"),
+        ("9.000005", "0,5 ngày làm việc"),
+    ):
+        receipt = await create(client, auth("clerk"), procedure=code)
+        resp = await client.get(
+            f"{URL}/{receipt['code']}/forms/01.pdf",
+            params={"secret": receipt["lookup_secret"]},
+            headers=auth("clerk"),
+        )
+        assert resp.status_code == 200, resp.text
+        text = pdf_text(resp.content, tmp_path)
+        assert f"Thời gian giải quyết hồ sơ theo quy định: {printed}" in text
+        assert "E+" not in text
+
+
+async def test_apology_form_04_signed_by_a_deputy_on_two_lines(
+    client: httpx.AsyncClient, world: World, auth: Headers, tmp_path: Path
+) -> None:
+    code = (await create(client, auth("clerk")))["code"]
+    await act(client, auth("clerk"), code, "transfer")
+    set_clock("2026-03-11 10:00")
+    body = {
+        "reason": "Cần xác minh thêm",
+        "new_appointment_at": "2026-03-12T10:00:00+07:00",
+        "signer_title": "Phó Giám đốc",
+    }
+    await act(client, auth("leader"), code, "apologize", body)
+    resp = await client.get(f"{URL}/{code}/forms/04.pdf", headers=auth("leader"))
+    assert resp.status_code == 200, resp.text
+    lines = layout_lines(resp.content, tmp_path)
+    kt = next(i for i, s in enumerate(lines) if s.endswith("KT. GIÁM ĐỐC"))
+    assert lines[kt + 1].endswith("PHÓ GIÁM ĐỐC")

@@ -133,6 +133,7 @@ def two_workers(settings: Settings, frozen_now: dt.datetime, tmp_path: Path) -> 
                 proc.wait()
 
 
+@pytest.mark.slow
 async def test_concurrent_retries_across_two_worker_processes(
     world: World, auth: Headers, app: Any, two_workers: str
 ) -> None:

@@ -69,6 +69,8 @@ class Scenario:
     #: Received and finished: the citizen can look it up and rate it.
     ready_code: str
     ready_secret: str
+    #: The server's database (tests that record what no page records, e.g. a correction).
+    database_url: str = ""
 
 
 def _free_port() -> int:
@@ -186,7 +188,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((folder / "server.log").read_text())
             time.sleep(0.2)
-        yield Scenario(base, late, ready, secret)
+        yield Scenario(base, late, ready, secret, url)
     finally:
         proc.terminate()
         try:

@@ -41,7 +41,14 @@ def test_clerk_receives_a_dossier_with_the_keyboard(page: Page, scenario: Scenar
     expect(page.locator("input[name=documents]").first).to_be_focused()
     page.keyboard.press("Space")
     shot(page, "03-counter-filled")
-    page.keyboard.press("Enter")  # Enter submits the intake
+    page.keyboard.press("Enter")  # Enter in a field reviews, it never files
+    review = page.get_by_test_id("review")
+    expect(review).to_contain_text("Xem lại trước khi tiếp nhận — chưa có gì được lưu")
+    expect(review).to_contain_text("Phạm Thị Hoa")
+    confirm = page.get_by_role("button", name="Xác nhận tiếp nhận hồ sơ")
+    expect(confirm).to_be_focused()
+    expect(page.get_by_test_id("dossier-code")).to_have_count(0)
+    page.keyboard.press("Enter")  # the explicit confirmation files it
 
     code = page.get_by_test_id("dossier-code")
     expect(code).to_have_text(re.compile(r"^000\.00\.01\.H99-260310-\d{4}$"))
@@ -69,10 +76,10 @@ def test_clerk_receives_a_dossier_with_the_keyboard(page: Page, scenario: Scenar
     # Alt+N returns to the search; an empty intake is refused with the reason, nothing saved
     page.keyboard.press("Alt+n")
     expect(search).to_be_focused()
-    page.get_by_role("button", name="Tiếp nhận hồ sơ").click()
+    page.get_by_role("button", name="Xem lại trước khi tiếp nhận").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Chưa tiếp nhận — chưa có gì được lưu.")
-    expect(alert).to_contain_text("Chưa chọn thủ tục")
+    expect(alert).to_contain_text("Thủ tục: chưa chọn")
     shot(page, "06-counter-error")
 
 
@@ -99,7 +106,7 @@ def test_leader_works_the_overdue_list(page: Page, scenario: Scenario) -> None:
     form = page.locator("form.action-form")
     expect(form).to_be_visible()
     form.get_by_label("Lý do quá hạn").fill("Chờ kết quả xác minh của Công an tỉnh")
-    form.get_by_label("Hẹn lại (ngày giờ)").fill("2026-03-13T09:00")
+    form.get_by_label("Hẹn lại (ngày/tháng/năm giờ:phút)").fill("13/03/2026 09:00")
     shot(page, "10-dossier-apology-form")
     form.get_by_role("button", name="Ký văn bản xin lỗi").click()
     expect(page.locator(".alert-ok")).to_contain_text("Đã thực hiện: Xin lỗi, hẹn lại.")

@@ -4,19 +4,22 @@ keeps the connection (nothing propagates to it: ``raise_app_exceptions=True`` be
 
 from __future__ import annotations
 
+import asyncio
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from types import SimpleNamespace
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
-from asyncpg.exceptions._base import DataError as ClientDataError  # an argument refused
+from asyncpg.exceptions._base import (  # type: ignore[import-untyped]
+    DataError as ClientDataError,  # an argument the driver refused
+)
 from sqlalchemy import exc as sa_exc
 
 from onestop.core.unavailable import database_unavailable, invalidate_broken
-from onestop.http.problems import RETRY_AFTER_SECONDS
+from onestop.http.problems import RETRY_AFTER_SECONDS, ErrorBoundary
 
 URL = "/api/v1/public/dossiers/000.00.01.H99-260310-0001?secret=abc"
 
@@ -138,3 +141,56 @@ def test_a_broken_connection_is_discarded_not_pooled(error: Exception, discarded
     invalidate_broken(context)
     assert context.is_disconnect is discarded
     assert context.invalidate_pool_on_disconnect is not discarded  # this connection only
+
+
+async def _call(app: Any) -> tuple[list[dict[str, Any]], BaseException | None]:
+    """``app`` behind the boundary, as a server calls it: the messages sent, what escaped."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": [], "query_string": b""}
+    try:
+        await ErrorBoundary(app)(scope, receive, send)
+    except BaseException as exc:
+        return sent, exc
+    return sent, None
+
+
+def _starts(sent: list[dict[str, Any]]) -> list[int]:
+    return [m["status"] for m in sent if m["type"] == "http.response.start"]
+
+
+async def test_an_error_after_the_response_is_logged_and_the_connection_kept() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+        raise RuntimeError("clean-up failed")  # e.g. a dependency's exit
+
+    sent, escaped = await _call(app)
+    assert (_starts(sent), escaped) == ([200], None)
+
+
+async def test_an_error_in_the_middle_of_a_response_goes_to_the_server() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"part", "more_body": True})
+        raise RuntimeError("stream broken")
+
+    sent, escaped = await _call(app)
+    assert _starts(sent) == [200] and isinstance(escaped, RuntimeError)  # it must close
+
+
+async def test_a_request_cancelled_at_shutdown_is_a_503() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise asyncio.CancelledError("Task cancelled, timeout graceful shutdown exceeded")
+
+    sent, escaped = await _call(app)
+    assert (_starts(sent), escaped) == ([503], None)
+    headers = dict(sent[0]["headers"])
+    assert headers[b"retry-after"] == str(RETRY_AFTER_SECONDS).encode()
+    assert headers[b"connection"] == b"close"

@@ -287,6 +287,7 @@ async def demo_engine(demo_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest.mark.slow
 async def test_seed_demo_keeps_the_rollups_exact(demo_engine: AsyncEngine) -> None:
     assert await differences(demo_engine) == {}
     rows = await rollup_rows(demo_engine)

@@ -280,7 +280,8 @@ async def test_csv_export(client: httpx.AsyncClient, world: World, auth: Headers
     assert [r[1] for r in body] == [s["D1"], s["D2"]]  # every row, not one page
     assert body[0][4] == "Nguyễn V*** A*"
     assert body[0][header.index("Hạn giải quyết")] == "11/03/2026 08:00"
-    assert body[0][header.index("Số giờ làm việc quá hạn")] == "2.0"
+    assert body[0][header.index("Số giờ làm việc quá hạn")] == "2"  # Vietnamese number
+    assert body[0][header.index("Số ngày làm việc quá hạn")] == "0,25"
     assert body[0][header.index("Văn bản xin lỗi")] == "Chưa có"
     soon = await get(client, auth("leader"), "due-soon", format="csv")
     assert 'filename="ho-so-sap-den-han-20260311-1000.csv"' in soon.headers["content-disposition"]

@@ -1,21 +1,27 @@
-"""``onestop serve`` with faults, for the log tests: ``python tests/ops/faulty_serve.py --port N``.
+"""``onestop serve`` with faults, for the operations tests (``python tests/ops/faulty_serve.py
+--port N``).
 
 An intake whose note names a fault fails that way, with the applicant's data in the error; a
 dossier received with the note ``fail-read`` cannot be shown (its applicant's data, read from the
-database, in the error). Everything else is the real server, started by the real command."""
+database, in the error); an intake noted ``hang`` never ends (it touches the file named by
+``ONESTOP_TEST_HANG_MARK`` first). Everything else is the real server, started by the real
+command."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
 import unicodedata
 from typing import Any
 
+import pytest
 from pydantic import TypeAdapter
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from onestop.cli import main
-from onestop.dossiers import reading
+from onestop.dossiers.actions import registry
 from onestop.dossiers.intake import write
 from onestop.dossiers.models import Dossier
 from onestop.dossiers.schemas import DossierCreate
@@ -28,7 +34,7 @@ CANARY = "tham-so-bi-mat-7731"
 OTHER_FORMS = "123456789, 0912.345.678, +84 912 345 678, 84912345678, 0912345678"
 
 _submit = write.submit
-_allowed_actions = reading.allowed_actions
+_allowed_actions = registry.allowed_actions
 
 
 def _values(body: DossierCreate) -> str:
@@ -54,6 +60,10 @@ async def submit(session: Any, *, body: DossierCreate, **kw: Any) -> Any:
             )
     if fault == "fail-internal-validation":  # a bug: values validated as the wrong type
         TypeAdapter(dict[str, int]).validate_python(body.applicant.model_dump())
+    if fault == "hang":  # a request that never ends (a call to something that never answers)
+        await session.rollback()  # it holds no database connection meanwhile
+        os.close(os.open(os.environ["ONESTOP_TEST_HANG_MARK"], os.O_CREAT | os.O_WRONLY))
+        await asyncio.sleep(3600)
     if fault == "fail-database":
         raise OperationalError(
             "INSERT INTO dossier ...",
@@ -73,6 +83,7 @@ def allowed_actions(d: Dossier) -> Any:
 
 
 if __name__ == "__main__":
-    write.submit = submit  # type: ignore[assignment]
-    reading.allowed_actions = allowed_actions  # type: ignore[assignment]
+    faults = pytest.MonkeyPatch()
+    faults.setattr("onestop.dossiers.intake.write.submit", submit)
+    faults.setattr("onestop.dossiers.reading.allowed_actions", allowed_actions)
     sys.exit(main(["serve", *sys.argv[1:]]))

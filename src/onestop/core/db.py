@@ -259,3 +259,15 @@ def extensions_of(session: AsyncSession | Session, point: str) -> tuple[Any, ...
 async def session_scope(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     async with maker() as session:
         yield session
+
+
+async def begin_for_savepoints(session: AsyncSession) -> None:
+    """Open the session's transaction now, so that savepoints nest inside it. SQLite's driver
+    opens a transaction lazily, at the first write: a SAVEPOINT taken before any write would be
+    the outermost transaction itself, and releasing it would commit what it holds."""
+    conn = await session.connection()
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL: the session's BEGIN came with its first statement
+    raw = await conn.get_raw_connection()
+    if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -239,6 +239,9 @@ def _values_for(record: logging.LogRecord) -> PersonalValues | None:
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object a line: the request id, the access fields, the message and the traceback,
+    both masked."""
+
     def format(self, record: logging.LogRecord) -> str:
         personal = _values_for(record)
         entry: dict[str, Any] = {
@@ -279,8 +282,7 @@ def _mask(text: str, personal: PersonalValues | None) -> str:
     return text
 
 
-#: Loggers given the handler: the application's, and uvicorn's (its error logger propagates to
-#: ``uvicorn``; its access logger keeps the handler only while uvicorn has it enabled).
+#: Marks the handler ``configure_logging`` installs, replaced (not added to) when it runs again.
 _OWN = "_onestop_handler"
 
 

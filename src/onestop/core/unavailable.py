@@ -101,8 +101,6 @@ def _broken_driver_connection(e: BaseException) -> bool:
     sqlstate = getattr(e, "sqlstate", None)
     if isinstance(sqlstate, str) and sqlstate.startswith(_SQLSTATES):
         return True
-    import asyncpg.exceptions as apg  # only when asyncpg raised: the SQLite build needs none
-
-    return isinstance(e, (apg.InterfaceError, apg.InternalClientError)) and not isinstance(
-        e, ValueError
-    )
+    # By name: asyncpg need not be imported (nor installed) to judge its errors.
+    kinds = {cls.__name__ for cls in type(e).__mro__}
+    return bool(kinds & {"InterfaceError", "InternalClientError"}) and not isinstance(e, ValueError)

@@ -15,6 +15,7 @@ from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.catalog import lookups
 from onestop.catalog.lookups import UnitInfo
+from onestop.catalog.models import Unit
 from onestop.catalog.schemas import ProcedureRef
 from onestop.core.errors import NotFound
 from onestop.dossiers import deadlines
@@ -33,7 +34,9 @@ from onestop.dossiers.schemas import (
     DossierRead,
     DossierStepRead,
     DossierSummary,
+    PublicAgency,
     PublicDossier,
+    PublicProgress,
 )
 from onestop.dossiers.states import Status
 
@@ -288,9 +291,106 @@ async def events(
     ]
 
 
+def public_code(code: str) -> set[str]:
+    """The stored forms a citizen's typed dossier code may have: as typed, and in capitals with
+    no spaces (``000.00.01.h99 - 260226-0001`` → ``000.00.01.H99-260226-0001``)."""
+    return {code.strip(), "".join(code.split()).upper()}
+
+
+async def by_public_code(session: AsyncSession, code: str) -> Dossier | None:
+    """The dossier a citizen's typed code names (any case, stray spaces ignored)."""
+    rows = (
+        (await session.execute(select(Dossier).where(Dossier.code.in_(public_code(code)))))
+        .scalars()
+        .all()
+    )
+    exact = [d for d in rows if d.code == code.strip()]
+    found = exact or list(rows)
+    return found[0] if found else None
+
+
+#: Events a citizen sees on the progress timeline, in plain kinds (``PublicProgress.kind``).
+PUBLIC_EVENTS = {
+    "submit": "submitted",
+    "receive": "received",
+    "accept": "received",
+    "refuse": "refused",
+    "request-supplement": "supplement",
+    "supplement-received": "supplement_received",
+    "request-payment": "payment",
+    "payment-received": "payment_received",
+    "apologize": "reappointed",
+    "finish": "result_ready",
+    "return": "returned",
+    "withdraw": "withdrawn",
+    "stop": "stopped",
+}
+#: Steps that are "being processed at <unit>" (reception and return are events of their own).
+PROCESSING_STEPS = frozenset({"competent", "coordinating", "transfer", "inter_agency"})
+
+
+async def _public_progress(session: AsyncSession, d: Dossier) -> list[PublicProgress]:
+    events = (
+        await session.execute(
+            select(
+                DossierEvent.seq,
+                DossierEvent.type,
+                DossierEvent.at,
+                DossierEvent.unit_id,
+                DossierEvent.payload,
+            )
+            .where(DossierEvent.dossier_id == d.id)
+            .order_by(DossierEvent.seq)
+        )
+    ).all()
+    steps = (
+        await session.execute(
+            select(DossierStep.seq, DossierStep.kind, DossierStep.unit_id, DossierStep.started_at)
+            .where(DossierStep.dossier_id == d.id)
+            .order_by(DossierStep.seq)
+        )
+    ).all()
+    unit_ids = {e.unit_id for e in events if e.unit_id} | {s.unit_id for s in steps}
+    units = await lookups.units_by_ids(session, sorted(unit_ids)) if unit_ids else {}
+
+    def name(unit_id: int | None) -> str | None:
+        unit = units.get(unit_id) if unit_id is not None else None
+        return unit.name if unit is not None else None
+
+    timed: list[tuple[dt.datetime, int, int, PublicProgress]] = []
+    for e in events:
+        kind = PUBLIC_EVENTS.get(e.type)
+        if kind is None:
+            continue
+        payload = e.payload or {}
+        again = payload.get("new_appointment_at") if kind == "reappointed" else None
+        item = PublicProgress.model_validate(
+            {"kind": kind, "at": e.at, "unit": name(e.unit_id), "new_appointment_at": again}
+        )
+        timed.append((e.at, 0, e.seq, item))
+    for st in steps:
+        if st.kind in PROCESSING_STEPS:
+            item = PublicProgress(kind="processing", at=st.started_at, unit=name(st.unit_id))
+            timed.append((st.started_at, 1, st.seq, item))
+    timed.sort(key=lambda t: (t[0], t[1], t[2]))
+    out: list[PublicProgress] = []
+    for *_, item in timed:
+        last = out[-1] if out else None
+        if (
+            last
+            and item.kind == "processing"
+            and last.kind == "processing"
+            and last.unit == item.unit
+        ):
+            continue  # the next internal step at the same agency: still "being processed there"
+        out.append(item)
+    return out
+
+
 async def public(session: AsyncSession, *, code: str, secret: str) -> PublicDossier:
-    """The citizen's lookup. An unknown code and a wrong secret get the very same 404."""
-    d = (await session.execute(select(Dossier).where(Dossier.code == code))).scalar_one_or_none()
+    """The citizen's lookup. An unknown code and a wrong secret get the very same 404. The code
+    and the secret are accepted in any case and with the spaces or dashes they are printed with."""
+    d = await by_public_code(session, code)
     if d is None or not secret or not secret_matches(d.secret_hash, secret):
         raise NotFound(
             "Không tìm thấy hồ sơ với mã và mã tra cứu này (no dossier with this code and secret)",
@@ -299,6 +399,11 @@ async def public(session: AsyncSession, *, code: str, secret: str) -> PublicDoss
     proc = await lookups.procedure_by_id(session, d.procedure_id)
     returning = await lookups.unit_by_id(session, d.returning_unit_id)
     status = Status(d.status)
+    agency = (
+        await session.execute(
+            select(Unit.name, Unit.address, Unit.hotline).where(Unit.id == d.receiving_unit_id)
+        )
+    ).one_or_none()
     return PublicDossier(
         code=d.code,
         status=int(status),
@@ -311,4 +416,10 @@ async def public(session: AsyncSession, *, code: str, secret: str) -> PublicDoss
         returned_at=d.returned_at,
         return_method=d.return_method,
         collect_at=unit_brief(returning),
+        agency=(
+            PublicAgency(name=agency.name, address=agency.address, hotline=agency.hotline)
+            if agency is not None
+            else None
+        ),
+        progress=await _public_progress(session, d),
     )

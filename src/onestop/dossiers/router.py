@@ -177,11 +177,23 @@ async def list_dossiers(
     },
 )
 async def import_dossiers(
-    request: Request, session: SessionDep, principal: CurrentPrincipal
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    mode: Annotated[
+        importer.Mode,
+        Query(
+            description="all (default): any bad line and nothing is written, the 422 names every"
+            " bad line and field; per-line: the good lines are written and each line's outcome"
+            " reported"
+        ),
+    ] = "all",
 ) -> ImportResult:
     principal.require(Right.DOSSIER_IMPORT)
     data = await request.body()
-    return await importer.import_ndjson(session, principal=principal, data=data, now=clock.now())
+    return await importer.import_ndjson(
+        session, principal=principal, data=data, now=clock.now(), mode=mode
+    )
 
 
 @router.get("/dossiers/{code}", tags=[TAG], summary="A dossier: state, dates, steps, due trace")

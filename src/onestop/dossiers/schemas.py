@@ -1,14 +1,41 @@
-"""Request and response models of the dossier API (action bodies live in ``actions.schemas``)."""
+"""Request and response models of the dossier API (action bodies live in ``actions.schemas``).
+
+The applicant's particulars are checked here, so that the counter's web form, the portal and the
+import all get the same rules (docs/rules.md §15), each refusal a 422 naming the field:
+
+- ``id_number`` of a citizen: the 12-digit personal identification number of the CCCD / căn cước
+  (Law on Identification 2023); the old 9-digit CMND is still accepted, since CMND cards valid
+  until their printed expiry may still be shown. Spaces and dots typed between digit groups are
+  dropped. An organisation's number (tax code, registration number) is not checked.
+- ``phone``: a Vietnamese number — mobile ``0[35789]`` + 8 digits, landline ``02`` + 9 digits,
+  also written ``+84…`` or ``84…``; spaces, dots, dashes and brackets allowed between digits.
+  It is **kept as typed** (trimmed): it is printed on the receipt and the letters (Forms 01, 04,
+  05) and read back to the applicant, who recognises the way they wrote it; nothing in the
+  service dials or matches phones, and ``phone_e164`` gives the ``+84`` form where one is needed.
+- ``email``: the syntax of an address (one ``@``, a dotted domain, no spaces).
+- ``submitted_at``: not in the future (a few minutes of clock difference allowed).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from onestop.catalog.schemas import ProcedureRef, UnitRef
+from onestop.core import clock
 from onestop.core.clock import LOCAL_TZ
 from onestop.core.schemas import InputModel, InstantIn
 from onestop.dossiers.states import Channel
@@ -32,13 +59,104 @@ class Strict(InputModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_ID_SEPARATORS = re.compile(r"[\s.]+")
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]+")
+_MOBILE = re.compile(r"^0[35789]\d{8}$")
+_LANDLINE = re.compile(r"^02\d{9}$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+#: How far ahead of the server's clock a submission instant may be (clocks differ a little).
+FUTURE_SLACK = dt.timedelta(minutes=5)
+
+
+def id_number_digits(value: str) -> str:
+    """A citizen's ID number as digits (``001 203 004 567`` → ``001203004567``), or a 422."""
+    digits = _ID_SEPARATORS.sub("", value)
+    if not (digits.isascii() and digits.isdigit() and len(digits) in (12, 9)):
+        raise PydanticCustomError(
+            "id_number_format",
+            "Số định danh cá nhân (CCCD) gồm 12 chữ số; CMND cũ gồm 9 chữ số"
+            " (an ID number is the 12 digits of the CCCD, or the 9 digits of an old CMND)",
+        )
+    return digits
+
+
+def phone_national(value: str) -> str:
+    """``+84 912 345 678`` → ``0912345678``; a 422 unless a Vietnamese mobile or landline."""
+    digits = _PHONE_SEPARATORS.sub("", value)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("0084"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    if not (digits.isascii() and (_MOBILE.match(digits) or _LANDLINE.match(digits))):
+        raise PydanticCustomError(
+            "phone_format",
+            "Số điện thoại Việt Nam gồm 10 chữ số (di động, ví dụ 0912 345 678) hoặc 11 chữ số"
+            " (cố định, ví dụ 0238 3844 555); có thể viết +84"
+            " (a Vietnamese phone number: 10-digit mobile or 11-digit landline, or +84 form)",
+        )
+    return digits
+
+
+def phone_e164(value: str) -> str:
+    """The ``+84…`` form of a valid phone as typed (``0912 345 678`` → ``+84912345678``)."""
+    return "+84" + phone_national(value)[1:]
+
+
+def _phone(value: str | None) -> str | None:
+    if value:
+        phone_national(value)  # checked; kept as typed
+    return value or None
+
+
+def _email(value: str | None) -> str | None:
+    if value and (not _EMAIL.match(value) or ".." in value.partition("@")[2]):
+        raise PydanticCustomError(
+            "email_format",
+            "Địa chỉ thư điện tử không đúng dạng, ví dụ ten@example.vn"
+            " (not an e-mail address, e.g. name@example.vn)",
+        )
+    return value or None
+
+
+def not_in_future(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value > clock.now() + FUTURE_SLACK:
+        raise PydanticCustomError(
+            "future_instant",
+            "Thời điểm không được ở tương lai (the instant must not be in the future)",
+        )
+    return value
+
+
 class ApplicantIn(Strict):
     name: Text255
     kind: Literal["citizen", "organisation"] = "citizen"
     id_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
+    phone: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_phone)
+        ]
+        | None
+    ) = None
+    email: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, max_length=255), AfterValidator(_email)
+        ]
+        | None
+    ) = None
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)] | None = None
+
+    @field_validator("id_number")
+    @classmethod
+    def _citizen_id(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A citizen's number is a CCCD (12) or CMND (9) digits, stored as its digits."""
+        if not value:
+            return None
+        return id_number_digits(value) if info.data.get("kind", "citizen") == "citizen" else value
 
 
 class DossierDocumentIn(Strict):
@@ -67,8 +185,9 @@ class DossierCreate(Strict):
     documents: list[DossierDocumentIn] = Field(default_factory=list, max_length=100)
     quantity: int = Field(default=1, ge=1, le=100, description="Số lượng hồ sơ (bộ)")
     return_method: ReturnMethod = "counter"
-    submitted_at: InstantIn | None = Field(
-        default=None, description="When the applicant submitted (online/postal); default now"
+    submitted_at: Annotated[InstantIn, AfterValidator(not_in_future)] | None = Field(
+        default=None,
+        description="When the applicant submitted (online/postal), not in the future; default now",
     )
     code: Code | None = Field(default=None, description="Code issued by the portal (kept)")
     portal_ref: Code | None = Field(default=None, description="The portal's own reference")
@@ -224,6 +343,39 @@ class DossierEventRead(BaseModel):
     payload: dict[str, Any]
 
 
+class PublicProgress(BaseModel):
+    """One step of the dossier's progress as the citizen reads it (no names of officers)."""
+
+    kind: Literal[
+        "submitted",
+        "received",
+        "refused",
+        "processing",
+        "supplement",
+        "supplement_received",
+        "payment",
+        "payment_received",
+        "reappointed",
+        "result_ready",
+        "returned",
+        "withdrawn",
+        "stopped",
+    ]
+    at: Instant
+    unit: str | None = Field(default=None, description="Where it happened (processing: where)")
+    new_appointment_at: Instant | None = Field(
+        default=None, description="reappointed: the new appointment (with the apology letter)"
+    )
+
+
+class PublicAgency(BaseModel):
+    """The agency the citizen deals with (the receiving unit): name, address, hotline."""
+
+    name: str
+    address: str | None = None
+    hotline: str | None = None
+
+
 class PublicDossier(BaseModel):
     """What a citizen sees with the receipt's secret: no personal data beyond a masked name."""
 
@@ -238,6 +390,17 @@ class PublicDossier(BaseModel):
     returned_at: Instant | None
     return_method: str
     collect_at: UnitRef
+    agency: PublicAgency | None = None
+    progress: list[PublicProgress] = Field(default_factory=list)
+
+
+class ImportFieldError(BaseModel):
+    """A field at fault in an import line: its place in the line (``[]``: the line as a whole),
+    as in a 422's ``errors[]``."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
 
 
 class ImportLineResult(BaseModel):
@@ -246,6 +409,9 @@ class ImportLineResult(BaseModel):
     code: str | None = None
     reason: str | None = None
     problem: str | None = None
+    errors: list[ImportFieldError] = Field(
+        default_factory=list, description="A rejected line: the fields at fault"
+    )
 
 
 class ImportResult(BaseModel):

@@ -15,6 +15,7 @@ paper; the forms do not re-normalise anything.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -109,6 +110,23 @@ class Signer:
     name: str
     title: str  # e.g. "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"
     on_behalf_of: str | None = None  # e.g. "GIÁM ĐỐC" for "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
+
+
+_KT = re.compile(r"^\s*KT\.?\s+(?P<head>.+?)\s*(?:[/\n;|–—-]\s*|\s+(?=PHÓ\b))(?P<title>.+?)\s*$")
+
+
+def signer(name: str, title: str) -> Signer:
+    """The signature block of a stored title, on two lines when a deputy signs for the head
+    (Decree 30/2020/NĐ-CP, Phụ lục I: "KT. GIÁM ĐỐC" above "PHÓ GIÁM ĐỐC"). Accepts "KT. Giám
+    đốc / Phó Giám đốc", "KT. Giám đốc Phó Giám đốc" (one line, as typed) and a bare "Phó Giám
+    đốc" (the deputy signs for the head it deputises)."""
+    text = " ".join(title.split()).upper()
+    found = _KT.match(title.strip().upper().replace("\r", ""))
+    if found:
+        return Signer(name, found["title"].strip(), found["head"].strip())
+    if text.startswith("PHÓ ") and len(text) > 4:
+        return Signer(name, text, text[4:].strip())
+    return Signer(name, text)
 
 
 @dataclass(frozen=True, slots=True)

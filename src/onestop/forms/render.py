@@ -111,6 +111,7 @@ def _environment() -> jinja2.Environment:
     env.filters["vn_datetime"] = formatting.vn_datetime
     env.filters["short_datetime"] = formatting.short_datetime
     env.filters["money"] = formatting.money
+    env.filters["number"] = formatting.number
     return env
 
 

@@ -40,13 +40,10 @@ from onestop.forms.contexts import (
     Signer,
     StopNoticeContext,
     SupplementRequestContext,
+    signer,
 )
+from onestop.forms.formatting import limit_text
 
-UNIT_LABELS = {
-    "working_days": "ngày làm việc",
-    "working_hours": "giờ làm việc",
-    "calendar_days": "ngày",
-}
 RETURN_LABELS = {
     "counter": "Bộ phận Một cửa nơi nộp hồ sơ",
     "postal": "Qua dịch vụ bưu chính công ích",
@@ -222,8 +219,7 @@ def _limit_text(version: Any) -> str:
     if version.limit_unit == "same_day":
         cutoff = (version.same_day_cutoff or dt.time(15, 0)).strftime("%H:%M")
         return f"Trong ngày (nhận sau {cutoff} thì trả trong ngày làm việc tiếp theo)"
-    amount = version.limit_amount.normalize()
-    return f"{amount:02} {UNIT_LABELS.get(version.limit_unit, version.limit_unit)}"
+    return limit_text(version.limit_amount, version.limit_unit, pad=2)
 
 
 def _payment_status(total: int, paid: bool) -> PaymentStatus:
@@ -301,7 +297,7 @@ async def _apology(ctx: _Ctx) -> ApologyContext:
         original_appointment_at=letter.previous_appointment_at or letter.due_at,
         reason=letter.reason,
         new_appointment_at=letter.new_appointment_at,
-        signer=Signer(letter.signer_name, (letter.signer_title or "Thủ trưởng cơ quan").upper()),
+        signer=signer(letter.signer_name, letter.signer_title or "Thủ trưởng cơ quan"),
     )
 
 

@@ -11,6 +11,7 @@ be reached (``core.unavailable``: a restart, a failover, a full pool) is a 503 w
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -63,7 +64,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _problem_response("Invalid input"),
     429: _problem_response("Too many requests"),
     500: _problem_response("Unexpected error (logged with the request id)"),
-    503: _problem_response("Database unavailable for a moment: retry after Retry-After seconds"),
+    503: _problem_response("Database unavailable or server shutting down: retry after Retry-After"),
 }
 
 #: Seconds a client is asked to wait (``Retry-After``) while the database cannot be reached: a
@@ -229,7 +230,13 @@ class ErrorBoundary:
     server keeps the connection. An error after the whole response was sent (a dependency's
     clean-up, a background task) is logged the same way, and the connection kept too. Only an
     error in the middle of a response goes on to the server, which logs it (through the same
-    masking formatter) and must close the connection: the response is cut."""
+    masking formatter) and must close the connection: the response is cut.
+
+    A request still running when the graceful shutdown's time is up (``onestop serve
+    --graceful-timeout``) is cancelled by uvicorn, which would answer a bare 500 and log a
+    traceback; it gets a 503 ``server-shutting-down`` instead (another instance, or this one
+    restarted, can take the retry), and the cancellation ends here, at the top of the request's
+    task, which nothing awaits."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -256,3 +263,21 @@ class ErrorBoundary:
             response = unexpected(Request(scope), exc)  # the one log line
             if not started:
                 await response(scope, receive, send)
+        except asyncio.CancelledError:
+            if started:
+                raise
+            request = Request(scope)
+            log.warning(
+                "request cancelled on %s %s: the server is shutting down",
+                request.method,
+                request.url.path,
+            )
+            await problem(
+                request,
+                503,
+                "server-shutting-down",
+                "Service unavailable",
+                "Máy chủ đang dừng; hãy gửi lại yêu cầu sau ít giây"
+                " (the server is shutting down; send the request again in a few seconds)",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Connection": "close"},
+            )(scope, receive, send)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StringConstraints
 
+from onestop.core.schemas import InputModel
 from onestop.dossiers.schemas import Instant
 
 #: Percentages and scores: exact decimals inside, JSON numbers outside (99.7, 98.25).
@@ -21,7 +22,9 @@ ReportKind = Literal["on-time", "bieu-06"]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
 
-class Strict(BaseModel):
+class Strict(InputModel):
+    """A request body: unknown fields and NUL characters are refused."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 

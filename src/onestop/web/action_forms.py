@@ -4,6 +4,7 @@ the posted values turned into the action's own body model (``actions.ACTIONS[nam
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,16 @@ from onestop.core.clock import LOCAL_TZ
 from onestop.core.errors import InvalidInput
 
 INTAKE, PROCESS, SIGN = Right.DOSSIER_INTAKE, Right.DOSSIER_PROCESS, Right.DOSSIER_SIGN
+
+
+#: A date and time as typed on the pages, whatever the browser's language: ``12/03/2026 16:30``
+#: (day first, 24-hour clock; ``12/3/2026 7:05`` and ``12-03-2026 16h30`` also read).
+VN_DATETIME = re.compile(
+    r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\s+|\s*[,T]\s*)(\d{1,2})\s*[:hH]\s*(\d{2})\s*$"
+)
+#: The HTML pattern of the text field (the server parses, whatever the browser checks).
+VN_DATETIME_PATTERN = r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}"
+VN_DATETIME_HINT = "ngày/tháng/năm giờ:phút, ví dụ 12/03/2026 16:30"
 
 
 @dataclass(frozen=True)
@@ -236,7 +247,13 @@ FORMS: dict[str, ActionForm] = {
             "Ký văn bản xin lỗi",
             (
                 Field("reason", "Lý do quá hạn", "textarea", required=True),
-                Field("new_appointment_at", "Hẹn lại (ngày giờ)", "datetime", required=True),
+                Field(
+                    "new_appointment_at",
+                    "Hẹn lại (ngày/tháng/năm giờ:phút)",
+                    "datetime",
+                    required=True,
+                    hint=VN_DATETIME_HINT,
+                ),
                 Field("letter_number", "Số văn bản", hint="Để trống: hệ thống cấp số"),
                 Field("signer_title", "Chức danh người ký", hint="Ví dụ: KT. GIÁM ĐỐC"),
                 NOTE,
@@ -267,15 +284,30 @@ def labels(form: ActionForm) -> dict[str, str]:
     return {f.name: f.label.split(" (")[0] for f in form.fields}
 
 
-def _local_instant(text: str) -> str:
-    """``2026-03-12T16:30`` from a datetime-local input → an instant at +07:00."""
+def parse_local_datetime(text: str) -> dt.datetime | None:
+    """``12/03/2026 16:30`` (or ISO ``2026-03-12T16:30``) → that instant in Vietnam time; None
+    for anything else (no such day, 24:00, a month first)."""
+    found = VN_DATETIME.match(text)
     try:
-        value = dt.datetime.fromisoformat(text)
+        if found:
+            day, month, year, hour, minute = (int(g) for g in found.groups())
+            return dt.datetime(year, month, day, hour, minute, tzinfo=LOCAL_TZ)
+        value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        return text  # the model reports it
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LOCAL_TZ)
-    return value.isoformat()
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=LOCAL_TZ)
+
+
+def local_datetime_text(value: dt.datetime) -> str:
+    """An instant as the field shows it: ``12/03/2026 16:30`` in Vietnam time."""
+    return f"{value.astimezone(LOCAL_TZ):%d/%m/%Y %H:%M}"
+
+
+def _local_instant(text: str) -> str:
+    """``12/03/2026 16:30`` typed in a date-time field → an ISO instant at +07:00 (text the
+    model reports as invalid when it is not such a date and time)."""
+    value = parse_local_datetime(text)
+    return value.isoformat() if value is not None else text
 
 
 def _payments(text: str) -> list[dict[str, Any]]:

@@ -6,9 +6,18 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from onestop.forms.formatting import local, money, short_date, short_datetime, vn_time
+from onestop.forms.formatting import (
+    LIMIT_UNITS,
+    limit_text as _limit_text,
+    local,
+    money,
+    number,
+    short_date,
+    short_datetime,
+    vn_time,
+)
 
-__all__ = ["local", "money", "short_date", "short_datetime"]
+__all__ = ["local", "money", "number", "short_date", "short_datetime"]
 
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 
@@ -65,21 +74,14 @@ def seconds_text(seconds: float | int | None) -> str:
     return working_time(float(seconds) / 3600) if seconds is not None else ""
 
 
-LIMIT_UNITS_VI = {
-    "working_days": "ngày làm việc",
-    "working_hours": "giờ làm việc",
-    "calendar_days": "ngày",
-}
+LIMIT_UNITS_VI = LIMIT_UNITS
 
 
 def limit_text(limit: Any) -> str:
     """A time limit (``TimeLimitRead`` or the engine's dict) in Vietnamese."""
     unit = limit["unit"] if isinstance(limit, Mapping) else limit.unit
     amount = limit["amount"] if isinstance(limit, Mapping) else limit.amount
-    if unit == "same_day":
-        return "Trong ngày làm việc"
-    number = f"{amount:g}".replace(".", ",") if isinstance(amount, float) else str(amount)
-    return f"{number} {LIMIT_UNITS_VI.get(unit, unit)}"
+    return _limit_text(amount, unit)
 
 
 #: National status code → chip tone (CSS class ``chip-<tone>``).
@@ -216,12 +218,12 @@ def percent(value: Any) -> str:
     """``99,70 %`` (Vietnamese decimal comma, two decimals); ``—`` when there is no rate."""
     if value is None:
         return "—"
-    return f"{float(value):.2f}".replace(".", ",") + " %"
+    return number(value, decimals=2) + " %"
 
 
 def count(value: int | None) -> str:
     """``12.345`` (Vietnamese thousands separator)."""
-    return "—" if value is None else f"{value:,}".replace(",", ".")
+    return "—" if value is None else number(value)
 
 
 RAG_VI = {"green": "Đạt", "amber": "Gần đạt", "red": "Không đạt", None: "Chưa có số liệu"}

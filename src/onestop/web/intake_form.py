@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from starlette.datastructures import FormData
 
-from onestop.core.errors import InvalidInput
 from onestop.dossiers.schemas import DossierCreate
 
 LABELS = {
@@ -38,6 +39,8 @@ FIELD_PATHS = {
     "applicant_address": "applicant.address",
     "channel": "channel",
     "return_method": "return_method",
+    "documents": "documents",
+    "note": "note",
 }
 
 TEXT_FIELDS = (
@@ -53,6 +56,8 @@ TEXT_FIELDS = (
     "return_method",
     "note",
     "form_token",
+    "step",
+    "reviewed",
 )
 
 CHANNELS = (("counter", "Trực tiếp tại quầy"), ("postal", "Qua bưu chính"))
@@ -81,14 +86,20 @@ def values_from(form: FormData) -> dict[str, Any]:
     return values
 
 
+NO_PROCEDURE = "chưa chọn: gõ mã hoặc tên thủ tục rồi chọn trong danh sách"
+
+
+def review_hash(values: dict[str, Any]) -> str:
+    """A fingerprint of what the clerk reviewed: a confirmation of other values is reviewed
+    again instead of filed."""
+    fields = {k: v for k, v in values.items() if k not in {"form_token", "step", "reviewed"}}
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def to_body(values: dict[str, Any]) -> DossierCreate:
-    """The API body; raises ``InvalidInput`` (no procedure) or pydantic's ``ValidationError``."""
-    if not values["procedure"]:
-        raise InvalidInput(
-            "Chưa chọn thủ tục: gõ mã hoặc tên thủ tục rồi chọn trong danh sách"
-            " (no procedure chosen)",
-            code="procedure-required",
-        )
+    """The API body; raises pydantic's ``ValidationError`` naming every field in error at once
+    (no procedure chosen among them)."""
     applicant: dict[str, Any] = {
         "name": values["applicant_name"],
         "kind": values["applicant_kind"] or "citizen",

@@ -5,6 +5,11 @@ secret, the link to Form 01 and the due-date trace); a refused one answers with 
 and a Vietnamese message, and nothing is written (the intake service is one transaction).
 Each rendered form carries a token used as the intake's Idempotency-Key, so a double Enter at a
 busy counter gives the same receipt instead of a second dossier.
+
+Every error is shown at once, each next to its field (the caret on the first), with nothing
+saved. Nothing is filed without review: the form's first (default) button is "Xem lại", so Enter
+in any field shows the summary and the confirm button; only "Xác nhận tiếp nhận" (``step=confirm``,
+of the values reviewed) files the dossier.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from onestop.dossiers.intake import write as intake_write
 from onestop.dossiers.schemas import DossierSummary, IntakeReceipt
 from onestop.http.deps import SessionDep
 from onestop.web import intake_form, procedures, validation
+from onestop.web.formatting import split_message
 from onestop.web.session import SameOrigin, WebUser, is_htmx
 from onestop.web.templating import WebRoute, render
 
@@ -98,12 +104,16 @@ async def _page(
     chosen: procedures.Chosen | None,
     errors: list[str] | None = None,
     error_fields: set[str] | None = None,
+    field_errors: dict[str, str] | None = None,
+    review: dict[str, Any] | None = None,
     receipt: IntakeReceipt | None = None,
     replayed: bool = False,
     status_code: int = 200,
 ) -> Response:
-    fields = error_fields or set()
+    fields = (error_fields or set()) | set(field_errors or ())
     focus = next((f for f in FOCUS_ORDER if f in fields), "alert" if errors else "")
+    if review is not None and not fields:
+        focus = "confirm"
     if not focus and receipt is None:
         focus = "procedure" if chosen is None else "applicant_name"
     context = {
@@ -112,6 +122,8 @@ async def _page(
         "chosen": chosen,
         "errors": errors or [],
         "error_fields": fields,
+        "field_errors": field_errors or {},
+        "review": review,
         "receipt": receipt,
         "replayed": replayed,
         "explanation": await _explanation(session, receipt) if receipt else None,
@@ -203,34 +215,87 @@ async def procedure_chosen(
     )
 
 
+def _check(
+    values: dict[str, Any], chosen: procedures.Chosen | None, problem: str
+) -> dict[str, str]:
+    """Every problem of the form at once: form field → Vietnamese message (empty: all good)."""
+    found: dict[str, str] = {}
+    try:
+        intake_form.to_body(values)
+    except ValidationError as exc:
+        found = validation.field_messages(exc, intake_form.FIELD_PATHS)
+    if not values["procedure"]:
+        found["procedure"] = intake_form.NO_PROCEDURE
+    elif problem:
+        found["procedure"] = split_message(problem)[0]
+    if chosen is not None:
+        ticked = set(values["documents"])
+        missing = [d for d in chosen.documents if d.get("required") and d.get("code") not in ticked]
+        if missing:
+            names = ", ".join(f"{d.get('code')} ({d.get('name')})" for d in missing)
+            found["documents"] = f"thiếu giấy tờ bắt buộc: {names}"
+    return {f: found[f] for f in (*FOCUS_ORDER, *found) if f in found}
+
+
+def _summary(field_errors: dict[str, str]) -> list[str]:
+    labels = {name: intake_form.LABELS.get(path, path) for name, path in FIELD_LABELS.items()}
+    return [f"{labels.get(name, name)}: {text}" for name, text in field_errors.items()]
+
+
+#: Form field → the key of its label in ``intake_form.LABELS``.
+FIELD_LABELS = {**intake_form.FIELD_PATHS, "documents": "documents"}
+
+
+def _review(values: dict[str, Any], chosen: procedures.Chosen) -> dict[str, Any]:
+    """What the clerk confirms: the procedure, the applicant and the papers ticked."""
+    ticked = set(values["documents"])
+    unit = next((u.name for u in chosen.units if u.code == values["competent_unit"]), "")
+    return {
+        "hash": intake_form.review_hash(values),
+        "procedure": f"{chosen.code} — {chosen.name}",
+        "unit": unit,
+        "documents": [str(d.get("name")) for d in chosen.documents if d.get("code") in ticked],
+        "channel": dict(intake_form.CHANNELS).get(values["channel"], values["channel"]),
+        "return_method": dict(intake_form.RETURN_METHODS).get(
+            values["return_method"], values["return_method"]
+        ),
+    }
+
+
 @router.post("/web/counter/intake", dependencies=[SameOrigin])
 async def intake(request: Request, session: SessionDep, user: WebUser) -> Response:
     user.require(Right.DOSSIER_INTAKE)
     values = intake_form.values_from(await request.form())
-    chosen, _ = await _chosen(session, values["procedure"], user)
-    try:
-        body = intake_form.to_body(values)
-        outcome = await intake_write.submit(
-            session,
-            principal=user,
-            body=body,
-            at=clock.now(),
-            server_key=request.app.state.settings.secret_key,
-            idempotency_key=IDEMPOTENCY_PREFIX + values["form_token"]
-            if values["form_token"]
-            else None,
-        )
-    except ValidationError as exc:
-        fields = validation.error_fields(exc)
+    chosen, problem = await _chosen(session, values["procedure"], user)
+    field_errors = _check(values, chosen, problem)
+    if field_errors or chosen is None:
         return await _page(
             request,
             session,
             user,
             values=values,
             chosen=chosen,
-            errors=validation.messages(exc, intake_form.LABELS),
-            error_fields={k for k, path in intake_form.FIELD_PATHS.items() if path in fields},
+            errors=_summary(field_errors),
+            field_errors=field_errors,
             status_code=422,
+        )
+    reviewed = values["reviewed"]
+    if values["step"] != "confirm" or (reviewed and reviewed != intake_form.review_hash(values)):
+        # Enter in a field (the default button), or values changed since the review: show the
+        # summary with the confirm button; nothing is saved.
+        return await _page(
+            request, session, user, values=values, chosen=chosen, review=_review(values, chosen)
+        )
+    try:
+        outcome = await intake_write.submit(
+            session,
+            principal=user,
+            body=intake_form.to_body(values),
+            at=clock.now(),
+            server_key=request.app.state.settings.secret_key,
+            idempotency_key=IDEMPOTENCY_PREFIX + values["form_token"]
+            if values["form_token"]
+            else None,
         )
     except DomainError as exc:
         await session.rollback()

@@ -171,6 +171,8 @@ async def _detail_page(
         "chip": await clock_chip(session, dossier, now),
         "form_links": form_links,
         "now": now,
+        "VN_DATETIME_PATTERN": action_forms.VN_DATETIME_PATTERN,
+        "VN_DATETIME_HINT": action_forms.VN_DATETIME_HINT,
     }
     if form is not None:
         context.update(await _action_context(session, dossier, form))

@@ -5,7 +5,11 @@ service on the three-level scale. Lookups (and ratings, which check the secret t
 per client address as the API's are (``http.ratelimit``): over the limit the page says when to
 try again.
 
-``/tra-cuu/{code}?ma=<secret>`` is the address the receipt's QR code carries.
+The receipt's QR code and printed link carry ``/tra-cuu?code=<code>&secret=<secret>`` (the older
+``/tra-cuu/{code}?ma=<secret>`` still works): both open the dossier at once. Code and secret are
+accepted in any case and with the spaces or dashes they are printed with. The page shows the
+progress in plain words, the receiving agency's address and hotline, and a rating already given
+(instead of the form again).
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onestop.core import clock
 from onestop.core.errors import DomainError, NotFound
 from onestop.dossiers import reading
+from onestop.dossiers.schemas import PublicDossier
 from onestop.http.deps import SessionDep
 from onestop.http.ratelimit import lookup_wait
 from onestop.metrics.satisfaction import service as satisfaction_service
 from onestop.metrics.schemas import RatingCreate
+from onestop.web import formatting
 from onestop.web.session import SameOrigin, is_htmx
 from onestop.web.templating import WebRoute, render
 
@@ -36,6 +42,37 @@ CodeField = Annotated[str, Form(max_length=60)]
 SecretField = Annotated[str, Form(max_length=64)]
 
 
+#: The progress timeline in plain words, by ``PublicProgress.kind`` (``{at_unit}``, ``{again}``).
+PROGRESS_VI = {
+    "submitted": "Ông/bà đã nộp hồ sơ trực tuyến",
+    "received": "Hồ sơ đã được tiếp nhận{at_unit}",
+    "refused": "Hồ sơ không được tiếp nhận (xem Phiếu từ chối tiếp nhận, giải quyết hồ sơ)",
+    "processing": "Hồ sơ đang được giải quyết{at_unit}",
+    "supplement": "Đang chờ ông/bà bổ sung, hoàn thiện hồ sơ (xem Phiếu yêu cầu bổ sung)",
+    "supplement_received": "Đã nhận giấy tờ bổ sung của ông/bà; hồ sơ tiếp tục được giải quyết",
+    "payment": "Đang chờ ông/bà thực hiện nghĩa vụ tài chính (phí, lệ phí, thuế)",
+    "payment_received": "Đã ghi nhận ông/bà thực hiện nghĩa vụ tài chính",
+    "reappointed": "Hẹn lại ngày trả kết quả: {again}. Cơ quan giải quyết đã có văn bản xin lỗi"
+    " ông/bà vì sự chậm trễ",
+    "result_ready": "Đã có kết quả; mời ông/bà đến nhận",
+    "returned": "Đã trả kết quả cho ông/bà",
+    "withdrawn": "Ông/bà đã rút hồ sơ",
+    "stopped": "Hồ sơ đã dừng giải quyết (xem Thông báo dừng giải quyết)",
+}
+
+
+def progress_lines(result: PublicDossier) -> list[dict[str, str]]:
+    """(time, words, kind) of each step of the dossier's progress, newest last."""
+    lines = []
+    for item in result.progress:
+        words = PROGRESS_VI[item.kind].format(
+            at_unit=f" tại {item.unit}" if item.unit else "",
+            again=formatting.appointment(item.new_appointment_at) or "ngày mới",
+        )
+        lines.append({"at": formatting.when(item.at), "text": words, "kind": item.kind})
+    return lines
+
+
 def _context(**values: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
         "code": "",
@@ -46,6 +83,7 @@ def _context(**values: Any) -> dict[str, Any]:
         "rateable": RATEABLE,
         "rated": None,
         "rating_error": "",
+        "progress": [],
     }
     context.update(values)
     return context
@@ -73,7 +111,9 @@ async def _lookup(
         status = 429
     else:
         try:
-            context["result"] = await reading.public(session, code=code, secret=secret)
+            context["result"] = result = await reading.public(session, code=code, secret=secret)
+            context["progress"] = progress_lines(result)
+            context["rated"] = await satisfaction_service.rating_of(session, result.code)
         except NotFound as exc:
             context["error"] = exc.detail
             status = exc.status
@@ -89,7 +129,18 @@ def too_many(wait: int) -> str:
 
 
 @router.get(LOOKUP_PATH)
-async def lookup_form(request: Request) -> Response:
+async def lookup_form(
+    request: Request,
+    code: Annotated[str, Query(max_length=60)] = "",
+    secret: Annotated[str, Query(max_length=64)] = "",
+    ma: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    """The empty form (no database touched), or (the receipt's link: ``?code=…&secret=…``) the
+    dossier at once."""
+    secret = secret or ma
+    if code.strip() or secret.strip():
+        async with request.app.state.sessionmaker() as session:
+            return await _lookup(request, session, code, secret)
     return render(request, "lookup.html", _context())
 
 
@@ -129,7 +180,7 @@ async def rate(
         result = await reading.public(session, code=code, secret=secret)
     except NotFound:
         return await _lookup(request, session, code, secret, counted=True)
-    context = _context(code=code, secret=secret, result=result)
+    context = _context(code=code, secret=secret, result=result, progress=progress_lines(result))
     status = 201
     try:
         body = RatingCreate(
@@ -146,7 +197,8 @@ async def rate(
         status = 422
     except DomainError as exc:
         await session.rollback()
-        context["rating_error"] = exc.detail
+        context["rated"] = await satisfaction_service.rating_of(session, result.code)
+        context["rating_error"] = "" if context["rated"] else exc.detail
         status = exc.status
     template = "_lookup_result.html" if is_htmx(request) else "lookup.html"
     return render(request, template, context, status_code=status)

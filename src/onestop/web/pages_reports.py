@@ -25,14 +25,12 @@ from onestop.catalog.snapshots import ScopeUnit
 from onestop.core import clock
 from onestop.core.errors import InvalidInput
 from onestop.http.deps import SessionDep
-from onestop.metrics import dashboard, drill, export, periods
+from onestop.metrics import dashboard, drill, export, frozen, periods
+from onestop.metrics.bieu06 import report as bieu06_report
 from onestop.metrics.index766 import report as index766_report
 from onestop.metrics.ontime import report as ontime_report
 from onestop.metrics.periods import Period
-from onestop.metrics.satisfaction import (
-    followup as satisfaction_followup,
-    report as satisfaction_report,
-)
+from onestop.metrics.satisfaction import report as satisfaction_report
 from onestop.metrics.schemas import GroupBy, OnTimeRow
 from onestop.web import charts
 from onestop.web.session import WebUser
@@ -94,11 +92,34 @@ def open_link(unit: str, kind: str) -> str:
     return "/web/tong-quan/ho-so?" + urlencode({"unit": unit, "kind": kind})
 
 
+#: The API's drill-down lists (the links the JSON reports carry) → the pages that show them.
+WEB_DRILLS = {
+    "/api/v1/reports/bieu-06/dossiers?": "/web/bao-cao/bieu-06/ho-so?",
+    "/api/v1/reports/satisfaction/ratings?": "/web/bao-cao/hai-long/danh-gia?",
+}
+
+
+def web_link(api_link: str) -> str:
+    """The page of a drill-down link carried by a JSON report (same query: same list)."""
+    for api, page in WEB_DRILLS.items():
+        if api_link.startswith(api):
+            return page + api_link[len(api) :]
+    raise ValueError(f"no page for {api_link}")
+
+
+def attachment(out: export.Export) -> Response:
+    return Response(
+        content=out.content,
+        media_type=out.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{out.filename}"'},
+    )
+
+
 def _worst_first(rows: list[OnTimeRow]) -> list[OnTimeRow]:
     return sorted(rows, key=lambda r: (r.rate is None, r.rate if r.rate is not None else 0, r.key))
 
 
-def _period_form(choice: str, p: Period, unit: ScopeUnit) -> dict[str, Any]:
+def period_form(choice: str, p: Period, unit: ScopeUnit) -> dict[str, Any]:
     return {
         "choice": choice,
         "choices": dashboard.PERIOD_CHOICES_VI,
@@ -131,16 +152,22 @@ async def overview(
     own, open_rows = await dashboard.open_counts(session, u, now)
     satisfaction = await satisfaction_report.report(session, unit=u, p=p, now=now)
     sat_children = [r for r in satisfaction.rows if r.parent_code == u.code]
-    followups = {u.code: await satisfaction_followup.open_count(session, u)}
-    for row in open_rows:
-        followups[row.unit.code] = await satisfaction_followup.open_count(session, row.unit)
+    by_id = await dashboard.followup_counts(session, u)
+    followups = {r.unit.code: by_id.get(r.unit.id, 0) for r in [own, *open_rows]}
     index = await index766_report.report(session, unit=u, p=p, now=now)
     indicators = [i for i in index.indicators if i.id in ("2.1", "5.4")]
+    bieu06_closed = await frozen.find(session, "bieu-06", u, p)
+    if bieu06_closed is not None:  # recomputed only when the period was closed
+        current = await bieu06_report.figures(session, u, p)
+        bieu06_ref = frozen.compare(bieu06_closed, lambda: current)
+    else:
+        bieu06_ref = None
+    period_q = urlencode({"ky": "custom", "tu": p.start, "den": p.end, "unit": u.code})
     rated = [ontime.total, *children]
     context = {
         "unit": u,
         "period": p,
-        "form": _period_form(ky, p, u),
+        "form": period_form(ky, p, u),
         "ontime": ontime,
         "children": children,
         "bars": charts.bars_svg(
@@ -163,6 +190,10 @@ async def overview(
         "sat_children": sat_children,
         "followups": followups,
         "indicators": indicators,
+        "bieu06_closed": bieu06_ref,
+        "bieu06_url": f"/web/bao-cao/bieu-06?{period_q}",
+        "index766_url": f"/web/bao-cao/chi-so-766?{period_q}",
+        "web_link": web_link,
         "ontime_link": lambda unit_code, bucket: ontime_link(p, unit_code, bucket),
         "open_link": open_link,
         "followup_link": lambda unit_code: (
@@ -285,10 +316,11 @@ async def ontime_page(
         "report": report,
         "period": p,
         "unit": u,
-        "form": _period_form(ky, p, u),
+        "form": period_form(ky, p, u),
         "group": nhom,
         "groups": GROUPS_VI,
         "export_url": f"/web/bao-cao/dung-han/tai-ve?{query}",
+        "menu_query": urlencode({"ky": "custom", "tu": p.start, "den": p.end, "unit": u.code}),
         "link": lambda row, bucket: _row_link(p, u, nhom, row, bucket),
     }
     return render(request, "bao_cao_dung_han.html", context, principal=user, active="reports")

@@ -4,14 +4,17 @@ files. ``app.py`` includes ``router`` and mounts ``static_files()`` at ``STATIC_
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.staticfiles import StaticFiles
 
 from onestop.web import (
     pages_auth,
+    pages_bieu06,
     pages_counter,
     pages_dossiers,
     pages_forms,
     pages_inbox,
+    pages_indicators,
     pages_public,
     pages_reports,
     pages_worklists,
@@ -28,10 +31,38 @@ for _module in (
     pages_forms,
     pages_worklists,
     pages_reports,
+    pages_bieu06,
+    pages_indicators,
     pages_inbox,
     pages_public,
 ):
     router.include_router(_module.router)
+
+
+class _PagePath(Convertor[str]):
+    """Any path under ``/web/`` except the static files (mounted after the router)."""
+
+    regex = r"(?!static/).*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("webpage", _PagePath())
+NOT_FOUND = (
+    "Không tìm thấy trang này. Địa chỉ có thể đã gõ sai hoặc trang đã được chuyển; hãy quay"
+    " lại trang làm việc hoặc trang tra cứu hồ sơ."
+)
+
+
+@router.api_route("/web/{rest:webpage}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+async def not_found(request: Request, rest: str) -> Response:
+    """An unknown address of the web client: the styled Vietnamese page, not the API's JSON
+    (registered after every page, so only what no page answers lands here)."""
+    return secure(error_page(request, 404, NOT_FOUND))
 
 
 def static_files() -> StaticFiles:

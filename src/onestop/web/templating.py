@@ -93,6 +93,7 @@ def _environment() -> jinja2.Environment:
         limit_text=formatting.limit_text,
         percent=formatting.percent,
         count=formatting.count,
+        number=formatting.number,
     )
     env.globals.update(
         static_url=static_url,
@@ -178,8 +179,41 @@ def render(
     return HTMLResponse(html, status_code=status_code)
 
 
+#: Rights in words (the permission page names what is missing, not the right's code).
+RIGHT_NAMES_VI = {
+    "dossier:intake": "tiếp nhận hồ sơ",
+    "dossier:submit": "nộp hồ sơ trực tuyến",
+    "dossier:view": "xem hồ sơ",
+    "dossier:process": "xử lý hồ sơ",
+    "dossier:sign": "ký, duyệt hồ sơ",
+    "dossier:override": "cho phép ngoại lệ",
+    "dossier:import": "nhập dữ liệu hồ sơ",
+    "personal-data:view": "xem thông tin cá nhân của người nộp",
+    "form:print": "in biểu mẫu",
+    "report:view": "xem báo cáo",
+    "report:close": "khóa số liệu báo cáo",
+    "catalog:write": "quản lý danh mục",
+    "calendar:write": "quản lý lịch làm việc",
+    "user:write": "quản lý người dùng",
+    "audit:view": "xem nhật ký",
+}
+
+
+def web_detail(exc: DomainError) -> str:
+    """What a person reads of a refusal: Vietnamese only (the API's problem keeps its English)."""
+    right = exc.extra.get("right") if exc.code == "missing-right" else None
+    if right is not None:
+        words = RIGHT_NAMES_VI.get(str(right), "thực hiện việc này")
+        return (
+            f"Tài khoản của ông/bà không có quyền {words}. Nếu công việc cần, hãy đề nghị"
+            " quản trị hệ thống cấp quyền."
+        )
+    return exc.detail
+
+
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
-    """A Vietnamese error message: a fragment for htmx, else a small page."""
+    """A Vietnamese error message (any English part of ``detail`` left out): a fragment for
+    htmx, else a small page with the way back."""
     template = "_message.html" if is_htmx(request) else "error.html"
     return render(
         request,
@@ -262,7 +296,7 @@ class WebRoute(APIRoute):
                     " trang và thử lại (cross-site request refused)",
                 )
             except DomainError as exc:
-                response = error_page(request, exc.status, exc.detail)
+                response = error_page(request, exc.status, web_detail(exc))
             except RequestValidationError:
                 response = error_page(
                     request,

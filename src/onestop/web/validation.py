@@ -16,9 +16,21 @@ MODEL_MESSAGES = {
 }
 
 
+#: The applicant rules of ``dossiers.schemas`` said as a clerk reads them next to the field.
+FIELD_RULES = {
+    "id_number_format": "phải gồm 12 chữ số (CCCD); CMND cũ 9 chữ số vẫn được chấp nhận",
+    "phone_format": "không phải số điện thoại Việt Nam (di động 10 chữ số, ví dụ 0912 345 678;"
+    " cố định 11 chữ số, ví dụ 0238 3844 555)",
+    "email_format": "không đúng dạng thư điện tử, ví dụ ten@example.vn",
+    "future_instant": "không được ở tương lai",
+}
+
+
 def _problem(error: Mapping[str, Any]) -> str:
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
+    if kind in FIELD_RULES:
+        return FIELD_RULES[kind]
     if kind in {"missing", "string_too_short"}:
         return "chưa nhập"
     if kind == "too_short":
@@ -32,7 +44,7 @@ def _problem(error: Mapping[str, Any]) -> str:
     if kind.startswith(("greater_than", "less_than")):
         return "nằm ngoài giới hạn cho phép"
     if kind.startswith(("datetime", "timezone", "date")) or kind == "iso_instant":
-        return "ngày giờ không hợp lệ"
+        return "ngày giờ không hợp lệ: cần dạng ngày/tháng/năm giờ:phút, ví dụ 12/03/2026 16:30"
     if kind == "out_of_range":
         return f"phải nằm trong các năm {FIRST_YEAR}–{LAST_YEAR}"
     if kind == "nul_character":
@@ -60,6 +72,23 @@ def messages(exc: ValidationError, labels: Mapping[str, str]) -> list[str]:
         line = f"{label}: {_problem(error)}"
         if line not in out:
             out.append(line)
+    return out
+
+
+def field_messages(exc: ValidationError, fields: Mapping[str, str]) -> dict[str, str]:
+    """Form field → its Vietnamese problem (the first one), for the message next to the field.
+    ``fields`` maps a form field name to the dotted path of the request model."""
+    by_path: dict[str, str] = {}
+    for error in exc.errors():
+        path = ".".join(str(p) for p in error.get("loc", ()) if not isinstance(p, int))
+        by_path.setdefault(path, _problem(error))
+    out: dict[str, str] = {}
+    for name, path in fields.items():
+        found = by_path.get(path) or next(
+            (v for k, v in by_path.items() if k.startswith(path + ".")), None
+        )
+        if found:
+            out[name] = found
     return out
 
 

@@ -39,7 +39,22 @@ def new_secret(secret: str | None = None) -> tuple[str, str]:
     return secret, f"{salt}${hashlib.sha256((salt + secret).encode()).hexdigest()}"
 
 
+_SEPARATORS = str.maketrans("", "", " \t\r\n-._\u00a0\u2013\u2014")
+
+
+def compact(text: str) -> str:
+    """A code or secret as a person may type it (any case, with the spaces or dashes it is printed
+    with: ``k7q2-9xmd 3a``) in its stored form (``K7Q29XMD3A``)."""
+    return text.translate(_SEPARATORS).upper()
+
+
 def secret_matches(stored: str, secret: str) -> bool:
+    """Whether ``secret`` (any case, spaces and dashes ignored) is the one hashed in ``stored``.
+    A secret imported with its own separators still matches as typed."""
     salt, _, digest = stored.partition("$")
-    candidate = hashlib.sha256((salt + secret.strip().upper()).encode()).hexdigest()
-    return secrets.compare_digest(candidate, digest)
+    typed = secret.strip().upper()
+    found = False
+    for text in {typed, compact(secret)}:
+        candidate = hashlib.sha256((salt + text).encode()).hexdigest()
+        found |= secrets.compare_digest(candidate, digest)
+    return found

@@ -28,6 +28,7 @@ from onestop.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from onestop.dossiers.access import require_any, require_sees, unknown_dossier
 from onestop.dossiers.intake.lookup_secret import secret_matches
 from onestop.dossiers.models import Dossier
+from onestop.dossiers.reading import by_public_code
 from onestop.dossiers.states import Status
 from onestop.metrics.satisfaction.models import FollowupTask, Rating
 from onestop.metrics.schemas import RatingCreate, RatingRead
@@ -51,7 +52,28 @@ def _lookup_failed() -> NotFound:
 
 
 async def _dossier(session: AsyncSession, code: str) -> Dossier | None:
-    return (await session.execute(select(Dossier).where(Dossier.code == code))).scalar_one_or_none()
+    """The dossier a typed code names (any case, stray spaces ignored, as the lookup reads it)."""
+    return await by_public_code(session, code)
+
+
+async def rating_of(session: AsyncSession, dossier: Dossier | str) -> RatingRead | None:
+    """The rating already given for a dossier (the lookup page shows it instead of the form)."""
+    d = dossier if isinstance(dossier, Dossier) else await _dossier(session, dossier)
+    if d is None:
+        return None
+    rating = (
+        await session.execute(select(Rating).where(Rating.dossier_id == d.id))
+    ).scalar_one_or_none()
+    if rating is None:
+        return None
+    return RatingRead(
+        dossier_code=d.code,
+        level=rating.level,
+        level_label=LEVELS_VI.get(rating.level, rating.level),
+        comment=rating.comment,
+        channel=rating.channel,
+        at=rating.at,
+    )
 
 
 def already_rated(code: str) -> Conflict:
@@ -99,6 +121,7 @@ async def rate(
             raise _lookup_failed()
         channel = body.channel or "portal"
         given_by = "citizen" if principal is None else f"citizen via {principal.actor}"
+    code = d.code  # as stored, however it was typed
     if d.status not in RATEABLE:
         raise RuleViolation(
             f"Chỉ đánh giá khi đã có kết quả (mã 9 hoặc 10); hồ sơ đang ở mã {d.status}"

@@ -1,6 +1,8 @@
 """CSV and XLSX exports of the worklists, with Vietnamese headers and local (+07:00) times.
 
-CSV is UTF-8 with a byte-order mark (Excel opens Vietnamese text correctly) and CRLF line ends.
+CSV is UTF-8 with a byte-order mark (Excel opens Vietnamese text correctly) and CRLF line ends;
+its numbers are written as a person reads them (``2,5`` with the Vietnamese decimal comma, through
+``onestop.core.numbers``); the XLSX keeps them numeric for the spreadsheet to format.
 An export holds every matching row up to ``MAX_ROWS``; more is a 422 asking for narrower filters.
 """
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import xlsxwriter
 
 from onestop.core.errors import InvalidInput
+from onestop.core.numbers import number
 from onestop.metrics.worklists.schemas import StepWarningItem, WorkingTime, WorklistItem
 from onestop.worktime import TZ
 
@@ -153,7 +156,9 @@ def to_csv(headers: list[str], body: list[list[Cell]]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(headers)
     for row in body:
-        writer.writerow(["" if c is None else c for c in row])
+        writer.writerow(
+            ["" if c is None else number(c) if isinstance(c, float) else c for c in row]
+        )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

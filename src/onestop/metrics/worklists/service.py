@@ -1,4 +1,6 @@
-"""Worklist services: one page as JSON, or every matching row as CSV / XLSX."""
+"""Worklist services: one page as JSON, or every matching row as CSV / XLSX. An ``as_of`` before
+now is judged from the dossiers' history (``history``), later ones from their current state
+(``statements``): the documented routes and the fast route both come here."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.principal import Principal
+from onestop.core import clock
 from onestop.dossiers.reading import PERSONAL_RIGHT
 from onestop.metrics.worklists import (
     export as worklists_export,
+    history as worklists_history,
     query as worklists_query,
     rows as worklists_rows,
     statements as worklists_sql,
@@ -23,6 +27,16 @@ from onestop.metrics.worklists.query import Filters, Kind
 from onestop.metrics.worklists.schemas import StepWarningItem, StepWarnings, Worklist, WorklistItem
 
 EXPORT_BATCH = 500
+
+
+def source(as_of: dt.datetime) -> Any:
+    """The module that answers a list at ``as_of``: its ``page`` and ``count``."""
+    return worklists_history if as_of < clock.now() else worklists_sql
+
+
+def step_source(as_of: dt.datetime) -> Any:
+    """The function that answers a page of step warnings at ``as_of``."""
+    return worklists_history.step_page if as_of < clock.now() else worklists_steps.page
 
 
 async def worklist(
@@ -39,14 +53,15 @@ async def worklist(
     """One page of a list (``as_model()`` for the web client, ``as_json()`` for the API)."""
     as_of = worklists_query.require_aware(as_of)
     r = await worklists_query.resolve(session, principal, filters)
-    rows, nxt = await worklists_sql.page(session, kind, r, as_of, limit=limit, cursor=cursor)
+    lists = source(as_of)
+    rows, nxt = await lists.page(session, kind, r, as_of, limit=limit, cursor=cursor)
     items = await worklists_rows.item_dicts(
         session, kind, rows, as_of=as_of, personal=principal.can(PERSONAL_RIGHT)
     )
     n = None
     if total:  # a first page without a next one is the whole list: no count needed
         whole = cursor is None and nxt is None
-        n = len(items) if whole else await worklists_sql.count(session, kind, r, as_of)
+        n = len(items) if whole else await lists.count(session, kind, r, as_of)
     return WorklistPage(Worklist(items=[], next_cursor=nxt, kind=kind, as_of=as_of, total=n), items)
 
 
@@ -84,7 +99,7 @@ async def export_worklist(
     everything: list[WorklistItem] = []
     cursor: str | None = None
     while True:
-        rows, cursor = await worklists_sql.page(
+        rows, cursor = await source(as_of).page(
             session, kind, r, as_of, limit=EXPORT_BATCH, cursor=cursor
         )
         everything += await worklists_rows.items(
@@ -109,7 +124,7 @@ async def step_warnings(
 ) -> StepWarnings:
     as_of = worklists_query.require_aware(as_of)
     r = await worklists_query.resolve(session, principal, filters)
-    items, nxt = await worklists_steps.page(
+    items, nxt = await step_source(as_of)(
         session, r, as_of, limit=limit, cursor=cursor, personal=principal.can(PERSONAL_RIGHT)
     )
     return StepWarnings(items=items, next_cursor=nxt, as_of=as_of)
@@ -129,7 +144,7 @@ async def export_step_warnings(
     everything: list[StepWarningItem] = []
     cursor: str | None = None
     while True:
-        items, cursor = await worklists_steps.page(
+        items, cursor = await step_source(as_of)(
             session, r, as_of, limit=EXPORT_BATCH, cursor=cursor, personal=personal
         )
         everything += items

@@ -9,11 +9,13 @@ ended_at IS NULL.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog import lookups
+from onestop.core.clock import LOCAL_TZ
 from onestop.dossiers.intake.prepare import unit_brief
 from onestop.dossiers.models import Dossier, DossierStep
 from onestop.dossiers.names import mask
@@ -64,25 +66,41 @@ async def page(
     rows = list((await session.execute(stmt.order_by(s.due_at, s.id).limit(limit + 1))).all())
     more = len(rows) > limit
     rows = rows[:limit]
+    dues = [(step, dossier, step.due_at, dossier.due_at) for step, dossier in rows]
+    out = await items(session, dues, as_of, personal=personal)
+    last = rows[-1][0] if rows else None
+    nxt = encode_position(last.due_at, last.id) if more and last and last.due_at else None
+    return out, nxt
+
+
+#: A step, its dossier, and their due instants at ``as_of`` (those of the rows, unless judged
+#: from history: ``history.step_page``).
+Due = tuple[DossierStep, Dossier, dt.datetime | None, dt.datetime | None]
+
+
+async def items(
+    session: AsyncSession, rows: Sequence[Due], as_of: dt.datetime, *, personal: bool
+) -> list[StepWarningItem]:
     names = await users(session, [row[0].handler_id for row in rows])
     out: list[StepWarningItem] = []
-    for step, dossier in rows:
-        assert step.due_at is not None and dossier.due_at is not None
+    for step, dossier, step_due, dossier_due in rows:
+        assert step_due is not None and dossier_due is not None
         competent = await lookups.unit_by_id(session, dossier.competent_unit_id)
+        ref = (await step_ref(session, step, names)).model_copy(
+            update={"due_at": step_due.astimezone(LOCAL_TZ)}  # as ``Instant`` shows it
+        )
         out.append(
             StepWarningItem(
                 code=dossier.code,
                 procedure=await procedure_ref(session, dossier.procedure_id),
                 applicant_name=dossier.applicant_name if personal else mask(dossier.applicant_name),
                 competent_unit=unit_brief(competent),
-                step=await step_ref(session, step, names),
-                working_time_over=working(await between(session, step.unit_id, step.due_at, as_of)),
-                dossier_due_at=dossier.due_at,
+                step=ref,
+                working_time_over=working(await between(session, step.unit_id, step_due, as_of)),
+                dossier_due_at=dossier_due,
                 dossier_working_time_left=working(
-                    await between(session, dossier.competent_unit_id, as_of, dossier.due_at)
+                    await between(session, dossier.competent_unit_id, as_of, dossier_due)
                 ),
             )
         )
-    last = rows[-1][0] if rows else None
-    nxt = encode_position(last.due_at, last.id) if more and last and last.due_at else None
-    return out, nxt
+    return out

@@ -82,7 +82,9 @@ async def issuing_unit(ctx: ActionContext, body: ApologizeBody) -> UnitInfo:
 
 
 async def authorize(ctx: ActionContext, body: ApologizeBody) -> None:
-    """Only a leader (right dossier:sign) of the issuing unit signs the letter."""
+    """Only a leader (right dossier:sign) of the issuing unit signs the letter. The dispatcher
+    has already checked that the dossier is in the caller's scope (else it is an unknown
+    dossier), so the state this may answer with below is told to no one who cannot read it."""
     principal = ctx.principal
     assert principal is not None
     if not principal.can(SIGN):

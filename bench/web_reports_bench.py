@@ -1,0 +1,182 @@
+"""The managers' pages at scale, over HTTP: the dashboard of the province for the current quarter,
+each report page next to its JSON endpoint (the page may cost at most twice the JSON), and the
+leader's inbox; p50 and p95 of warm requests on one keep-alive connection.
+
+    .venv/bin/python bench/web_reports_bench.py \
+        --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/onestop_bench10m
+
+Starts the server as ``bench/reports_bench.py`` does (2 workers, its secret), logs in by putting a
+signed token in the session cookie (the pages' own login would only add a password hash). It
+needs two accounts: ``bench_admin`` at the root (created if missing, as reports_bench does) and
+``bench_leader``, a leader of ``--leader-unit`` (created if missing); nothing else is written.
+Prints a Markdown table and writes the figures as JSON to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import reports_bench as rb  # the sibling script: server, client, accounts
+
+LEADER = "bench_leader"
+
+
+async def ensure_leader(url: str, unit_code: str) -> int:
+    from sqlalchemy import select
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    import onestop.models  # noqa: F401  (every table, for the ORM's foreign keys)
+    from onestop.auth.models import User
+    from onestop.auth.service import create_user
+    from onestop.wiring import make_sessionmaker
+
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            uid = (
+                await session.execute(select(User.id).where(User.username == LEADER))
+            ).scalar_one_or_none()
+            if uid is None:
+                user = await create_user(
+                    session=session,
+                    username=LEADER,
+                    password="bench-Password-123",
+                    full_name="Bench Leader",
+                    role="leader",
+                    unit_code=unit_code,
+                )
+                uid = user.id
+            return int(uid)
+    finally:
+        await engine.dispose()
+
+
+def series(client: rb.Http, path: str, n: int, warm: int) -> dict[str, float]:
+    for _ in range(warm):
+        status, body = client.get(path)
+        if status != 200:
+            raise SystemExit(f"{path} → {status} {body[:300]!r}")
+    ms = []
+    for _ in range(n):
+        t = time.perf_counter()
+        status, body = client.get(path)
+        ms.append((time.perf_counter() - t) * 1000)
+        if status != 200:
+            raise SystemExit(f"{path} → {status} {body[:300]!r}")
+    return {
+        "p50": statistics.median(ms),
+        "p95": rb.pct(ms, 0.95),
+        "max": max(ms),
+        "n": float(n),
+        "bytes": float(len(body)),
+    }
+
+
+def current_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
+    first_month = 3 * ((today.month - 1) // 3) + 1
+    start = dt.date(today.year, first_month, 1)
+    nxt = dt.date(today.year + (first_month == 10), (first_month + 2) % 12 + 1, 1)
+    return start, nxt - dt.timedelta(days=1)
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--database-url", required=True)
+    ap.add_argument("--requests", type=int, default=30)
+    ap.add_argument("--warm", type=int, default=3)
+    ap.add_argument("--leader-unit", default="000.00.10.H99")
+    ap.add_argument("--port", type=int, default=8732)
+    ap.add_argument("--cases", default="dash,ontime,bieu06,sat,766,inbox")
+    ap.add_argument("--out", default="bench/web_reports_bench.json")
+    args = ap.parse_args()
+    url: str = args.database_url
+    os.environ["ONESTOP_SECRET_KEY"] = rb.SECRET
+    admin = rb.token_for(await rb.ensure_admin(url))
+    leader = rb.token_for(await ensure_leader(url, args.leader_unit))
+    tz = dt.timezone(dt.timedelta(hours=7))
+    today = dt.datetime.now(tz).date()  # noqa: TID251 - a benchmark measures against the real clock
+    q_from, q_to = current_quarter(today)
+    period = f"from={q_from}&to={q_to}&unit={rb.ROOT}"
+    page_period = f"ky=custom&tu={q_from}&den={q_to}&unit={rb.ROOT}"
+    cases: list[tuple[str, str, str, str | None]] = [
+        ("dash", "Dashboard, province, current quarter", "/web/tong-quan", None),
+        (
+            "ontime",
+            "On-time per unit, province, quarter",
+            f"/web/bao-cao/dung-han?{page_period}&nhom=unit",
+            f"/api/v1/reports/on-time?{period}&group_by=unit",
+        ),
+        (
+            "bieu06",
+            "Biểu 06, province, quarter",
+            f"/web/bao-cao/bieu-06?{page_period}",
+            f"/api/v1/reports/bieu-06?{period}",
+        ),
+        (
+            "sat",
+            "Satisfaction, province, quarter",
+            f"/web/bao-cao/hai-long?{page_period}",
+            f"/api/v1/reports/satisfaction?{period}",
+        ),
+        (
+            "766",
+            "Decision 766, province, quarter",
+            f"/web/bao-cao/chi-so-766?{page_period}",
+            f"/api/v1/reports/index-766?{period}",
+        ),
+        ("inbox", f"Leader's inbox ({args.leader_unit})", "/web/hop-thu", None),
+    ]
+    wanted = set(args.cases.split(","))
+    results: dict[str, Any] = {}
+    server = rb.start_server(url, args.port)
+    try:
+        staff = rb.Http(args.port, {"Cookie": f"onestop_session={admin}"})
+        api = rb.Http(args.port, {"Authorization": f"Bearer {admin}"})
+        lead = rb.Http(args.port, {"Cookie": f"onestop_session={leader}"})
+        print("| case | page p50 / p95 ms | JSON p50 / p95 ms | page ÷ JSON (p50) |")
+        print("| --- | --- | --- | --- |")
+        for key, name, page, json_path in cases:
+            if key not in wanted:
+                continue
+            client = lead if key == "inbox" else staff
+            h = series(client, page, args.requests, args.warm)
+            row: dict[str, Any] = {"page": h, "page_path": page}
+            line = f"| {name} | {h['p50']:.1f} / {h['p95']:.1f} |"
+            if json_path is not None:
+                j = series(api, json_path, args.requests, args.warm)
+                row |= {"json": j, "json_path": json_path, "ratio_p50": h["p50"] / j["p50"]}
+                line += f" {j['p50']:.1f} / {j['p95']:.1f} | {h['p50'] / j['p50']:.2f}× |"
+            else:
+                line += " — | — |"
+            results[name] = row
+            print(line, flush=True)
+    finally:
+        for c in ("staff", "api", "lead"):
+            if c in locals():
+                locals()[c].conn.close()
+        server.terminate()
+        server.wait(timeout=30)
+    results["_meta"] = {
+        "database": url.split("/")[-1],
+        "quarter": [str(q_from), str(q_to)],
+        "requests": args.requests,
+        "warm": args.warm,
+        "loadavg": os.getloadavg(),
+    }
+    Path(args.out).write_text(json.dumps(results, indent=2, default=str))  # noqa: ASYNC240
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,249 @@
+"""The satisfaction page (``/web/bao-cao/hai-long``) and the Decision 766 indicators page
+(``/web/bao-cao/chi-so-766``), each with CSV / XLSX of the table on screen, and the list of
+ratings behind every satisfaction count.
+
+Both pages show what ``satisfaction.report`` and ``index766.report`` return, in the columns of
+their exports (``report.table``), so a download holds the page's numbers. Counts link to the
+JSON reports' own drill-down lists, shown as pages (``pages_reports.web_link``). A rating's
+comment is the citizen's own words and may name people: it is shown only to users who may see
+personal data, and the lists carry nothing else personal.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.auth.principal import Principal
+from onestop.auth.rights import Right
+from onestop.catalog.snapshots import ScopeUnit
+from onestop.core import clock
+from onestop.http.deps import SessionDep
+from onestop.metrics import export, periods
+from onestop.metrics.bieu06 import read as bieu06_read
+from onestop.metrics.index766 import report as index766_report
+from onestop.metrics.periods import Period
+from onestop.metrics.satisfaction import report as satisfaction_report
+from onestop.metrics.satisfaction.service import LEVELS_VI
+from onestop.metrics.schemas import Index766Report, RatingLevel, SatisfactionReport
+from onestop.web.pages_reports import (
+    PAGE_SIZE,
+    ChoiceQuery,
+    DateQuery,
+    UnitQuery,
+    attachment,
+    choose_period,
+    comma_decimals,
+    period_form,
+    web_link,
+)
+from onestop.web.session import WebUser
+from onestop.web.templating import WebRoute, render
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+SATISFACTION = "/web/bao-cao/hai-long"
+INDEX766 = "/web/bao-cao/chi-so-766"
+CHANNELS_VI = {
+    "portal": "Cổng dịch vụ công",
+    "kiosk": "Ki-ốt tại bộ phận một cửa",
+    "counter": "Tại quầy",
+}
+
+
+async def _scope(
+    session: AsyncSession, user: Principal, ky: str, tu: str, den: str, unit: str
+) -> tuple[Period, ScopeUnit]:
+    user.require(Right.REPORT_VIEW)
+    p = choose_period(ky, tu, den)
+    return p, await periods.report_unit(session, user, unit.strip() or None)
+
+
+def _query(p: Period, u: ScopeUnit) -> str:
+    return urlencode({"ky": "custom", "tu": p.start, "den": p.end, "unit": u.code})
+
+
+def number(value: Any) -> str:
+    """A cell as the CSV writes it, with Vietnamese separators: ``20,00``, ``1.234``, ``—``."""
+    if value is None:
+        return export.DASH
+    if isinstance(value, Decimal):
+        return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", ".")
+    return str(value)
+
+
+# -- satisfaction ----------------------------------------------------------------------------------
+async def _satisfaction(
+    session: AsyncSession, user: Principal, ky: str, tu: str, den: str, unit: str
+) -> tuple[SatisfactionReport, Period, ScopeUnit]:
+    p, u = await _scope(session, user, ky, tu, den, unit)
+    return await satisfaction_report.report(session, unit=u, p=p, now=clock.now()), p, u
+
+
+@router.get(SATISFACTION)
+async def satisfaction_page(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    ky: ChoiceQuery = "quarter",
+    tu: DateQuery = "",
+    den: DateQuery = "",
+    unit: UnitQuery = "",
+) -> Response:
+    report, p, u = await _satisfaction(session, user, ky, tu, den, unit)
+    query = _query(p, u)
+    context = {
+        "report": report,
+        "period": p,
+        "unit": u,
+        "form": period_form(ky, p, u),
+        "levels": [(lv, LEVELS_VI[lv]) for lv in satisfaction_report.LEVELS],
+        "link": web_link,
+        "export_url": f"{SATISFACTION}/tai-ve?{query}",
+        "menu_query": query,
+    }
+    return render(request, "bao_cao_hai_long.html", context, principal=user, active="reports")
+
+
+@router.get(f"{SATISFACTION}/tai-ve")
+async def satisfaction_download(
+    session: SessionDep,
+    user: WebUser,
+    fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")],
+    ky: ChoiceQuery = "quarter",
+    tu: DateQuery = "",
+    den: DateQuery = "",
+    unit: UnitQuery = "",
+) -> Response:
+    report, p, u = await _satisfaction(session, user, ky, tu, den, unit)
+    table = satisfaction_report.table(report)
+    slug = f"muc-do-hai-long-{u.code}-{p.start:%Y%m%d}-{p.end:%Y%m%d}"
+    return attachment(export.render(comma_decimals(table) if fmt == "csv" else table, fmt, slug))
+
+
+@router.get(f"{SATISFACTION}/danh-gia")
+async def ratings_list(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    from_: Annotated[str, Query(alias="from", max_length=20)],
+    to: DateQuery,
+    unit: UnitQuery = "",
+    level: Annotated[RatingLevel | None, Query()] = None,
+    cursor: Annotated[str, Query(max_length=512)] = "",
+) -> Response:
+    """The ratings behind one count of the satisfaction page (or of indicator 5.4)."""
+    p = choose_period("custom", from_, to)
+    u = await periods.report_unit(session, user, unit.strip() or None)
+    page = await satisfaction_report.ratings(
+        session, unit=u, p=p, level=level, limit=PAGE_SIZE, cursor=cursor or None
+    )
+    filters = {"from": p.start, "to": p.end, "unit": u.code}
+    if level:
+        filters["level"] = level
+    here = f"{SATISFACTION}/danh-gia?{urlencode(filters)}"
+    context = {
+        "title": f"{LEVELS_VI[level] if level else 'Tất cả đánh giá'} · {u.name}",
+        "period": p,
+        "items": page.items,
+        "levels_vi": LEVELS_VI,
+        "channels_vi": CHANNELS_VI,
+        "personal": user.can(Right.PERSONAL_DATA_VIEW),
+        "next_url": f"{here}&cursor={page.next_cursor}" if page.next_cursor else "",
+        "back": f"{SATISFACTION}?{_query(p, u)}",
+    }
+    return render(request, "danh_gia.html", context, principal=user, active="reports")
+
+
+# -- Decision 766 ----------------------------------------------------------------------------------
+async def _index(
+    session: AsyncSession, user: Principal, ky: str, tu: str, den: str, unit: str
+) -> tuple[Index766Report, Period, ScopeUnit]:
+    p, u = await _scope(session, user, ky, tu, den, unit)
+    return await index766_report.report(session, unit=u, p=p, now=clock.now()), p, u
+
+
+async def components(
+    session: AsyncSession, report: Index766Report, u: ScopeUnit, p: Period
+) -> dict[str, list[tuple[str, int, str]]]:
+    """Per indicator, the counts its numerator and denominator are made of, each with the list
+    behind it: (label, count, link). The Biểu 06 cells are read once from the same rollups."""
+    cells = (await bieu06_read.cells_total(session, u, p)).columns()
+    out: dict[str, list[tuple[str, int, str]]] = {}
+    for i in report.indicators:
+        links = {k: web_link(v) for k, v in i.links.items()}
+        if i.id == "2.1":
+            out[i.id] = [
+                ("Đã giải quyết trước hạn (8)", cells.c8, links["early"]),
+                ("Đã giải quyết đúng hạn (9)", cells.c9, links["on_time"]),
+                ("Đang giải quyết trong hạn (12)", cells.c12, links["in_time"]),
+                ("Mẫu số: hồ sơ nhận giải quyết (3)", cells.c3, links["denominator"]),
+            ]
+        elif i.id == "5.4":
+            out[i.id] = [
+                ("Đã giải quyết quá hạn (10)", cells.c10, links["overdue_resolved"]),
+                ("Đang giải quyết quá hạn (13)", cells.c13, links["overdue_in_progress"]),
+                (
+                    "Đánh giá “không hài lòng”",
+                    int(i.detail.get("dissatisfied", 0)),
+                    links["dissatisfied"],
+                ),
+                ("Mẫu số: hồ sơ nhận giải quyết (3)", cells.c3, links["denominator"]),
+            ]
+    return out
+
+
+@router.get(INDEX766)
+async def index766_page(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    ky: ChoiceQuery = "quarter",
+    tu: DateQuery = "",
+    den: DateQuery = "",
+    unit: UnitQuery = "",
+) -> Response:
+    report, p, u = await _index(session, user, ky, tu, den, unit)
+    table = index766_report.table(report)
+    # The denominator of 2.1 and 5.4 (rows 0 and 1, column "Mẫu số") is one list.
+    cell_links = {
+        (n, 3): web_link(i.links["denominator"])
+        for n, i in enumerate(report.indicators)
+        if "denominator" in i.links
+    }
+    query = _query(p, u)
+    context = {
+        "report": report,
+        "table": table,
+        "cell_links": cell_links,
+        "number": number,
+        "components": await components(session, report, u, p),
+        "period": p,
+        "unit": u,
+        "form": period_form(ky, p, u),
+        "export_url": f"{INDEX766}/tai-ve?{query}",
+        "menu_query": query,
+    }
+    return render(request, "bao_cao_766.html", context, principal=user, active="reports")
+
+
+@router.get(f"{INDEX766}/tai-ve")
+async def index766_download(
+    session: SessionDep,
+    user: WebUser,
+    fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")],
+    ky: ChoiceQuery = "quarter",
+    tu: DateQuery = "",
+    den: DateQuery = "",
+    unit: UnitQuery = "",
+) -> Response:
+    report, p, u = await _index(session, user, ky, tu, den, unit)
+    table = index766_report.table(report)
+    slug = f"chi-so-766-{u.code}-{p.start:%Y%m%d}-{p.end:%Y%m%d}"
+    return attachment(export.render(comma_decimals(table) if fmt == "csv" else table, fmt, slug))
