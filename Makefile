@@ -22,7 +22,7 @@ RELOAD ?= yes
 # make bench-soak: minutes of steady load.
 MINUTES ?= 30
 
-LINTED := src tests bench migrations
+LINTED := src tests bench migrations scripts
 
 .PHONY: help run check test lint typos typecheck unit pytest install system-deps openapi \
 	bench bench-deps bench-soak pre-commit clean

@@ -113,7 +113,7 @@ def two_workers(settings: Settings, frozen_now: dt.datetime, tmp_path: Path) -> 
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180  # two processes importing the app on a busy machine
             while True:
                 try:
                     if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:

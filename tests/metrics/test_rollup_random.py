@@ -272,6 +272,7 @@ async def test_imported_histories_feed_the_rollup_and_rejected_lines_leave_nothi
         "/api/v1/dossiers/import",
         content=good + b"\n" + bad + b"\n",
         headers={**auth("admin"), "Content-Type": "application/x-ndjson"},
+        params={"mode": "per-line"},  # the bad line rolled back alone
     )
     assert resp.status_code == 200, resp.text
     assert [r["status"] for r in resp.json()["lines"]] == ["accepted", "rejected"]

@@ -244,6 +244,7 @@ async def test_the_history_import_keeps_the_rollups_exact(
         "/api/v1/dossiers/import",
         content="\n".join(lines).encode(),
         headers={**auth("admin"), "content-type": "application/x-ndjson"},
+        params={"mode": "per-line"},  # the bad line rolled back alone
     )
     assert resp.status_code == 200, resp.text
     assert (resp.json()["accepted"], resp.json()["rejected"]) == (3, 1)

@@ -13,7 +13,8 @@ import all get the same rules (docs/rules.md §15), each refusal a 422 naming th
   05) and read back to the applicant, who recognises the way they wrote it; nothing in the
   service dials or matches phones, and ``phone_e164`` gives the ``+84`` form where one is needed.
 - ``email``: the syntax of an address (one ``@``, a dotted domain, no spaces).
-- ``submitted_at``: not in the future (a few minutes of clock difference allowed).
+- ``submitted_at``: not in the future — checked by the intake against its own clock
+  (``intake.prepare``: ``submitted-in-future``, the field in ``errors[].loc``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from onestop.catalog.schemas import ProcedureRef, UnitRef
-from onestop.core import clock
 from onestop.core.clock import LOCAL_TZ
 from onestop.core.schemas import InputModel, InstantIn
 from onestop.dossiers.states import Channel
@@ -67,8 +67,6 @@ _EMAIL = re.compile(
     r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
-#: How far ahead of the server's clock a submission instant may be (clocks differ a little).
-FUTURE_SLACK = dt.timedelta(minutes=5)
 
 
 def id_number_digits(value: str) -> str:
@@ -121,15 +119,6 @@ def _email(value: str | None) -> str | None:
             " (not an e-mail address, e.g. name@example.vn)",
         )
     return value or None
-
-
-def not_in_future(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value > clock.now() + FUTURE_SLACK:
-        raise PydanticCustomError(
-            "future_instant",
-            "Thời điểm không được ở tương lai (the instant must not be in the future)",
-        )
-    return value
 
 
 class ApplicantIn(Strict):
@@ -185,7 +174,7 @@ class DossierCreate(Strict):
     documents: list[DossierDocumentIn] = Field(default_factory=list, max_length=100)
     quantity: int = Field(default=1, ge=1, le=100, description="Số lượng hồ sơ (bộ)")
     return_method: ReturnMethod = "counter"
-    submitted_at: Annotated[InstantIn, AfterValidator(not_in_future)] | None = Field(
+    submitted_at: InstantIn | None = Field(
         default=None,
         description="When the applicant submitted (online/postal), not in the future; default now",
     )

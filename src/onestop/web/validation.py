@@ -19,8 +19,8 @@ MODEL_MESSAGES = {
 #: The applicant rules of ``dossiers.schemas`` said as a clerk reads them next to the field.
 FIELD_RULES = {
     "id_number_format": "phải gồm 12 chữ số (CCCD); CMND cũ 9 chữ số vẫn được chấp nhận",
-    "phone_format": "không phải số điện thoại Việt Nam (di động 10 chữ số, ví dụ 0912 345 678;"
-    " cố định 11 chữ số, ví dụ 0238 3844 555)",
+    "phone_format": "không phải số điện thoại Việt Nam: di động 10 số (0912 345 678),"
+    " cố định 11 số (0238 3844 555)",
     "email_format": "không đúng dạng thư điện tử, ví dụ ten@example.vn",
     "future_instant": "không được ở tương lai",
 }

@@ -23,6 +23,7 @@ from onestop.catalog.lookups import ProcedureInfo, UnitInfo, VersionInfo
 from onestop.catalog.schemas import ProcedureRef, UnitRef
 from onestop.core import clock, crypto
 from onestop.core.errors import InvalidInput
+from onestop.core.schemas import invalid_field
 from onestop.dossiers import deadlines
 from onestop.dossiers.access import Actor, require_covers
 from onestop.dossiers.intake.codes import PORTAL_CODE_RE, CodePlan, get_strategy
@@ -192,9 +193,11 @@ async def prepare(
 
     submitted_at = body.submitted_at or at
     if submitted_at > at:
-        raise InvalidInput(
+        raise invalid_field(
+            ["body", "submitted_at"],
             "Thời điểm nộp hồ sơ ở tương lai (submitted_at is in the future)",
             code="submitted-in-future",
+            kind="future_instant",
         )
     version = proc.version_on(clock.local_date(at))
     limit = version.limit
