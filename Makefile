@@ -66,7 +66,7 @@ typecheck: install  ## mypy --strict over src and tests (tests need no annotatio
 
 unit: install  ## the quick lane's pytest: SQLite, no browser, no PostgreSQL, nothing slow
 	@scripts/system-deps.sh unit
-	ONESTOP_TEST_BACKENDS=sqlite $(PYTEST) -n $(JOBS) -m "$(CHECK_MARKERS)"
+	ONESTOP_TEST_BACKENDS=sqlite ONESTOP_TEST_FAST_HASH=1 $(PYTEST) -n $(JOBS) -m "$(CHECK_MARKERS)"
 
 check: lint typecheck unit  ## the quick developer loop (about 3 minutes): lint, mypy, `make unit`
 

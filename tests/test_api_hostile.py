@@ -25,6 +25,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings, strategies as st
 from schemathesis.core import NotSet
+from schemathesis.core.result import Ok
 from sqlalchemy import select
 from starlette.testclient import TestClient
 from tests.conftest import _truncate
@@ -40,7 +41,7 @@ from onestop.core.settings import Settings
 SECRET = "hostile-input-secret-key-0123456789abcdef"
 DOCUMENT = json.loads((Path(__file__).parents[1] / "openapi" / "openapi.json").read_text())
 SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
-OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+OPERATIONS = [r.ok() for r in SCHEMA.get_all_operations() if isinstance(r, Ok)]
 ROLES = ("admin", "clerk")
 PROBLEM = "application/problem+json"
 #: Cases per operation and role: the file runs in a minute or two per database lane.
@@ -68,28 +69,23 @@ INSTANTS = st.sampled_from(
 )
 DATES = st.sampled_from(["0001-01-01", "9999-12-31", "1999-12-31", "2061-01-01"])
 HUGE = st.sampled_from([2**63, 2**64, -(2**63) - 1, 10**30, -1, 0])
-CURSORS = st.sampled_from(
-    [
-        _cursor(v)
-        for v in (
-            [2**63],
-            [True],
-            [None],
-            ["x\x00"],
-            [1.5],
-            [[1]],
-            [{}],
-            [],
-            {},
-            ["0001-01-01T00:00:00+14:00", 1],
-            ["9999-12-31T23:59:59-14:00", True],
-            ["2026-03-10T00:00:00+07:00", 2**63],
-            ["2026-03-10T00:00:00+07:00", -1],
-            ["2026-03-10T00:00:00", 1],
-        )
-    ]
-    + ["not base64!", "", "W10"]
-)
+FOREIGN_CURSORS: list[Any] = [
+    [2**63],
+    [True],
+    [None],
+    ["x\x00"],
+    [1.5],
+    [[1]],
+    [{}],
+    [],
+    {},
+    ["0001-01-01T00:00:00+14:00", 1],
+    ["9999-12-31T23:59:59-14:00", True],
+    ["2026-03-10T00:00:00+07:00", 2**63],
+    ["2026-03-10T00:00:00+07:00", -1],
+    ["2026-03-10T00:00:00", 1],
+]
+CURSORS = st.sampled_from([_cursor(v) for v in FOREIGN_CURSORS] + ["not base64!", "", "W10"])
 #: A hostile value for a query string or a path (text).
 HOSTILE_TEXT = st.one_of(
     NUL_TEXT, INSTANTS, DATES, HUGE.map(str), CURSORS, st.sampled_from(["true", "null", "1e400"])

@@ -256,7 +256,7 @@ async def test_web_forms_answer_nul_in_vietnamese(
 
 # -- every request body refuses NUL ----------------------------------------------------------------
 def _subclasses(cls: type) -> set[type]:
-    out = set(cls.__subclasses__())
+    out: set[type] = set(cls.__subclasses__())
     for sub in list(out):
         out |= _subclasses(sub)
     return out

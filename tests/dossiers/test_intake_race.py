@@ -113,7 +113,7 @@ def two_workers(settings: Settings, frozen_now: dt.datetime, tmp_path: Path) -> 
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 180  # two processes importing the app on a busy machine
+            deadline = time.monotonic() + 600  # two processes import the app: slow on a busy host
             while True:
                 try:
                     if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -121,7 +121,7 @@ def two_workers(settings: Settings, frozen_now: dt.datetime, tmp_path: Path) -> 
                 except httpx.HTTPError:
                     pass
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(log_path.read_text())
+                    raise RuntimeError(f"exit {proc.returncode}: {log_path.read_text()}")
                 time.sleep(0.2)
             yield base
         finally:

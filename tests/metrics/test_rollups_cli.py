@@ -1,5 +1,5 @@
 """``onestop rollups verify`` and ``rebuild`` as an operator runs them, and the last verification
-on ``/metrics``: exact after the demo seed, a corrupted cell found and named, repaired by rebuild."""
+on ``/metrics``: exact after the demo seed, a corrupted cell found and named, then repaired."""
 
 from __future__ import annotations
 

@@ -142,9 +142,7 @@ async def test_pages_of_a_past_list_follow_each_other(
     assert whole == [c["LATE"], c["PAUSED"]]  # most late first
     first = await listed(client, leader, "overdue", as_of=at, limit=1, total="true")
     assert codes(first) == [c["LATE"]] and first["total"] == 2
-    second = await listed(
-        client, leader, "overdue", as_of=at, limit=1, cursor=first["next_cursor"]
-    )
+    second = await listed(client, leader, "overdue", as_of=at, limit=1, cursor=first["next_cursor"])
     assert codes(second) == [c["PAUSED"]] and second["next_cursor"] is None
 
 

@@ -29,14 +29,24 @@ from onestop.metrics.worklists.schemas import StepWarningItem, StepWarnings, Wor
 EXPORT_BATCH = 500
 
 
+#: An ``as_of`` at most this old is "now": a request's default ``as_of`` is the instant it came
+#: in, already a little in the past here, and the current state answers it (the replay of events
+#: is for instants that are really past: it reads every candidate's history).
+NOW_WINDOW = dt.timedelta(seconds=60)
+
+
+def _past(as_of: dt.datetime) -> bool:
+    return as_of < clock.now() - NOW_WINDOW
+
+
 def source(as_of: dt.datetime) -> Any:
     """The module that answers a list at ``as_of``: its ``page`` and ``count``."""
-    return worklists_history if as_of < clock.now() else worklists_sql
+    return worklists_history if _past(as_of) else worklists_sql
 
 
 def step_source(as_of: dt.datetime) -> Any:
     """The function that answers a page of step warnings at ``as_of``."""
-    return worklists_history.step_page if as_of < clock.now() else worklists_steps.page
+    return worklists_history.step_page if _past(as_of) else worklists_steps.page
 
 
 async def worklist(
