@@ -94,6 +94,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 _checkouts = 0  # database connections checked out, by any engine of this process
+_schema_checkouts = 0  # of those, the ones that created a session's schema (not the test's)
 
 
 @event.listens_for(Pool, "checkout")
@@ -103,13 +104,16 @@ def _count_checkout(*_: object) -> None:
 
 
 def _guard_no_database(item: pytest.Item, start: int) -> None:
-    if item.get_closest_marker("no_database") is not None and _checkouts != start:
+    if (
+        item.get_closest_marker("no_database") is not None
+        and _checkouts - _schema_checkouts != start
+    ):
         pytest.fail(f"{item.nodeid} is marked no_database but checked out a database connection")
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> object:
-    start = _checkouts
+    start = _checkouts - _schema_checkouts
     result = yield
     _guard_no_database(item, start)
     return result
@@ -117,7 +121,7 @@ def pytest_runtest_setup(item: pytest.Item) -> object:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> object:
-    start = _checkouts
+    start = _checkouts - _schema_checkouts
     result = yield
     _guard_no_database(item, start)
     return result
@@ -152,7 +156,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     else:
         url = PG_URL
         asyncio.run(_recreate_pg_database(url))
+    global _schema_checkouts
+    before = _checkouts
     asyncio.run(_create_schema(url))
+    _schema_checkouts += _checkouts - before
     return url
 
 
