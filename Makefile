@@ -8,19 +8,22 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/pytest -q -p no:cacheprovider
 
 # make check: SQLite only, no browser, no PostgreSQL, nothing marked slow; JOBS pytest processes.
-JOBS ?= auto
+JOBS := auto
 CHECK_MARKERS := not e2e and not postgres and not slow
-# make test: a coverage summary of onestop after the run (files at 100 % left out).
+# make test: a coverage summary of onestop after the run (files at 100 % left out); it costs about
+# a quarter more CPU time, `make test COVERAGE=` leaves it out.
 COVERAGE := --cov=onestop --cov-report=term:skip-covered
 
-# make bench: the reports and search benchmarks read DATABASE_URL, loaded with DOSSIERS synthetic
-# dossiers by `onestop bench-data` (RELOAD=no reuses what an earlier run loaded there). The
-# intake benchmark recreates its own database, onestop_bench (BENCH_PG_URL).
-DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/onestop_bench_data
-DOSSIERS ?= 1000000
-RELOAD ?= yes
+# make bench: the reports and search benchmarks read DATABASE_URL, whose data is replaced by
+# DOSSIERS synthetic dossiers (`onestop bench-data --reset`; RELOAD=no reuses what is loaded).
+# The intake benchmark recreates its own database, onestop_bench (BENCH_PG_URL).
+# These variables are set on the command line (make bench DOSSIERS=10000000): the environment's
+# DATABASE_URL, if any, is not used.
+DATABASE_URL := postgresql+asyncpg://postgres@127.0.0.1:5432/onestop_bench_data
+DOSSIERS := 1000000
+RELOAD := yes
 # make bench-soak: minutes of steady load.
-MINUTES ?= 30
+MINUTES := 30
 
 LINTED := src tests bench migrations scripts
 
@@ -31,7 +34,7 @@ help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 	@echo
 	@echo "Variables: JOBS=$(JOBS) (make check's pytest processes);"
-	@echo "  make bench: DATABASE_URL=$(DATABASE_URL)"
+	@echo "  make bench: DATABASE_URL=$(DATABASE_URL) (its data is replaced)"
 	@echo "              DOSSIERS=$(DOSSIERS) (10000000 for the figures of bench/RESULTS.md)"
 	@echo "              RELOAD=$(RELOAD) (no: reuse the dossiers already loaded in DATABASE_URL)"
 	@echo "  make bench-soak: MINUTES=$(MINUTES)"
@@ -58,7 +61,7 @@ lint: install typos  ## ruff, ruff format --check, typos, import contracts
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/lint-imports
 
-typos: install  ## spelling of the files git does not ignore (Vietnamese and project words: _typos.toml)
+typos: install  ## spelling of the files git does not ignore (allowed words: _typos.toml)
 	$(BIN)/typos
 
 typecheck: install  ## mypy --strict over src and tests (tests need no annotations)
