@@ -71,7 +71,7 @@ unit: install  ## the quick lane's pytest: SQLite, no browser, no PostgreSQL, no
 	@scripts/system-deps.sh unit
 	ONESTOP_TEST_BACKENDS=sqlite ONESTOP_TEST_FAST_HASH=1 $(PYTEST) -n $(JOBS) -m "$(CHECK_MARKERS)"
 
-check: lint typecheck unit  ## the quick developer loop (about 3 minutes): lint, mypy, `make unit`
+check: lint typecheck unit  ## the quick developer loop (3–5 min on 2 cores): lint, mypy, `make unit`
 
 pytest: install system-deps
 	scripts/with-postgres.sh $(PYTEST) $(COVERAGE)
