@@ -73,13 +73,8 @@ unit: install  ## the quick lane's pytest: SQLite, no browser, no PostgreSQL, no
 
 check: lint typecheck unit  ## the quick developer loop (3–5 min on 2 cores): lint, mypy, `make unit`
 
-# The property test over every operation runs in a process of its own: in the same process as the
-# rest of the suite it fails on state an earlier test leaves (to be found; alone it passes).
-ISOLATED := tests/test_api_hostile.py
-
 pytest: install system-deps
-	scripts/with-postgres.sh $(PYTEST) $(COVERAGE) --ignore=$(ISOLATED)
-	scripts/with-postgres.sh $(PYTEST) $(ISOLATED)
+	scripts/with-postgres.sh $(PYTEST) $(COVERAGE)
 
 test: lint typecheck pytest  ## lint, mypy, then pytest on SQLite and PostgreSQL with coverage
 

@@ -24,6 +24,7 @@ from urllib.parse import quote
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis.database import InMemoryExampleDatabase
 from schemathesis.core import NotSet
 from schemathesis.core.result import Ok
 from sqlalchemy import select
@@ -46,6 +47,11 @@ ROLES = ("admin", "clerk")
 PROBLEM = "application/problem+json"
 #: Cases per operation and role: the file runs in a minute or two per database lane.
 EXAMPLES = 4
+#: An explicit example database. Hypothesis's pytest plugin wraps this one test function's settings
+#: once more for every parametrized case; under its CI profile (``database=None``) each wrapper
+#: looks the database up through all the earlier ones, uncached, and past a few hundred cases the
+#: lookup overflows the stack. A database that is not None is cached at every level.
+EXAMPLE_DATABASE = InMemoryExampleDatabase()
 
 
 def _cursor(values: Any) -> str:
@@ -391,7 +397,12 @@ def _request(data: st.DataObject, target: Target, province: Province, role: str)
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("target", TARGETS, ids=str)
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=EXAMPLE_DATABASE,
+)
 @given(data=st.data())
 def test_no_input_makes_a_500(
     province: Province, target: Target, role: str, data: st.DataObject
