@@ -152,7 +152,7 @@ async def test_create_procedure_with_first_version(
     assert v["steps"][0]["unit_code"] == CENTRE and v["steps"][1]["unit_code"] is None
     assert v["budget_hours_total"] == 24  # exactly the limit is allowed
     assert v["documents"][1] == {
-        "code": None,
+        "code": "TP2",  # given its position: the counter ticks documents off by code
         "name": "Giấy chứng sinh",
         "copy_type": "copy",
         "quantity": 2,
@@ -168,6 +168,32 @@ async def test_create_procedure_with_first_version(
         assert entry.object_id == "1.001193" and entry.actor == "user:admin"
     listed = await client.get("/api/v1/procedures", params={"unit": COMMUNE_A}, headers=admin)
     assert "1.001193" in [p["code"] for p in listed.json()["items"]]
+
+
+async def test_documents_without_a_code_get_one_that_can_be_handed_in(
+    client: httpx.AsyncClient, admin: dict[str, str], clerk: dict[str, str]
+) -> None:
+    documents = [
+        {"name": "Tờ khai"},
+        {"code": "TP1", "name": "Giấy chứng sinh"},
+        {"name": "Giấy uỷ quyền", "required": False},
+    ]
+    body = _proc(code="1.001194", version=_version(documents=documents))
+    resp = await _post(client, admin, body)
+    assert resp.status_code == 201, resp.text
+    codes = [d["code"] for d in resp.json()["versions"][0]["documents"]]
+    assert codes == ["TP1.2", "TP1", "TP3"]  # a code already taken gets a suffix
+    intake = {
+        "procedure": "1.001194",
+        "applicant": {"name": "Nguyễn Văn A"},
+        "documents": [{"code": "TP1.2"}, {"code": "TP1"}],
+    }
+    received = await client.post("/api/v1/dossiers", json=intake, headers=clerk)
+    assert received.status_code == 201, received.text
+    missing = await client.post(
+        "/api/v1/dossiers", json={**intake, "documents": [{"code": "TP1"}]}, headers=clerk
+    )
+    assert missing.status_code == 422 and "TP1.2" in missing.text
 
 
 async def test_create_other_limit_units(client: httpx.AsyncClient, admin: dict[str, str]) -> None:

@@ -406,22 +406,7 @@ def _documents(value: Any) -> Any:
             out.append(doc)
         else:
             out.append(item)
-    return _number_documents(out)
-
-
-def _number_documents(docs: list[Any]) -> list[Any]:
-    """Gives a document without a code the code ``TP<its position>`` (thành phần): the counter
-    ticks documents off by code, so one without a code could never be handed in."""
-    taken = {d.get("code") for d in docs if isinstance(d, dict)}
-    for n, doc in enumerate(docs, start=1):
-        if isinstance(doc, dict) and not doc.get("code"):
-            code, k = f"TP{n}", 1
-            while code in taken:
-                k += 1
-                code = f"TP{n}.{k}"
-            doc["code"] = code
-            taken.add(code)
-    return docs
+    return out
 
 
 def _fees(value: Any) -> Any:

@@ -233,6 +233,22 @@ class VersionCreate(_Write):
     max_reappointments: Annotated[int, Field(ge=0, le=100)] = 1
     legal_basis: LongText | None = None
 
+    @model_validator(mode="after")
+    def _code_every_document(self) -> VersionCreate:
+        """Gives a document without a code the code ``TP<its position>`` (thành phần): the
+        counter ticks documents off by code, so one without a code could never be handed in.
+        A code already used in the list gets a suffix (``TP2.2``)."""
+        taken = {d.code for d in self.documents if d.code}
+        for n, doc in enumerate(self.documents, start=1):
+            if not doc.code:
+                code, k = f"TP{n}", 1
+                while code in taken:
+                    k += 1
+                    code = f"TP{n}.{k}"
+                doc.code = code
+                taken.add(code)
+        return self
+
 
 class ProcedureCreate(_Write):
     code: Annotated[str, StringConstraints(pattern=PROCEDURE_CODE_PATTERN, max_length=40)] = Field(
