@@ -96,6 +96,7 @@ bench: bench-deps  ## the benchmarks of bench/RESULTS.md, on PostgreSQL (variabl
 		$(BIN)/onestop bench-data --dossiers $(DOSSIERS) --seed 7 --reset --database-url '$(DATABASE_URL)'; fi
 	$(BIN)/python bench/reports_bench.py --requests 200 --slow-requests 40 --database-url '$(DATABASE_URL)'
 	$(BIN)/python bench/search_bench.py --database-url '$(DATABASE_URL)'
+	$(BIN)/python bench/counter_search_bench.py --database-url '$(DATABASE_URL)'
 
 bench-soak: bench-deps  ## steady load for MINUTES minutes, memory per worker (bench/soak_bench.py)
 	$(BIN)/python bench/soak_bench.py --minutes $(MINUTES)

@@ -16,6 +16,7 @@ if [ "$lane" != bench ]; then
   # Read into a variable first: `fc-list | grep -q` under pipefail fails whenever grep stops
   # reading early (fc-list then dies of SIGPIPE), which made the fonts look missing.
   fonts=$(fc-list 2>/dev/null || true)
+  # fonts-noto-core: Noto Serif of the forms and Noto Sans of the signature stamp (signing.pades).
   grep -qi "Noto Serif" <<<"$fonts" || need+=(fonts-noto-core)
   grep -qi "DejaVu Sans" <<<"$fonts" || need+=(fonts-dejavu-core)
 fi

@@ -178,6 +178,7 @@ def _real(path: str, name: str, codes: dict[str, list[str]]) -> list[str]:
         "fmt": ["pdf", "xlsx"],
         "period_id": ["1"],
         "task_id": ["1"],
+        "draft_id": ["1"],
     }.get(name, [])
 
 
@@ -235,6 +236,12 @@ PLAUSIBLE_BODIES: dict[tuple[str, str], Any] = {
         "reason": "Chờ xác minh",
         "new_appointment_at": "2026-12-31T09:00:00+07:00",
     },
+    ("post", "/api/v1/dossiers/{code}/apology-drafts"): {
+        "reason": "Chờ xác minh",
+        "new_appointment_at": "2026-12-31T09:00:00+07:00",
+    },
+    ("post", "/api/v1/dossiers/{code}/apology-drafts/{draft_id}/sign"): {"signer_title": "GĐ"},
+    ("post", "/api/v1/dossiers/{code}/apology-drafts/{draft_id}/return"): {"note": "Sửa lý do"},
     ("post", "/api/v1/dossiers/{code}/finish"): {"result": "approved", "result_number": "5/CT"},
     ("post", "/api/v1/dossiers/{code}/return"): {"method": "counter"},
     ("post", "/api/v1/dossiers/{code}/withdraw"): {"reason": "Không cần nữa"},

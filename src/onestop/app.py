@@ -11,15 +11,17 @@ from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from onestop import __version__
+from onestop.auth.rights import RIGHT_DESCRIPTIONS
 from onestop.auth.router import router as auth_router
 from onestop.catalog.router import router as catalog_router
 from onestop.core.db import make_engine
 from onestop.core.logs import configure_logging
 from onestop.core.settings import Settings, get_settings
+from onestop.documents import router as documents
 from onestop.dossiers.intake import group_commit, route as intake_route
 from onestop.dossiers.router import router as dossiers_router
 from onestop.forms.router import router as forms_router
-from onestop.http import fast_path
+from onestop.http import fast_path, openapi
 from onestop.http.health import router as health_router
 from onestop.http.middleware import (
     BodySizeLimitMiddleware,
@@ -27,13 +29,18 @@ from onestop.http.middleware import (
     RejectNulMiddleware,
     RequestContextMiddleware,
 )
-from onestop.http.problems import PROBLEM_RESPONSES, ErrorBoundary, install_error_handlers
+from onestop.http.problems import ErrorBoundary, install_error_handlers
+from onestop.integration import worker as integration_worker
+from onestop.integration.router import router as integration_router
 from onestop.metrics import rollups
 from onestop.metrics.alerts import worker as alerts_worker
 from onestop.metrics.alerts.router import router as tasks_router
 from onestop.metrics.router import router as reports_router
 from onestop.metrics.worklists import route as worklists_route
 from onestop.metrics.worklists.router import router as worklists_router
+from onestop.signing.directory import SignerDirectory
+from onestop.signing.router import router as signatures_router
+from onestop.signing.verify import TrustRoots
 from onestop.web import router as web
 from onestop.wiring import make_sessionmaker
 
@@ -58,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.sessionmaker,
                 settings.worker_interval_seconds,
                 settings.idempotency_key_days,
+                extra=integration_worker.passes(app.state.sessionmaker, settings),
             )
         if settings.environment != "test":
             # Everything loaded so far (routes, models, calendars) lives as long as the process:
@@ -76,7 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Một cửa, một cửa liên thông: dossiers, working-time deadlines, on-time rates",
         lifespan=lifespan,
-        responses=PROBLEM_RESPONSES,
+        # Error responses per operation, files, scopes, servers: http.openapi.
+        generate_unique_id_function=openapi.operation_id,
         # Metrics are Prometheus's and logs JSON lines (http.middleware, core.logs); FastAPI's
         # native OpenTelemetry stays off rather than asking for providers on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -84,17 +93,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.signers = SignerDirectory.from_settings(settings)  # None: forms unsigned
+    app.state.trust_roots = TrustRoots.from_settings(settings)
     app.state.metrics = Metrics(samplers=[_sample_intake_queue(app), _sample_rollup_check(app)])
 
     install_error_handlers(app)
     app.add_middleware(RejectNulMiddleware, page_error=web.page_error)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        uploads=[
+            (pattern, settings.document_max_bytes + documents.MULTIPART_SLACK)
+            for pattern in (documents.UPLOAD_PATH, web.UPLOAD_PATH)
+        ],
+    )
     # Inside the request context (the problem names the request id, the access line its status).
     app.add_middleware(ErrorBoundary)
     app.add_middleware(
         RequestContextMiddleware, metrics=app.state.metrics, api_prefix=API_PREFIX + "/"
     )
     _include_routers(app)
+    openapi.install(app, scopes=RIGHT_DESCRIPTIONS)
     return app
 
 
@@ -104,6 +123,7 @@ def _include_routers(app: FastAPI) -> None:
     # worklists) come first.
     app.include_router(dossiers_router, prefix=API_PREFIX)
     app.include_router(worklists_router, prefix=API_PREFIX)
+    app.include_router(documents.router, prefix=API_PREFIX)
     app.include_router(tasks_router, prefix=API_PREFIX)
     # The usual intake and worklist requests skip FastAPI's machinery (http.fast_path).
     fast_path.install(
@@ -114,6 +134,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(catalog_router, prefix=API_PREFIX)
     app.include_router(forms_router, prefix=API_PREFIX)
     app.include_router(reports_router, prefix=API_PREFIX)
+    app.include_router(integration_router, prefix=API_PREFIX)
+    app.include_router(signatures_router, prefix=API_PREFIX)
     # The web client: pages and static files, outside the OpenAPI document.
     app.include_router(web.router, include_in_schema=False)
     app.mount(web.STATIC_PREFIX, web.static_files(), name="web-static")

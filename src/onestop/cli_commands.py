@@ -1,5 +1,5 @@
 """Service commands of the ``onestop`` CLI: init, import-units, import-procedures, seed-demo,
-create-user, worker, rollups, bench-data.
+create-user, worker, rollups, documents sweep, sync reconcile, bench-data.
 
 Each opens its sessions through ``onestop.wiring``, like the app, so whatever it writes keeps the
 rollups exact."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import os
 import sys
@@ -19,7 +20,11 @@ from onestop.core import clock, crypto
 from onestop.core.db import make_engine
 from onestop.core.errors import DomainError
 from onestop.core.settings import get_settings
+from onestop.documents import sweep as document_sweep
+from onestop.documents.storage import make_store
 from onestop.dossiers import personal_data
+from onestop.integration import worker as integration_worker
+from onestop.integration.dvcqg import reconcile as dvcqg_reconcile
 from onestop.metrics import rollups
 from onestop.metrics.alerts import worker as alerts_worker
 from onestop.wiring import make_sessionmaker
@@ -66,8 +71,12 @@ def register(sub: Any) -> None:
     user.add_argument("--password", help="read from the terminal when omitted")
     user.set_defaults(func=_create_user)
 
-    # The worklist job: due-soon / overdue alerts, apology-needed tasks.
-    worker = sub.add_parser("worker", help="raise due-soon/overdue alerts and apology tasks")
+    # The worklist job (due-soon / overdue alerts, apology-needed tasks) and the integration pass.
+    worker = sub.add_parser(
+        "worker",
+        help="raise due-soon/overdue alerts and apology tasks; sync dossiers to the national"
+        " portal when ONESTOP_DVCQG_URL is set",
+    )
     worker.add_argument("--once", action="store_true", help="run one pass and exit")
     worker.add_argument("--interval", type=float, default=60.0, help="seconds between passes")
     worker.set_defaults(func=_worker)
@@ -89,6 +98,30 @@ def register(sub: Any) -> None:
         "--generate", action="store_true", help="print a new random data key and exit"
     )
     rotate.set_defaults(func=_rotate_key)
+
+    documents = sub.add_parser("documents", help="the stored documents of dossiers")
+    document_verbs = documents.add_subparsers(title="documents commands")
+    sweep = document_verbs.add_parser(
+        "sweep",
+        help="delete stored objects that no document references and older than an hour"
+        " (left by uploads whose transaction failed)",
+    )
+    sweep.add_argument(
+        "--min-age-minutes", type=float, default=60.0, help="only objects older than this"
+    )
+    sweep.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    sweep.set_defaults(func=_documents_sweep)
+
+    sync = sub.add_parser("sync", help="the national portal (DVCQG) sync")
+    sync_verbs = sync.add_subparsers(title="sync commands")
+    reconcile = sync_verbs.add_parser(
+        "reconcile",
+        help="re-queue the dossiers received in a range whose status differs from the one the"
+        " portal was last told",
+    )
+    reconcile.add_argument("--from", dest="start", type=dt.date.fromisoformat, required=True)
+    reconcile.add_argument("--to", dest="end", type=dt.date.fromisoformat, required=True)
+    reconcile.set_defaults(func=_sync_reconcile)
 
     register_bench(sub)
 
@@ -261,7 +294,47 @@ def _rotate_key(args: argparse.Namespace) -> int:
     return _run(go)
 
 
+def _documents_sweep(args: argparse.Namespace) -> int:
+    async def go(session: Any) -> int:
+        result = await document_sweep.sweep(
+            session,
+            make_store(get_settings()),
+            now=clock.now(),
+            min_age=dt.timedelta(minutes=args.min_age_minutes),
+            dry_run=args.dry_run,
+        )
+        verb = "would delete" if args.dry_run else "deleted"
+        print(
+            f"{result.checked} objects checked; {verb} {result.deleted}"
+            f" unreferenced ({result.freed_bytes} bytes)"
+        )
+        return 0
+
+    return _run(go)
+
+
+def _sync_reconcile(args: argparse.Namespace) -> int:
+    if args.end < args.start:
+        print("error: --to is before --from", file=sys.stderr)
+        return 2
+
+    async def go(session: Any) -> int:
+        result = await dvcqg_reconcile.reconcile(
+            session, start=args.start, end=args.end, now=clock.now()
+        )
+        print(
+            f"{result.checked} dossiers checked: {result.in_sync} in sync,"
+            f" {result.requeued} re-queued, {result.waiting} already queued"
+        )
+        return 0
+
+    return _run(go)
+
+
 def _worker(args: argparse.Namespace) -> int:
     return alerts_worker.run_command(
-        once=args.once, interval=args.interval, make_sessionmaker=make_sessionmaker
+        once=args.once,
+        interval=args.interval,
+        make_sessionmaker=make_sessionmaker,
+        extra_passes=integration_worker.passes,
     )

@@ -14,11 +14,7 @@ from sqlalchemy import func, select
 from tests.dossiers.conftest import Headers, act, create, set_clock, table_counts
 from tests.factories import World, add_procedure, add_user
 
-from onestop.dossiers.actions.apology.models import (
-    Apology,
-    ApologyLetterCounter,
-    NotificationOutbox,
-)
+from onestop.dossiers.actions.apology.models import Apology, ApologyLetterCounter
 from onestop.dossiers.models import Dossier
 
 URL = "/api/v1/dossiers"
@@ -31,7 +27,7 @@ NEW = "2026-03-12T10:00:00+07:00"
 async def counts(app: Any) -> dict[str, int]:
     out = await table_counts(app)
     async with app.state.sessionmaker() as s:
-        for model in (Apology, ApologyLetterCounter, NotificationOutbox):
+        for model in (Apology, ApologyLetterCounter):
             out[model.__tablename__] = (
                 await s.execute(select(func.count()).select_from(model))
             ).scalar_one()
@@ -99,7 +95,6 @@ async def test_late_dossier_needs_the_apology_and_stays_late(
     assert d["overdue"] is True and d["timing"] is None
     async with app.state.sessionmaker() as s:
         apology = (await s.execute(select(Apology))).scalar_one()
-        outbox = list((await s.execute(select(NotificationOutbox))).scalars())
     assert (apology.letter_number, apology.on_time, apology.signer_name) == (
         "1/PXL",
         False,
@@ -109,11 +104,6 @@ async def test_late_dossier_needs_the_apology_and_stays_late(
         apology.signer_title == "Phó Giám đốc"
         and apology.issuing_unit_id == world.units[JUSTICE].id
     )
-    assert sorted((o.channel, o.recipient) for o in outbox) == [
-        ("email", "an@example.vn"),
-        ("sms", "0912345678"),
-    ]
-    assert all(o.sent_at is None and o.payload["letter_number"] == "1/PXL" for o in outbox)
 
     d = await act(client, auth("officer"), code, "finish")
     assert (d["status"], d["timing"], d["due_at"], d["appointment_at"]) == (9, "late", DUE, NEW)
@@ -122,11 +112,10 @@ async def test_late_dossier_needs_the_apology_and_stays_late(
         "receive",
         "transfer",
         "apologize",
-        "notified",
         "finish",
     ]
-    assert [e["seq"] for e in timeline] == [1, 2, 3, 4, 5]
-    apologize, notified = timeline[2], timeline[3]
+    assert [e["seq"] for e in timeline] == [1, 2, 3, 4]
+    apologize = timeline[2]
     assert (apologize["from_status"], apologize["to_status"], apologize["actor"]) == (
         4,
         4,
@@ -135,13 +124,7 @@ async def test_late_dossier_needs_the_apology_and_stays_late(
     assert apologize["payload"]["on_time"] is False
     assert apologize["payload"]["new_appointment_at"] == NEW
     assert apologize["payload"]["previous_appointment_at"] == DUE
-    channels = notified["payload"]["channels"]
-    assert {c["channel"]: c["recipient"] for c in channels} == {
-        "email": "a***@example.vn",
-        "sms": "******5678",
-    }
-    assert "0912345678" not in str(notified) and "an@example.vn" not in str(notified)
-    # the next action after two events in one transaction still numbers correctly
+    assert "0912345678" not in str(timeline) and "an@example.vn" not in str(timeline)
     d = await act(client, auth("clerk"), code, "return", {"method": "counter"})
     assert d["status"] == 10 and d["timing"] == "late"
 
@@ -238,17 +221,6 @@ async def test_leader_of_the_counter_signs_when_the_reception_step_is_late(
     assert resp.json()["type"] == "/problems/not-leader-of-issuing-unit"
     assert (resp.json()["right"], resp.json()["unit"]) == ("dossier:sign", "000.00.01.H99")
     await act(client, auth("leader_centre"), code, "apologize", body())
-
-
-async def test_no_contact_means_no_outbox_and_no_notified_event(
-    client: httpx.AsyncClient, world: World, auth: Headers, app: Any
-) -> None:
-    code = await in_process(client, auth, applicant={"name": "Trần Thị Bình"})
-    await act(client, auth("leader"), code, "apologize", body())
-    timeline = await events(client, auth, code)
-    assert [e["type"] for e in timeline][-1] == "apologize"
-    assert "counter" in timeline[-1]["payload"]["notification"]
-    assert (await counts(app))["notification_outbox"] == 0
 
 
 async def test_a_version_may_allow_two_reappointments(
@@ -504,7 +476,7 @@ async def test_import_replays_apologies_and_records_a_missing_one(
         False,
     )
     apologised = await events(client, auth, lines[0]["code"])
-    assert [e["type"] for e in apologised][-2:] == ["notified", "finish"]
+    assert [e["type"] for e in apologised][-2:] == ["apologize", "finish"]
     missing = await events(client, auth, lines[1]["code"])
     assert missing[-1]["type"] == "finish" and missing[-1]["payload"]["apology_missing"] is True
     assert missing[-1]["payload"]["timing"] == "late"

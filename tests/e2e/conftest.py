@@ -154,7 +154,15 @@ async def _prepare(url: str) -> tuple[str, str, str]:
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+def server_env() -> dict[str, str]:
+    """More ``ONESTOP_*`` settings for the module's server (a test module overrides it)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def scenario(
+    tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str]
+) -> Iterator[Scenario]:
     folder = tmp_path_factory.mktemp("e2e")
     url = f"sqlite+aiosqlite:///{folder / 'onestop.db'}"
     port = _free_port()
@@ -168,6 +176,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         "ONESTOP_PUBLIC_BASE_URL": base,
         "ONESTOP_LOG_LEVEL": "WARNING",
         "ONESTOP_E2E_NOW": NOW.isoformat(),
+        **server_env,
     }
     _migrate(env, folder)
     # In a thread of its own: Playwright's sync API may already run an event loop in this one.

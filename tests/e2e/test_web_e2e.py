@@ -4,6 +4,7 @@ a citizen looks a dossier up and rates it. Screenshots: test-artifacts/e2e/."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from playwright.sync_api import Page, expect
@@ -81,6 +82,49 @@ def test_clerk_receives_a_dossier_with_the_keyboard(page: Page, scenario: Scenar
     expect(alert).to_contain_text("Chưa tiếp nhận — chưa có gì được lưu.")
     expect(alert).to_contain_text("Thủ tục: chưa chọn")
     shot(page, "06-counter-error")
+
+
+#: Where the focus is: the element's name (or role) and its box on the page.
+FOCUSED = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const r = e.getBoundingClientRect();
+  return {name: e.getAttribute("name") || e.tagName.toLowerCase(), x: r.left + scrollX,
+          y: r.top + scrollY, h: r.height, inForm: !!e.closest("form")};
+}"""
+
+
+def test_tab_on_the_counter_form_follows_the_visual_order(page: Page, scenario: Scenario) -> None:
+    """From the applicant's name, each Tab moves to a field at the right of the one before on the
+    same line, or to a field further down: never up, never back to the left on a line."""
+    page.goto("/web/counter")
+    login(page, "clerk")
+    page.keyboard.type("ly lich tu phap")
+    expect(page.locator("[data-picker-option]").first).to_contain_text("1.004746")
+    page.keyboard.press("Enter")
+    expect(page.locator("input[name=applicant_name]")).to_be_focused()
+    stops = [page.evaluate(FOCUSED)]
+    for _ in range(14):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUSED)
+        if stop is None or not stop["inForm"]:
+            break
+        stops.append(stop)
+    names = [s["name"] for s in stops]
+    assert names[:4] == [
+        "applicant_name",
+        "applicant_id_number",
+        "applicant_phone",
+        "applicant_address",
+    ]
+    assert "documents" in names, names
+    for before, after in itertools.pairwise(stops):
+        same_line = abs(after["y"] - before["y"]) < min(before["h"], after["h"]) / 2
+        assert (after["x"] > before["x"]) if same_line else (after["y"] > before["y"]), (
+            before,
+            after,
+        )
+    shot(page, "04-counter-tab-order")
 
 
 def test_leader_works_the_overdue_list(page: Page, scenario: Scenario) -> None:

@@ -1,5 +1,6 @@
-"""GET /api/v1/reports/index-766: indicators 2.1 and 5.4, the nine evaluation indicators (auto
-scores, manager entries, classification), and POST /api/v1/reports/evaluation-entries."""
+"""GET /api/v1/reports/index-766: indicators 2.1 and 5.4 (4.1–4.3: tests/documents), the nine
+evaluation indicators (auto scores, manager entries, classification), and POST
+/api/v1/reports/evaluation-entries."""
 
 from __future__ import annotations
 
@@ -118,7 +119,9 @@ async def test_indicators_and_evaluation(
     resp = await client.get(f"{URL}/index-766", params=MARCH, headers=headers)
     assert resp.status_code == 200, resp.text
     report = resp.json()
-    progress, satisfaction = report["indicators"]
+    by_id = {i["id"]: i for i in report["indicators"]}
+    assert list(by_id) == ["1.4", "2.1", "4.1", "4.2", "4.3", "5.4"]
+    progress, satisfaction = by_id["2.1"], by_id["5.4"]
     assert (progress["id"], progress["numerator"], progress["denominator"]) == ("2.1", 4, 6)
     assert (progress["ratio"], progress["score"], progress["max_score"]) == (66.67, 13.33, 20.0)
     assert progress["detail"] == {"early": 2, "on_time": 1, "in_time": 1}
@@ -183,7 +186,7 @@ async def test_indicators_and_evaluation(
         "Điểm tối đa",
         "Nguồn",
     ]
-    assert lines[1][:6] == ["2.1", progress["name"], "4", "6", "66.67", "13.33"]
+    assert lines[2][:6] == ["2.1", progress["name"], "4", "6", "66.67", "13.33"]
 
 
 async def test_entries_replace_and_are_audited(
@@ -229,7 +232,7 @@ async def test_empty_period_has_no_scores(
 ) -> None:
     resp = await client.get(f"{URL}/index-766", params=MARCH, headers=auth("manager"))
     report = resp.json()
-    assert [i["score"] for i in report["indicators"]] == [None, None]
+    assert [i["score"] for i in report["indicators"]] == [None] * 6
     assert report["evaluation"]["missing"] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     resp = await client.get(
         f"{URL}/index-766", params={**MARCH, "format": "xlsx"}, headers=auth("manager")

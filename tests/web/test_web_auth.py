@@ -34,7 +34,11 @@ async def test_login_sets_an_httponly_strict_cookie_and_lands_by_role(
 
 @pytest.mark.parametrize(
     ("username", "landing"),
-    [("officer", "/web/dossiers"), ("leader", "/web/tong-quan"), ("manager", "/web/tong-quan")],
+    [
+        ("officer", "/web/viec-cua-toi"),
+        ("leader", "/web/tong-quan"),
+        ("manager", "/web/tong-quan"),
+    ],
 )
 async def test_each_role_lands_on_its_own_page(
     client: httpx.AsyncClient, world: World, username: str, landing: str

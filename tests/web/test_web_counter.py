@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
-from tests.factories import World
+from tests.factories import World, add_procedure
 from tests.web.conftest import (
     HX,
     ORIGIN,
@@ -55,6 +55,23 @@ async def test_procedure_search_matches_code_or_name_with_or_without_diacritics(
     resp = await clerk.get("/web/counter/procedures", params={"q": query}, headers=HX)
     assert resp.status_code == 200
     assert f"<b>{code}</b>" in resp.text
+
+
+async def test_procedure_search_offers_only_active_procedures_in_force(
+    app: Any, world: World, clerk: httpx.AsyncClient
+) -> None:
+    unit = world.units["000.00.01.H99"]
+    async with app.state.sessionmaker() as s:
+        stopped = await add_procedure(s, "9.000101", "Chứng thực bản sao điện tử", [unit])
+        stopped.is_active = False
+        await add_procedure(
+            s, "9.000102", "Chứng thực hợp đồng", [unit], effective_from=dt.date(2026, 3, 11)
+        )
+        await s.commit()
+    resp = await clerk.get("/web/counter/procedures", params={"q": "chung thuc"}, headers=HX)
+    assert "<b>2.000908</b>" in resp.text
+    assert "9.000101" not in resp.text
+    assert "9.000102" not in resp.text
 
 
 async def test_procedure_search_says_when_nothing_matches(clerk: httpx.AsyncClient) -> None:

@@ -107,7 +107,7 @@ async def test_the_dashboard_is_the_leaders_and_managers_home(
     [
         ({"ky": "custom", "tu": "2026-03-31", "den": "2026-03-01"}, 422, "sau ngày kết thúc"),
         ({"ky": "custom", "tu": "2025-01-01", "den": "2026-03-01"}, 422, "tối đa 366 ngày"),
-        ({"ky": "custom", "tu": "31/03/2026", "den": "2026-04-01"}, 422, "không phải ngày hợp lệ"),
+        ({"ky": "custom", "tu": "03/31/2026", "den": "2026-04-01"}, 422, "không phải ngày hợp lệ"),
         ({"ky": "custom", "tu": "", "den": ""}, 422, "Hãy chọn cả ngày bắt đầu"),
         ({"unit": "000.99.99.H99"}, 404, "Không có đơn vị mã 000.99.99.H99"),
         ({"ky": "fortnight"}, 422, "không hợp lệ"),
@@ -121,6 +121,21 @@ async def test_bad_periods_and_units_are_refused_in_vietnamese(
     assert resp.status_code == status
     assert words in visible_text(resp.text)
     assert resp.headers["content-type"].startswith("text/html")
+
+
+async def test_the_period_is_typed_and_shown_day_first(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await web_login(client, "manager")
+    resp = await client.get(
+        "/web/tong-quan", params={"ky": "custom", "tu": "01/03/2026", "den": "31/03/2026"}
+    )
+    assert resp.status_code == 200, resp.text
+    assert 'type="date"' not in resp.text
+    assert (
+        'name="tu" value="01/03/2026"' in resp.text and 'name="den" value="31/03/2026"' in resp.text
+    )
+    assert 'placeholder="dd/mm/yyyy"' in resp.text
 
 
 async def test_rights_clerk_and_a_unit_outside_the_subtree(

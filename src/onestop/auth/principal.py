@@ -45,6 +45,7 @@ ROLE_RIGHTS: dict[str, frozenset[str]] = {
             Right.CALENDAR_WRITE,
             Right.USER_WRITE,
             Right.AUDIT_VIEW,
+            Right.INTEGRATION_MANAGE,
         }
     ),
 }

@@ -125,6 +125,8 @@ async def logout(principal: CurrentPrincipal, session: SessionDep) -> Response:
 
 @router.get("/auth/me", response_model=MeRead, tags=["auth"], summary="The current user or client")
 async def me(principal: CurrentPrincipal, session: SessionDep) -> MeRead:
+    """Who the bearer token belongs to: a user's name, title, role, unit and rights, or an API
+    client's id, scopes and granted unit codes. Any authenticated caller."""
     return await service_login.describe(session=session, principal=principal)
 
 
@@ -152,6 +154,9 @@ async def _user_reads(session: AsyncSession, users: list[User]) -> list[UserRead
     "/users", response_model=UserRead, status_code=201, tags=["users"], summary="Create a user"
 )
 async def create_user(body: UserCreate, principal: UserAdmin, session: SessionDep) -> UserRead:
+    """Create an account with a role in a unit; requires ``user:write`` and the unit must lie in
+    the administrator's unit scope. Returns the new user (201); a username already taken answers
+    409, an unknown role or unit 422 / 404."""
     user = await service.create_user(
         session=session,
         username=body.username,
@@ -170,10 +175,12 @@ async def list_users(
     principal: UserAdmin,
     session: SessionDep,
     unit: Annotated[str | None, Query(max_length=40, description="Unit code (exact unit)")] = None,
-    role: Role | None = None,
+    role: Annotated[Role | None, Query(description="Only users with this role")] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[UserRead]:
+    """Users of the units in the administrator's unit scope (``user:write``), optionally of one
+    unit or role, ordered by id, a page at a time (``next_cursor``)."""
     users, more = await service.list_users(
         session=session,
         principal=principal,
@@ -190,6 +197,8 @@ async def list_users(
 
 @router.get("/users/{username}", response_model=UserRead, tags=["users"], summary="One user")
 async def get_user(username: UsernamePath, principal: UserAdmin, session: SessionDep) -> UserRead:
+    """One account by username; requires ``user:write`` and the user's unit inside the
+    administrator's unit scope (404 for an unknown name, 403 outside the scope)."""
     user = await service.get_user(session=session, username=username, principal=principal)
     return (await _user_reads(session, [user]))[0]
 
@@ -198,6 +207,10 @@ async def get_user(username: UsernamePath, principal: UserAdmin, session: Sessio
 async def update_user(
     username: UsernamePath, body: UserUpdate, principal: UserAdmin, session: SessionDep
 ) -> UserRead:
+    """Change a user's role, unit, full name, title, active flag or password (fields left out stay
+    as they are); requires ``user:write`` with both the current and the new unit in scope.
+    Administrators cannot disable or demote themselves (409 ``self-lockout``); a request that
+    changes nothing writes nothing."""
     user = await service.update_user(
         session=session, username=username, changes=body.changes(), principal=principal
     )
@@ -228,6 +241,9 @@ def _client_read(client: ApiClient) -> ApiClientRead:
 async def create_api_client(
     body: ApiClientCreate, principal: UserAdmin, session: SessionDep
 ) -> ApiClientSecret:
+    """Register an API client (a portal or importer) with its scopes and the unit codes it may act
+    for; requires ``user:write`` and every unit inside the administrator's scope. The response
+    carries the client secret, shown this once; a ``client_id`` already taken answers 409."""
     client, secret = await service.create_api_client(
         session=session,
         client_id=body.client_id,
@@ -245,6 +261,8 @@ async def create_api_client(
 async def list_api_clients(
     principal: UserAdmin, session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> Page[ApiClientRead]:
+    """API clients whose granted units all lie in the administrator's unit scope (``user:write``),
+    ordered by id, a page at a time (``next_cursor``). Secrets are never returned."""
     clients, more = await service.list_api_clients(
         session=session, principal=principal, after_id=_id_cursor(cursor), limit=limit
     )
@@ -263,6 +281,8 @@ async def list_api_clients(
 async def rotate_secret(
     client_id: ClientIdPath, principal: UserAdmin, session: SessionDep
 ) -> ApiClientSecret:
+    """Replace an API client's secret (``user:write``, client's units in scope): the old secret and
+    every token issued with it stop working at once. The new secret is returned this once."""
     client, secret = await service.rotate_secret(
         session=session, client_id=client_id, principal=principal
     )
@@ -276,9 +296,16 @@ async def rotate_secret(
 async def list_audit(
     principal: AuditViewer,
     session: SessionDep,
-    object_type: Annotated[str | None, Query(max_length=40)] = None,
-    object_id: Annotated[str | None, Query(max_length=120)] = None,
-    actor: Annotated[str | None, Query(max_length=120, examples=["user:admin"])] = None,
+    object_type: Annotated[
+        str | None, Query(max_length=40, description="Kind of object acted on, e.g. user")
+    ] = None,
+    object_id: Annotated[
+        str | None, Query(max_length=120, description="Identifier of the object acted on")
+    ] = None,
+    actor: Annotated[
+        str | None,
+        Query(max_length=120, examples=["user:admin"], description="Who acted (kind:name)"),
+    ] = None,
     from_: Annotated[IsoInstant | None, Query(alias="from", description="at >= from")] = None,
     to: Annotated[IsoInstant | None, Query(description="at < to")] = None,
     limit: LimitQuery = 50,

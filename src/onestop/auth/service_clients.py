@@ -125,6 +125,52 @@ async def rotate_secret(
 ) -> tuple[ApiClient, str]:
     """Replace a client's secret; the old one stops working at once."""
     who = _actor(principal, actor)
+    client = await _managed_client(session, client_id, principal)
+    secret = secrets.token_urlsafe(32)
+    client.secret_hash = await hash_secret(secret)
+    forget_principal(session, "client", client.id)  # its tokens end with the old secret
+    record(
+        session,
+        actor=who,
+        action="api_client.rotate-secret",
+        object_type="api_client",
+        object_id=client_id,
+    )
+    await session.commit()
+    return client, secret
+
+
+async def deactivate_api_client(
+    *,
+    session: AsyncSession,
+    client_id: str,
+    actor: str = "system",
+    principal: Principal | None = None,
+) -> ApiClient:
+    """Switch a client off: its tokens stop working at once and it can no longer log in. A client
+    already inactive is left as it is (nothing written)."""
+    who = _actor(principal, actor)
+    client = await _managed_client(session, client_id, principal)
+    if not client.is_active:
+        return client
+    client.is_active = False
+    forget_principal(session, "client", client.id)
+    record(
+        session,
+        actor=who,
+        action="api_client.deactivate",
+        object_type="api_client",
+        object_id=client_id,
+    )
+    await session.commit()
+    return client
+
+
+async def _managed_client(
+    session: AsyncSession, client_id: str, principal: Principal | None
+) -> ApiClient:
+    """A client by id (404 when unknown); with ``principal``, every unit it was granted must lie
+    inside the administrator's scope (403 otherwise)."""
     client = (
         await session.execute(select(ApiClient).where(ApiClient.client_id == client_id))
     ).scalar_one_or_none()
@@ -138,18 +184,7 @@ async def rotate_secret(
         for code in client.unit_codes:
             unit = await unit_by_code(session, code)
             principal.require_unit(unit.path, unit.code)
-    secret = secrets.token_urlsafe(32)
-    client.secret_hash = await hash_secret(secret)
-    forget_principal(session, "client", client.id)  # its tokens end with the old secret
-    record(
-        session,
-        actor=who,
-        action="api_client.rotate-secret",
-        object_type="api_client",
-        object_id=client_id,
-    )
-    await session.commit()
-    return client, secret
+    return client
 
 
 async def list_api_clients(

@@ -22,10 +22,11 @@ from onestop.bench import b06rows, pgcopy, pgrows, pgstage, sql
 from onestop.bench.catalog_gen import Catalog
 from onestop.bench.dossier_gen import Cols
 
-#: Tables this loader fills (children first for TRUNCATE).
+#: Tables this loader fills or empties (children first for TRUNCATE).
 DATA_TABLES = [
+    "outbox_message", "outbox_cursor", "dossier_document", "apology_draft",
     "report_rating", "dossier_apology", "dossier_pause", "dossier_step", "dossier_event",
-    "notification_outbox", "worklist_alert", "idempotency_key", "dossier_code_counter",
+    "worklist_alert", "idempotency_key", "dossier_code_counter",
     "report_ontime_daily", "report_ontime_unit_daily", "report_ontime_unit_monthly",
     "report_b06_daily", "report_b06_monthly", "report_b06_total", "report_period",
     "report_evaluation_entry", "dossier",

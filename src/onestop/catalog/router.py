@@ -108,8 +108,16 @@ async def _unit_detail(session: SessionDep, code: str) -> UnitDetail:
 async def list_units(
     session: SessionDep,
     parent: Annotated[CodeFilter, Query(description="Code of the parent unit")] = None,
-    level: Annotated[str | None, Query(max_length=20)] = None,
-    province: Annotated[str | None, Query(max_length=20)] = None,
+    level: Annotated[
+        str | None,
+        Query(
+            max_length=20,
+            description="Unit level: ministry, province, department, commune or centre",
+        ),
+    ] = None,
+    province: Annotated[
+        str | None, Query(max_length=20, description="Province code: only its units")
+    ] = None,
     q: TextFilter = None,
     tree: Annotated[
         bool, Query(description="Nested children (the subtree below parent, or everything)")
@@ -117,6 +125,10 @@ async def list_units(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[UnitNode]:
+    """Units ordered by code, filtered by parent, level, province or part of the name or code, a
+    page at a time (``next_cursor``); with ``tree=true`` the nested tree below ``parent`` (or the
+    whole forest) in one page, which cannot be combined with ``level`` or ``q``. Any authenticated
+    caller."""
     if tree:
         if level is not None or q:
             raise InvalidInput(
@@ -146,6 +158,8 @@ async def list_units(
     dependencies=[Reader],
 )
 async def get_unit(code: str, session: SessionDep) -> UnitDetail:
+    """One unit by code with its parent, its direct children and its working hours; 404 for an
+    unknown code. Any authenticated caller."""
     return await _unit_detail(session, code)
 
 
@@ -153,6 +167,10 @@ async def get_unit(code: str, session: SessionDep) -> UnitDetail:
 async def create_unit(
     body: UnitCreate, session: SessionDep, principal: CatalogWriter
 ) -> UnitDetail:
+    """Create a unit below its parent; requires ``catalog:write`` and the parent inside the
+    administrator's subtree. Returns the unit as ``GET /units/{code}`` shows it (201); a code
+    already taken answers 409, a district level (abolished since 01/07/2025) or a working-hours
+    profile the engine refuses 422."""
     unit = await unit_service.create_unit(session, data=body, principal=principal)
     return await _unit_detail(session, unit.code)
 
@@ -161,6 +179,10 @@ async def create_unit(
 async def update_unit(
     code: str, body: UnitUpdate, session: SessionDep, principal: CatalogWriter
 ) -> UnitDetail:
+    """Change the fields sent, and move the unit (with its whole subtree) when ``parent_code`` is
+    sent; requires ``catalog:write`` with the unit, and a new parent, inside the administrator's
+    subtree. A move under the unit's own subtree answers 422; nothing is written when nothing
+    differs."""
     unit = await unit_service.update_unit(session, code=code, data=body, principal=principal)
     return await _unit_detail(session, unit.code)
 
@@ -235,6 +257,9 @@ async def list_procedures(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[ProcedureSummary]:
+    """Procedures ordered by code, filtered by field, competent unit or part of the name or code,
+    each with the time limit of the version in force, a page at a time (``next_cursor``). Any
+    authenticated caller."""
     rows, more = await proc_service.list_procedures(
         session, field=field, unit_code=unit, q=q, after=_after(cursor), limit=limit
     )
@@ -268,6 +293,9 @@ async def list_procedures(
     dependencies=[Reader],
 )
 async def get_procedure(code: str, session: SessionDep) -> ProcedureDetail:
+    """One procedure by code with its competent units and every dated version (steps, budgets,
+    documents, fees), the version in force marked; 404 for an unknown code. Any authenticated
+    caller."""
     return _procedure_detail(await proc_service.procedure_view(session, code))
 
 
@@ -280,6 +308,10 @@ async def get_procedure(code: str, session: SessionDep) -> ProcedureDetail:
 async def create_procedure(
     body: ProcedureCreate, session: SessionDep, principal: CatalogWriter
 ) -> ProcedureDetail:
+    """Create a procedure with its competent units and its first version; requires
+    ``catalog:write`` and every competent unit inside the administrator's subtree. The internal
+    steps' budgets may not add up to more than the legal time limit (422); a code already taken
+    answers 409."""
     proc = await proc_service.create_procedure(session, data=body, principal=principal)
     return _procedure_detail(await proc_service.procedure_view(session, proc.code))
 
@@ -293,6 +325,10 @@ async def create_procedure(
 async def add_version(
     code: str, body: VersionCreate, session: SessionDep, principal: CatalogWriter
 ) -> VersionRead:
+    """Add a version of a procedure effective from a date (existing versions are never edited);
+    requires ``catalog:write`` and the procedure's competent units inside the administrator's
+    subtree. Its step budgets must fit in its time limit (422); a version with the same effective
+    date answers 409."""
     version = await proc_service.add_version(session, code=code, data=body, principal=principal)
     view = await proc_service.procedure_view(session, code)
     created = next(v for v in view.versions if v.id == version.id)
@@ -320,12 +356,18 @@ async def calendar_due(
         ),
     ],
     unit: Annotated[LimitUnit, Query(description="Unit of the time limit")],
-    amount: Annotated[Decimal | None, Query(ge=0, le=100000)] = None,
+    amount: Annotated[
+        Decimal | None,
+        Query(ge=0, le=100000, description="Size of the time limit (required unless same_day)"),
+    ] = None,
     cutoff: Annotated[dt.time | None, Query(description="same_day cut-off (default 15:00)")] = None,
     unit_code: Annotated[
         CodeFilter, Query(description="Use this unit's province and working hours")
     ] = None,
 ) -> DueRead:
+    """The due instant of a time limit counted in working time from ``start``, with the day-by-day
+    explanation, on the national calendar or on the calendar and working hours of ``unit_code``.
+    Any authenticated caller; a start without an offset is refused (422)."""
     return await cal_service.due(
         session, start=start, amount=amount, unit=unit, cutoff=cutoff, unit_code=unit_code
     )
@@ -339,9 +381,19 @@ async def calendar_due(
 )
 async def calendar_days(
     session: SessionDep,
-    year: Annotated[int, Query(ge=1900, le=2200)],
-    province: Annotated[str | None, Query(max_length=20, pattern=r"^[A-Za-z0-9]+$")] = None,
+    year: Annotated[int, Query(ge=1900, le=2200, description="Calendar year")],
+    province: Annotated[
+        str | None,
+        Query(
+            max_length=20,
+            pattern=r"^[A-Za-z0-9]+$",
+            description="Province code: its own days as well as the national ones",
+        ),
+    ] = None,
 ) -> CalendarDays:
+    """The holidays, swapped working days and other non-standard days in force in a year (bundled
+    and confirmed by administrators), each with its legal source, for the national calendar or one
+    province's. Any authenticated caller."""
     return await cal_service.days(session, year=year, province=province)
 
 
@@ -354,4 +406,8 @@ async def calendar_days(
 async def add_calendar_day(
     body: CalendarDayCreate, session: SessionDep, principal: CalendarWriter
 ) -> CalendarDayCreated:
+    """Confirm a pending day or add a day to the calendar, effective at once for every later due
+    date; requires ``calendar:write``, national days only for a national or the one root unit's
+    administrator and a province's days only for that province's root or its ancestors (403
+    otherwise). A day already confirmed answers 409."""
     return await cal_service.add_day(session, data=body, principal=principal)

@@ -264,7 +264,7 @@ class ProcedureCreate(_Write):
 
 class LimitRead(BaseModel):
     amount: Number
-    unit: str
+    unit: str = Field(description="working_days | working_hours | calendar_days | same_day")
     cutoff: LocalTime | None = None
     hours: Number = Field(
         description="Working hours the step budgets are checked against (1 day = 8 h)"
@@ -341,11 +341,13 @@ class DueRead(BaseModel):
     )
     due: AwareDatetime = Field(description="Due instant, local time (+07:00)")
     limit: LimitRead
-    unit_code: str | None
+    unit_code: str | None = Field(description="The unit whose calendar was used (null: national)")
     province: str | None
-    hours: str
-    calendar_fingerprint: str
-    explanation: dict[str, Any]
+    hours: str = Field(description="The working-hours profile used")
+    calendar_fingerprint: str = Field(
+        description="Short hash of what decides due dates (calendar range, hours, province, days)"
+    )
+    explanation: dict[str, Any] = Field(description="How the due instant was counted, day by day")
 
 
 class CalendarDayRead(BaseModel):

@@ -170,7 +170,7 @@ async def days(session: AsyncSession, *, year: int, province: str | None) -> Cal
         entries = cal.days(year)
     except ValueError as exc:
         raise InvalidInput(
-            f"Năm {year} nằm ngoài lịch ({exc}) (year {year} is outside the calendar)",
+            f"Năm {year} nằm ngoài lịch (year {year} is outside the calendar: {exc})",
             code="out-of-range",
         ) from exc
     added = set(overrides)

@@ -244,9 +244,9 @@ async def _build_version(
     if total > allowed:
         raise InvalidInput(
             f"Tổng thời gian các bước {_fmt(total)} giờ làm việc vượt thời hạn giải quyết"
-            f" {_fmt(allowed)} giờ làm việc ({_fmt(data.limit.amount)} {data.limit.unit})"
-            f" (step budgets add up to {_fmt(total)} working hours, more than the legal limit"
-            f" of {_fmt(allowed)} working hours)",
+            f" {_fmt(allowed)} giờ làm việc (step budgets add up to {_fmt(total)} working hours,"
+            f" more than the legal limit of {_fmt(allowed)} working hours:"
+            f" {_fmt(data.limit.amount)} {data.limit.unit})",
             code="step-budget-exceeds-limit",
             budget_hours=_num(total),
             limit_hours=_num(allowed),

@@ -160,6 +160,34 @@ async def unit_detail(session: AsyncSession, code: str) -> tuple[Unit, Unit | No
     return unit, parent, list(children)
 
 
+async def managed_unit(session: AsyncSession, *, code: str, principal: Principal) -> Unit:
+    """A unit an administrator may change (404 when unknown, 403 outside their subtree)."""
+    unit = await get_unit(session, code)
+    require_scope(principal, unit.path, unit.code)
+    return unit
+
+
+async def managed_tree(session: AsyncSession, *, principal: Principal) -> list[UnitRow]:
+    """The units an administrator manages, nested: the whole forest for an administrator of the
+    whole tree, else their own unit with everything below it."""
+    if principal.covers_whole_tree:
+        return await unit_tree(session)
+    if principal.unit_code is None:
+        return []
+    top, parent, _ = await unit_detail(session, principal.unit_code)
+    children = await unit_tree(session, parent_code=top.code)
+    return [UnitRow(top, parent.code if parent else None, children)]
+
+
+def flatten(rows: list[UnitRow], depth: int = 0) -> list[tuple[UnitRow, int]]:
+    """The nested rows in tree order, each with its depth (for indented lists and choices)."""
+    out: list[tuple[UnitRow, int]] = []
+    for row in rows:
+        out.append((row, depth))
+        out.extend(flatten(row.children, depth + 1))
+    return out
+
+
 async def create_unit(
     session: AsyncSession,
     *,

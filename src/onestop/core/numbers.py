@@ -14,6 +14,10 @@ def number(value: int | float | Decimal | str, *, decimals: int | None = None, p
     """``10``, ``0,5``, ``1,5``, ``12.345``: Vietnamese decimal comma, dot thousands separator,
     trailing fractional zeros dropped (or exactly ``decimals`` places when given). ``pad`` zero-pads
     a whole number to that many digits (``05`` on Form 01); a fraction is never padded."""
+    if type(value) is int and decimals is None:  # counts: a report page prints thousands
+        whole = str(abs(value))
+        grouped = whole.zfill(pad) if len(whole) < pad else f"{abs(value):,}".replace(",", ".")
+        return ("-" if value < 0 else "") + grouped
     amount = value if isinstance(value, Decimal) else Decimal(str(value))
     if not amount.is_finite():
         raise ValueError(f"cannot print {value!r} as a number")

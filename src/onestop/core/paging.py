@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any, Generic, Literal, TypeVar
 
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from onestop.core.errors import InvalidInput
 from onestop.core.schemas import has_nul, in_calendar_years, invalid_field
@@ -28,7 +28,10 @@ T = TypeVar("T")
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = None
+    next_cursor: str | None = Field(
+        default=None,
+        description="Opaque cursor of the next page (pass as ``cursor``); null on the last page",
+    )
 
 
 def encode_cursor(values: list[Any]) -> str:

@@ -27,9 +27,9 @@ from onestop.core import crypto
 from onestop.core.errors import InvalidInput
 from onestop.core.paging import ROW_ID, Page, decode_cursor, encode_cursor
 from onestop.dossiers.access import client_paths
-from onestop.dossiers.models import Dossier, DossierStep
+from onestop.dossiers.models import Dossier, DossierEvent, DossierStep
 from onestop.dossiers.names import fold
-from onestop.dossiers.reading import PERSONAL_RIGHT, summary
+from onestop.dossiers.reading import PERSONAL_RIGHT, late_to_accept_clause, summary
 from onestop.dossiers.schemas import DossierSummary
 from onestop.dossiers.states import Status
 from onestop.worktime import TZ
@@ -50,6 +50,8 @@ class Filters:
     overdue: bool | None = None
     late_to_accept: bool | None = None
     q: str | None = None
+    #: The portal's own reference; an API client finds only the dossiers it submitted.
+    portal_ref: str | None = None
 
 
 def _like_escape(value: str) -> str:
@@ -90,6 +92,21 @@ async def scope_clause(session: AsyncSession, principal: Principal) -> ColumnEle
     return _unit_match(subtree.scalar_subquery(), "any")
 
 
+def _portal_ref_match(principal: Principal, portal_ref: str) -> ColumnElement[bool]:
+    """The dossier with this portal reference; for an API client, only if the client submitted
+    it (the dossier's first event is the client's), so a reference never reveals another
+    portal's dossier."""
+    match = Dossier.portal_ref == portal_ref
+    if principal.kind != "client":
+        return match
+    submitted = exists().where(
+        DossierEvent.dossier_id == Dossier.id,
+        DossierEvent.seq == 1,
+        DossierEvent.actor == principal.actor,
+    )
+    return and_(match, submitted)
+
+
 def _local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=TZ).astimezone(dt.UTC)
 
@@ -122,6 +139,8 @@ async def build_query(
         stmt = stmt.where(d.procedure_id == proc.id)
     if f.channel is not None:
         stmt = stmt.where(d.channel == f.channel)
+    if f.portal_ref is not None:
+        stmt = stmt.where(_portal_ref_match(principal, f.portal_ref))
     if f.received_from and f.received_to and f.received_from > f.received_to:
         raise InvalidInput(
             "received_from phải trước received_to (received_from is after received_to)",
@@ -141,7 +160,7 @@ async def build_query(
         stmt = stmt.where(overdue)
     elif f.overdue is False:
         stmt = stmt.where(or_(d.ended_at.is_not(None), d.due_at.is_(None), ~overdue))
-    late = and_(d.status == int(Status.SUBMITTED), d.accept_due_at < now)
+    late = late_to_accept_clause(d, now)
     if f.late_to_accept is True:
         stmt = stmt.where(late)
     elif f.late_to_accept is False:

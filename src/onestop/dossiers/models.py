@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import (
     DDL,
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -36,7 +37,10 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from onestop.core.db import Base, BigId, EncryptedText, UTCDateTime
 
@@ -73,6 +77,8 @@ class Dossier(Base):
             "ix_dossier_open_competent_due",
             "competent_unit_id",
             "due_at",
+            # The dashboard counts a subtree's open dossiers from this index alone.
+            postgresql_include=["status", "reappointment_count"],
             **_partial(OPEN_PREDICATE),
         ),
         Index(
@@ -86,6 +92,8 @@ class Dossier(Base):
             "due_at",
             **_partial(OPEN_PREDICATE),
         ),
+        # "Việc của tôi": an officer's open dossiers (the handler of the open step) in due order.
+        Index("ix_dossier_open_handler_due", "handler_id", "due_at", **_partial(OPEN_PREDICATE)),
         # Online dossiers waiting for acceptance (late to accept after 8 working hours).
         Index(
             "ix_dossier_waiting_accept",
@@ -204,11 +212,39 @@ class Dossier(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
+class CurrentTxid(FunctionElement[int]):
+    """The writing transaction's id, as the default of ``dossier_event.txid``: PostgreSQL's
+    ``pg_current_xact_id()`` (64 bits, never wraps; the top-level transaction's even inside a
+    savepoint), and 0 on SQLite, where writers run one at a time so row ids already follow
+    commit order (``onestop.integration.feed``). A server default, so every writer — the ORM,
+    the group-commit intake statement, the bulk loaders — fills it without naming it."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(CurrentTxid)
+def _txid_default(_element: CurrentTxid, _compiler: SQLCompiler | DDLCompiler, **_kw: Any) -> str:
+    return "0"
+
+
+@compiles(CurrentTxid, "postgresql")
+def _txid_postgresql(
+    _element: CurrentTxid, _compiler: SQLCompiler | DDLCompiler, **_kw: Any
+) -> str:
+    return "(pg_current_xact_id()::text::bigint)"
+
+
 class DossierEvent(Base):
-    """Append-only history: one row per action, numbered 1, 2, … per dossier."""
+    """Append-only history: one row per action, numbered 1, 2, … per dossier. Its rows are also
+    the integration outbox: ``(txid, id)`` orders the changes feed (``onestop.integration``)."""
 
     __tablename__ = "dossier_event"
-    __table_args__ = (UniqueConstraint("dossier_id", "seq"), Index("ix_dossier_event_at", "at"))
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "seq"),
+        Index("ix_dossier_event_at", "at"),
+        Index("ix_dossier_event_txid_id", "txid", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
@@ -223,6 +259,9 @@ class DossierEvent(Base):
     from_status: Mapped[int | None] = mapped_column(SmallInteger)
     to_status: Mapped[int] = mapped_column(SmallInteger)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The id of the transaction that wrote the row (0 on SQLite, and for rows older than the
+    #: column): no Python default, so the group-commit statement leaves it to the server.
+    txid: Mapped[int] = mapped_column(BigInteger, server_default=CurrentTxid())
 
 
 class DossierStep(Base):

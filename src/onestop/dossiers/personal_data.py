@@ -55,3 +55,13 @@ async def reencrypt(session: AsyncSession, *, batch: int = BATCH) -> int:
             changed += 1
         await session.commit()
         after = rows[-1]["id"]
+
+
+def mask_recipient(channel: str, recipient: str) -> str:
+    """``an.nguyen@example.vn`` → ``a***@example.vn``; ``0912345678`` → ``******5678``."""
+    value = recipient.strip()
+    if channel == "email" and "@" in value:
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    keep = 4 if len(value) > 6 else 1
+    return "*" * (len(value) - keep) + value[-keep:]

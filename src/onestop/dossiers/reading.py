@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth import audit
@@ -54,7 +54,15 @@ def is_overdue(d: Dossier, now: dt.datetime) -> bool:
 
 
 def is_late_to_accept(d: Dossier, now: dt.datetime) -> bool:
+    """Submitted online (or by post) and not accepted or answered within its 8 working hours."""
     return d.status == Status.SUBMITTED and d.accept_due_at is not None and d.accept_due_at < now
+
+
+def late_to_accept_clause(d: Any, now: Any) -> ColumnElement[bool]:
+    """``is_late_to_accept`` in SQL (``d``: the ``Dossier`` class or its table's columns; ``now``
+    an instant or a bound parameter): the dossier list's ``late_to_accept`` filter and the
+    overdue worklist read the same condition."""
+    return and_(d.status == int(Status.SUBMITTED), d.accept_due_at < now)
 
 
 async def load_visible(session: AsyncSession, principal: Principal, code: str) -> Dossier:

@@ -18,6 +18,7 @@ from onestop.core.paging import Page
 from onestop.core.schemas import invalid_field, require_in_calendar
 from onestop.dossiers import importer, listing, reading
 from onestop.dossiers.actions import registry
+from onestop.dossiers.actions.apology_drafts.router import router as apology_drafts_router
 from onestop.dossiers.actions.context import ActionSpec
 from onestop.dossiers.intake import idempotency, write as intake_write
 from onestop.dossiers.schemas import (
@@ -35,6 +36,7 @@ from onestop.http.ratelimit import limit_public_lookup
 
 router = APIRouter()
 TAG = "dossiers"
+router.include_router(apology_drafts_router)
 
 
 #: Dates and instants in the query are read strictly (ISO 8601), not as numbers of seconds.
@@ -90,6 +92,22 @@ def _instant(name: str, value: str | None) -> dt.datetime | None:
     status_code=201,
     response_model=IntakeReceipt,
     summary="Receive a dossier (Form 01 data; online/postal dossiers wait in status 1)",
+    responses={
+        201: {
+            "description": "The receipt (the original one again when the key is replayed)",
+            "headers": {
+                "Location": {
+                    "description": "The dossier: /api/v1/dossiers/{code}",
+                    "schema": {"type": "string"},
+                },
+                "Idempotent-Replayed": {
+                    "description": "`true` when this answer replays an earlier request with the"
+                    " same Idempotency-Key and body (no second dossier was made)",
+                    "schema": {"type": "string", "enum": ["true"]},
+                },
+            },
+        }
+    },
 )
 async def create_dossier(
     request: Request,
@@ -107,6 +125,9 @@ async def create_dossier(
         ),
     ] = None,
 ) -> IntakeReceipt:
+    """A counter clerk receives a dossier (status 2, the clock starts) or a portal submits one
+    (status 1 until a clerk accepts it). The receipt names the code, the due date and the
+    lookup secret's path. With ``Idempotency-Key`` a retry gets the same answer."""
     outcome = await intake_write.submit(
         session,
         principal=principal,
@@ -131,19 +152,41 @@ async def list_dossiers(
         str, Query(description="any | receiving | competent | current", max_length=20)
     ] = "any",
     status: Annotated[list[int] | None, Query(description="National status codes 1–10")] = None,
-    procedure: Annotated[str | None, Query(max_length=60)] = None,
-    channel: Annotated[Channel | None, Query()] = None,
+    procedure: Annotated[str | None, Query(max_length=60, description="Procedure code")] = None,
+    channel: Annotated[Channel | None, Query(description="How the dossier came in")] = None,
     received_from: DateQuery = None,
     received_to: DateQuery = None,
     due_before: InstantQuery = None,
-    overdue: Annotated[bool | None, Query()] = None,
-    late_to_accept: Annotated[bool | None, Query()] = None,
+    overdue: Annotated[
+        bool | None,
+        Query(
+            description="true: open dossiers past their due instant (not while a supplement is"
+            " awaited); false: every other dossier"
+        ),
+    ] = None,
+    late_to_accept: Annotated[
+        bool | None,
+        Query(
+            description="true: dossiers still in status 1 past their acceptance deadline;"
+            " false: every other dossier"
+        ),
+    ] = None,
     q: Annotated[
         str | None, Query(max_length=100, description="Code prefix or applicant name")
+    ] = None,
+    portal_ref: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="The portal's own reference given at submission; an API client finds"
+            " only the dossiers it submitted",
+        ),
     ] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[DossierSummary]:
+    """Dossiers in the caller's unit scope matching every filter given, newest first,
+    a page at a time (``next_cursor``)."""
     filters = listing.Filters(
         unit=unit,
         unit_role=unit_role,
@@ -156,6 +199,7 @@ async def list_dossiers(
         overdue=overdue,
         late_to_accept=late_to_accept,
         q=q,
+        portal_ref=portal_ref,
     )
     return await listing.list_dossiers(
         session, principal=principal, filters=filters, limit=limit, cursor=cursor, now=clock.now()
@@ -170,8 +214,7 @@ async def list_dossiers(
         "requestBody": {
             "required": True,
             "content": {
-                "application/x-ndjson": {"schema": {"type": "string"}},
-                "text/plain": {"schema": {"type": "string"}},
+                "application/x-ndjson": {"schema": {"type": "string", "format": "binary"}},
             },
         }
     },
@@ -189,6 +232,12 @@ async def import_dossiers(
         ),
     ] = "all",
 ) -> ImportResult:
+    """Replay dossier histories (NDJSON, one dossier with its full event list per line, at most
+    10,000 lines) through the same state machine, deadline and supplement rules as live requests,
+    in one transaction; requires ``dossier:import`` and each receiving unit in the caller's unit
+    scope. With ``mode=all`` any bad line means nothing is written (a 422 naming every bad line and
+    field); with ``mode=per-line`` the good lines are written and each line's outcome is
+    reported."""
     principal.require(Right.DOSSIER_IMPORT)
     data = await request.body()
     return await importer.import_ndjson(
@@ -198,13 +247,17 @@ async def import_dossiers(
 
 @router.get("/dossiers/{code}", tags=[TAG], summary="A dossier: state, dates, steps, due trace")
 async def get_dossier(code: str, session: SessionDep, principal: CurrentPrincipal) -> DossierRead:
+    """The dossier as it stands: status, dates, steps, pauses, fees and the due date's trace
+    (personal data only with the right to see it)."""
     return await reading.read(session, principal=principal, code=code, now=clock.now())
 
 
 @router.get("/dossiers/{code}/events", tags=[TAG], summary="The dossier's timeline")
-async def get_events(
+async def list_dossier_events(
     code: str, session: SessionDep, principal: CurrentPrincipal
 ) -> Page[DossierEventRead]:
+    """Every event of the dossier in order (append-only: corrections are events of their own),
+    in one page."""
     items = await reading.events(session, principal=principal, code=code)
     return Page[DossierEventRead](items=items, next_cursor=None)
 
@@ -221,7 +274,9 @@ async def get_events(
 async def public_lookup(
     code: str,
     session: SessionDep,
-    secret: Annotated[str, Query(min_length=1, max_length=64)],
+    secret: Annotated[
+        str, Query(min_length=1, max_length=64, description="The lookup secret on the receipt")
+    ],
 ) -> PublicDossier:
     return await reading.public(session, code=code, secret=secret)
 

@@ -38,7 +38,7 @@ from pydantic_core import PydanticCustomError
 from onestop.catalog.schemas import ProcedureRef, UnitRef
 from onestop.core.clock import LOCAL_TZ
 from onestop.core.schemas import InputModel, InstantIn
-from onestop.dossiers.states import Channel
+from onestop.dossiers.states import Channel, Status
 
 
 def _local(value: dt.datetime) -> dt.datetime:
@@ -212,14 +212,26 @@ class ApplicantRead(BaseModel):
     address: str | None = None
 
 
+#: The national status code and its internal state name, as their enums (the OpenAPI document
+#: lists the values).
+StatusCode = Annotated[Status, Field(description="National status code 1–10 (TrangThaiHoSo)")]
+StateName = Annotated[
+    str,
+    Field(
+        description="The internal state, the status code's name",
+        json_schema_extra={"enum": [s.state for s in Status]},
+    ),
+]
+
+
 class IntakeReceipt(BaseModel):
     """Everything Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) needs."""
 
     code: str
-    status: int
-    state: str
+    status: StatusCode
+    state: StateName
     status_label: str
-    channel: str
+    channel: Channel
     procedure: ProcedureRef
     procedure_version_id: int
     applicant: ApplicantRead
@@ -266,10 +278,10 @@ class DossierPauseRead(BaseModel):
 
 class DossierSummary(BaseModel):
     code: str
-    status: int
-    state: str
+    status: StatusCode
+    state: StateName
     status_label: str
-    channel: str
+    channel: Channel
     procedure: ProcedureRef
     applicant_name: str
     receiving_unit: UnitRef

@@ -25,8 +25,9 @@ class EventType(StrEnum):
 
     SUBMIT = "submit"  # an online or postal dossier arrives (status 1)
     RECEIVE = "receive"  # received at the counter (status 2, Form 01)
-    NOTIFIED = "notified"  # the applicant was told (after an apology)
+    NOTIFIED = "notified"  # in older histories: a message to the applicant was queued
     CORRECTION = "correction"  # a reasoned correction of the record, shown under the reports
+    DOCUMENT_ADDED = "document_added"  # a document or result attached (its SHA-256 in the payload)
 
 
 class Status(IntEnum):

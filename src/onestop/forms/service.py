@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -51,6 +52,14 @@ RETURN_LABELS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class IssuedForm:
+    """A form's content and the unit that issues it (whose name heads it, and which signs it)."""
+
+    context: FormContext
+    issuer: UnitInfo
+
+
 async def dossier_form(
     session: AsyncSession,
     *,
@@ -60,6 +69,26 @@ async def dossier_form(
     secret: str | None,
     public_base_url: str,
 ) -> FormContext:
+    issued = await issue_form(
+        session,
+        principal=principal,
+        code=code,
+        form=form,
+        secret=secret,
+        public_base_url=public_base_url,
+    )
+    return issued.context
+
+
+async def issue_form(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    code: str,
+    form: str,
+    secret: str | None,
+    public_base_url: str,
+) -> IssuedForm:
     principal.require(Right.FORM_PRINT)
     d = await load_visible(session, principal, code)
     builders: dict[str, Callable[[_Ctx], Awaitable[FormContext]]] = {
@@ -73,7 +102,9 @@ async def dossier_form(
     if form not in builders:
         raise NotFound(f"Không có mẫu {form} (unknown form {form})", code="unknown-form")
     ctx = _Ctx(session, d, await _units(session, d), secret, public_base_url)
-    return await builders[form](ctx)
+    context = await builders[form](ctx)
+    assert ctx.issuer is not None  # every builder names the issuing unit
+    return IssuedForm(context, ctx.issuer)
 
 
 class _Ctx:
@@ -87,11 +118,12 @@ class _Ctx:
     ) -> None:
         self.session, self.d, self.units = session, d, units
         self.secret, self.base_url = secret, base_url.rstrip("/")
+        self.issuer: UnitInfo | None = None  # the unit of the letterhead
 
     def letterhead(
         self, unit_id: int, number: str | None = None, at: dt.datetime | None = None
     ) -> Letterhead:
-        unit = self.units[unit_id]
+        unit = self.issuer = self.units[unit_id]
         governing = governing_body(unit, self.units)
         return Letterhead(
             governing_body=governing.upper(),
@@ -370,7 +402,7 @@ async def _process_control(ctx: _Ctx) -> ProcessControlContext:
                 note="Trả kết quả",
             )
         )
-    receiving = ctx.units[d.receiving_unit_id]
+    receiving = ctx.issuer = ctx.units[d.receiving_unit_id]
     return ProcessControlContext(
         governing_body=governing_body(receiving, ctx.units).upper(),
         unit_name=receiving.name,

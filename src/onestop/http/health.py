@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -15,11 +17,11 @@ router = APIRouter(tags=["operations"])
 
 
 class Health(BaseModel):
-    status: str
+    status: Literal["ok"]
 
 
 class Readiness(BaseModel):
-    status: str
+    status: Literal["ok", "unavailable"]
     database: str
     revision: str | None
     head: str | None
@@ -27,6 +29,7 @@ class Readiness(BaseModel):
 
 @router.get("/healthz", response_model=Health)
 async def healthz() -> Health:
+    """The process is up (nothing else is checked)."""
     return Health(status="ok")
 
 
@@ -36,6 +39,7 @@ async def healthz() -> Health:
     responses={503: {"description": "Database unreachable or not migrated", "model": Readiness}},
 )
 async def readyz(request: Request) -> Response:
+    """Ready to serve: the database answers and is migrated to the code's head revision."""
     head = migrate.head_revision()
     try:
         async with request.app.state.engine.connect() as conn:

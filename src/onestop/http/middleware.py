@@ -168,19 +168,34 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuses bodies over the limit with a 413 problem before the app reads them."""
+    """Refuses bodies over the limit with a 413 problem before the app reads them. ``uploads``
+    gives the paths that take files (by pattern) a larger limit of their own."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        uploads: Sequence[tuple[re.Pattern[str], int]] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = tuple(uploads)
+
+    def limit_for(self, path: str) -> int:
+        for pattern, limit in self.uploads:
+            if pattern.match(path):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        max_bytes = self.limit_for(path)
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await _send_too_large(send, self.max_bytes, scope.get("path", ""))
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            await _send_too_large(send, max_bytes, path)
             return
         received = 0
 
@@ -189,14 +204,14 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except BodyTooLarge:
-            await _send_too_large(send, self.max_bytes, scope.get("path", ""))
+            await _send_too_large(send, max_bytes, path)
 
 
 class BodyTooLarge(Exception):

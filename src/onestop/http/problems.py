@@ -1,4 +1,5 @@
-"""RFC 9457 problem details: the schema declared in OpenAPI, and errors mapped to problems.
+"""RFC 9457 problem details: errors mapped to problems (their types and schema in the OpenAPI
+document: ``http.problem_types``, ``http.openapi``).
 
 Errors nobody else handled are answered by ``ErrorBoundary``, a middleware inside the request
 context rather than an ``exception_handler(Exception)``: Starlette runs such a handler in its
@@ -19,7 +20,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,41 +31,6 @@ log = logging.getLogger("onestop.app")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
-
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str = Field(examples=["/problems/not-found"])
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    request_id: str | None = None
-
-
-def _problem_response(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "model": Problem,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-
-
-#: Declared on every route so clients (and schemathesis) know each error shape.
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem_response("Malformed request (e.g. invalid JSON)"),
-    401: _problem_response("Authentication required or token invalid"),
-    403: _problem_response("The caller lacks the named right or unit scope"),
-    404: _problem_response("Not found"),
-    409: _problem_response("Conflict with the current state"),
-    413: _problem_response("Request body too large"),
-    422: _problem_response("Invalid input"),
-    429: _problem_response("Too many requests"),
-    500: _problem_response("Unexpected error (logged with the request id)"),
-    503: _problem_response("Database unavailable or server shutting down: retry after Retry-After"),
-}
 
 #: Seconds a client is asked to wait (``Retry-After``) while the database cannot be reached: a
 #: restart or a failover takes a few.

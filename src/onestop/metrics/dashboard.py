@@ -8,7 +8,8 @@ conditions the list pages through. The open-dossier categories (docs/rules.md §
 * ``overdue``: open, clock running (not status 5), ``due_at < now``;
 * ``due_soon``: open, clock running, ``now ≤ due_at ≤ now + 1 working day`` (the unit's calendar);
 * ``paused``: open and waiting for the applicant's papers (status 5, the clock stands still);
-* ``apology``: overdue and no apology (Form 04) recorded for the dossier;
+* ``apology``: overdue and no apology (Form 04) recorded for the dossier (its re-appointment
+  count is 0);
 * ``apology_due`` (the leader's inbox): open, clock running, no apology, due within one working
   day or already past it: the apology is late or about to be.
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, TextClause, exists, func, select, text
+from sqlalchemy import ColumnElement, TextClause, and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog import lookups, snapshots
@@ -31,7 +32,6 @@ from onestop.catalog.models import Procedure
 from onestop.catalog.snapshots import ScopeUnit
 from onestop.core.errors import InvalidInput
 from onestop.core.paging import ROW_ID, decode_cursor, encode_cursor
-from onestop.dossiers.actions.apology.models import Apology
 from onestop.dossiers.models import OPEN_PREDICATE
 from onestop.dossiers.states import Status
 from onestop.metrics import periods
@@ -52,7 +52,6 @@ DASHBOARD_KINDS: tuple[OpenKind, ...] = ("overdue", "due_soon", "paused", "apolo
 D = periods.D
 U = periods.U
 P = Procedure.__table__
-A = Apology.__table__
 FT = FollowupTask.__table__
 ONE_DAY = Decimal(1)
 
@@ -103,13 +102,24 @@ def last_twelve_months(today: dt.date) -> Period:
 def _where(
     kind: OpenKind, unit: ScopeUnit, as_of: dt.datetime, soon: list[Horizon]
 ) -> list[ColumnElement[bool] | TextClause]:
+    """Every condition of a category: open, in the unit's subtree, and the category's own."""
+    return [*_open_in(unit), *_kind(kind, as_of, soon)]
+
+
+def _open_in(unit: ScopeUnit) -> list[ColumnElement[bool] | TextClause]:
+    return [text(OPEN_PREDICATE), periods.in_subtree(unit)]
+
+
+def _kind(kind: OpenKind, as_of: dt.datetime, soon: list[Horizon]) -> list[ColumnElement[bool]]:
+    """The conditions of a category over open dossiers (``_where`` adds open and subtree)."""
     d = D.c
-    out: list[ColumnElement[bool] | TextClause] = [text(OPEN_PREDICATE), periods.in_subtree(unit)]
     paused = d.status == int(Status.SUPPLEMENT_REQUESTED)
     if kind == "paused":
-        return [*out, paused]
-    out += [d.due_at.is_not(None), ~paused]
-    no_apology = ~exists().where(A.c.dossier_id == d.id)
+        return [paused]
+    out: list[ColumnElement[bool]] = [d.due_at.is_not(None), ~paused]
+    # Each apology (Form 04) is a re-appointment: no apology on record ⇔ none counted on the
+    # dossier (as the alert job reads it), read from the open dossiers' index alone.
+    no_apology = d.reappointment_count == 0
     if kind == "overdue":
         return [*out, d.due_at < as_of]
     if kind == "apology":
@@ -148,20 +158,19 @@ class OpenRow:
 async def open_counts(
     session: AsyncSession, unit: ScopeUnit, as_of: dt.datetime
 ) -> tuple[OpenRow, list[OpenRow]]:
-    """The unit's counts and each child unit's (children of ``unit`` only): one query per
-    category, grouped by competent unit and summed per child subtree here (the per-child
-    ``open_count`` gave 2 × children × categories round trips: 8,000 for a province)."""
+    """The unit's counts and each child unit's (children of ``unit`` only), in one pass over the
+    open dossiers of the subtree: a count per category (``_kind``, the conditions of its list)
+    per unit path, summed per child subtree here."""
     children = await child_units(session, unit)
-    counts: dict[str, dict[int, int]] = {}
-    for k in DASHBOARD_KINDS:
-        soon = await _soon(session, k, as_of)
-        stmt = (
-            select(U.c.path, func.count())
-            .select_from(_joined())
-            .where(*_where(k, unit, as_of, soon))
-            .group_by(U.c.path)
-        )
-        counts[k] = per_child(unit, (await session.execute(stmt)).all())
+    soon = await horizons(session, as_of, days=ONE_DAY)
+    per_kind = [func.count().filter(and_(*_kind(k, as_of, soon))) for k in DASHBOARD_KINDS]
+    stmt = (
+        select(U.c.path, *per_kind).select_from(_joined()).where(*_open_in(unit)).group_by(U.c.path)
+    )
+    found = [(r[0], r[1:]) for r in (await session.execute(stmt)).all()]
+    counts = dict(
+        zip(DASHBOARD_KINDS, per_child_many(unit, found, len(DASHBOARD_KINDS)), strict=True)
+    )
     rows = [OpenRow(unit, {k: counts[k].get(unit.id, 0) for k in DASHBOARD_KINDS})]
     rows += [OpenRow(u, {k: counts[k].get(u.id, 0) for k in DASHBOARD_KINDS}) for u in children]
     return rows[0], rows[1:]
@@ -170,13 +179,21 @@ async def open_counts(
 def per_child(unit: ScopeUnit, by_path: Any) -> dict[int, int]:
     """Counts per unit path (``/1/5/9/``) of ``unit``'s subtree → the total under ``unit.id``
     and the sum under each child's id (the first id after the unit's own path)."""
-    out: dict[int, int] = {unit.id: 0}
-    for path, n in by_path:
-        out[unit.id] += int(n)
-        rest = str(path)[len(unit.path) :].strip("/")
-        if rest:
-            child = int(rest.split("/", 1)[0])
-            out[child] = out.get(child, 0) + int(n)
+    return per_child_many(unit, [(path, (n,)) for path, n in by_path], 1)[0]
+
+
+def per_child_many(unit: ScopeUnit, by_path: Any, width: int) -> list[dict[int, int]]:
+    """``per_child`` of ``width`` counts per path at once (each path read once)."""
+    out: list[dict[int, int]] = [{unit.id: 0} for _ in range(width)]
+    skip = len(unit.path)
+    for path, ns in by_path:
+        rest = str(path)[skip:]
+        child = int(rest.split("/", 1)[0]) if rest else None
+        for i, n in enumerate(ns):
+            counts = out[i]
+            counts[unit.id] += int(n)
+            if child is not None:
+                counts[child] = counts.get(child, 0) + int(n)
     return out
 
 

@@ -6,7 +6,7 @@ router."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -19,7 +19,11 @@ from onestop.http.deps import CursorQuery, LimitQuery, SessionDep
 from onestop.metrics import closing, drill, export, periods
 from onestop.metrics.bieu06 import export as bieu06_export, report as bieu06_report
 from onestop.metrics.export import Table
-from onestop.metrics.index766 import evaluation as index766_evaluation, report as index766_report
+from onestop.metrics.index766 import (
+    digitisation as index766_digitisation,
+    evaluation as index766_evaluation,
+    report as index766_report,
+)
 from onestop.metrics.ontime import (
     encoding as ontime_json,
     report as ontime_report,
@@ -55,6 +59,12 @@ UnitQuery = Annotated[
     str | None, Query(max_length=60, description="Unit code (its subtree); default: your unit")
 ]
 FormatQuery = Annotated[Format, Query(alias="format", description="json | csv | xlsx")]
+ProcedureQuery = Annotated[
+    str | None, Query(max_length=60, description="Only the dossiers of this procedure code")
+]
+FieldQuery = Annotated[
+    str | None, Query(max_length=255, description="Only the dossiers of this field (lĩnh vực)")
+]
 EXPORTS = {
     200: {
         "content": {
@@ -98,6 +108,11 @@ async def on_time(
     ] = True,
     fmt: FormatQuery = "json",
 ) -> OnTimeReport | Response:
+    """Resolved on-time rates (early, on time, late) for a unit's subtree over a period of local
+    dates (a dossier counts on the local date it was finished), grouped by unit (roll-up),
+    procedure, field or month, read from the rollups; every count links to its drill-down list
+    unless ``links=false``. Requires ``report:view`` and the unit in the caller's scope; as JSON,
+    CSV or XLSX (``format``)."""
     p = periods.period(from_, to)
     u = await periods.report_unit(session, principal, unit)
     if fmt == "json":  # written directly: thousands of rows (see ontime.encoding)
@@ -123,11 +138,14 @@ async def on_time_dossiers(
     to: ToQuery,
     bucket: Annotated[OnTimeBucket, Query(description="early | on_time | late | finished")],
     unit: UnitQuery = None,
-    procedure: Annotated[str | None, Query(max_length=60)] = None,
-    field: Annotated[str | None, Query(max_length=255)] = None,
+    procedure: ProcedureQuery = None,
+    field: FieldQuery = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[ReportDossier]:
+    """The dossiers behind one count of the on-time report (same unit, period and filters, so the
+    list adds up to the count), by dossier id, a page at a time (``next_cursor``), without personal
+    data. Requires ``report:view`` and the unit in scope."""
     p = periods.period(from_, to)
     u = await periods.report_unit(session, principal, unit)
     return await drill.dossiers(
@@ -157,6 +175,10 @@ async def bieu_06(
     unit: UnitQuery = None,
     fmt: FormatQuery = "json",
 ) -> Bieu06Report | Response:
+    """Biểu 06/VPCP/KSTT for a unit's subtree over a period: dossiers received, resolved (early, on
+    time, late) and in progress, grouped by level and field with subtotals and a total, every cell
+    linked to its drill-down list. Requires ``report:view`` and the unit in scope; as JSON, CSV or
+    XLSX (``format``)."""
     p = periods.period(from_, to)
     u = await periods.report_unit(session, principal, unit)
     report = await bieu06_report.report(session, unit=u, p=p, now=clock.now())
@@ -180,11 +202,14 @@ async def bieu_06_dossiers(
     level: Annotated[
         str | None, Query(max_length=20, description="province | district | commune | …")
     ] = None,
-    field: Annotated[str | None, Query(max_length=255)] = None,
-    procedure: Annotated[str | None, Query(max_length=60)] = None,
+    field: FieldQuery = None,
+    procedure: ProcedureQuery = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[ReportDossier]:
+    """The dossiers behind one cell of Biểu 06 (a column, optionally a level, field or procedure),
+    by the same membership query as the counts, by dossier id, a page at a time (``next_cursor``),
+    without personal data. Requires ``report:view`` and the unit in scope."""
     p = periods.period(from_, to)
     u = await periods.report_unit(session, principal, unit)
     return await bieu06_report.dossiers(
@@ -215,6 +240,10 @@ async def satisfaction(
     unit: UnitQuery = None,
     fmt: FormatQuery = "json",
 ) -> SatisfactionReport | Response:
+    """Citizen satisfaction for a unit's subtree (rolled up through the unit tree) from the ratings
+    given in the period: counts per level and the rate (very satisfied + satisfied over all
+    ratings) against the 90 % target. Requires ``report:view`` and the unit in scope; as JSON, CSV
+    or XLSX (``format``)."""
     p = periods.period(from_, to)
     u = await periods.report_unit(session, principal, unit)
     report = await satisfaction_report.report(session, unit=u, p=p, now=clock.now())
@@ -234,10 +263,15 @@ async def satisfaction_ratings(
     from_: FromQuery,
     to: ToQuery,
     unit: UnitQuery = None,
-    level: Annotated[RatingLevel | None, Query()] = None,
+    level: Annotated[
+        RatingLevel | None, Query(description="Only ratings of this level (none: every level)")
+    ] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[RatingItem]:
+    """The ratings behind one count of the satisfaction report (optionally of one level), with
+    their comments, a page at a time (``next_cursor``). Requires ``report:view`` and the unit in
+    scope."""
     p = periods.period(from_, to)
     u = await periods.report_unit(session, principal, unit)
     return await satisfaction_report.ratings(
@@ -258,6 +292,9 @@ async def satisfaction_followups(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[FollowupTaskRead]:
+    """The follow-up tasks that "không hài lòng" ratings opened in a unit's subtree, newest first,
+    by default only the unresolved ones, a page at a time (``next_cursor``). Requires
+    ``report:view`` and the unit in scope."""
     u = await periods.report_unit(session, principal, unit)
     return await satisfaction_report.followups(
         session, unit=u, open_only=open_only, limit=limit, cursor=cursor
@@ -269,7 +306,7 @@ async def satisfaction_followups(
     tags=[TAG],
     response_model=Index766Report,
     responses=EXPORTS,  # type: ignore[arg-type]
-    summary="Decision 766 indicators 2.1 and 5.4, and the nine evaluation indicators",
+    summary="Decision 766 indicators 2.1, 4.1–4.3 and 5.4, and the nine evaluation indicators",
 )
 async def index_766(
     session: SessionDep,
@@ -279,12 +316,46 @@ async def index_766(
     unit: UnitQuery = None,
     fmt: FormatQuery = "json",
 ) -> Index766Report | Response:
+    """Decision 766 indicators 1.4, 2.1, 4.1–4.3 and 5.4 and the nine evaluation indicators (scored
+    from the data, or entered by managers for 5, 6, 8 and 9) for a unit's subtree and a period.
+    Requires ``report:view`` and the unit in scope; as JSON, CSV or XLSX (``format``)."""
     p = periods.period(from_, to)
     u = await periods.report_unit(session, principal, unit)
     report = await index766_report.report(session, unit=u, p=p, now=clock.now())
     if fmt == "json":
         return report
     return download(index766_report.table(report), fmt, _slug("chi-so-766", u, p))
+
+
+@router.get(
+    "/reports/index-766/dossiers",
+    tags=[TAG],
+    summary="The dossiers behind the numerator or denominator of indicator 1.4, 4.1, 4.2 or 4.3",
+)
+async def index_766_dossiers(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    from_: FromQuery,
+    to: ToQuery,
+    indicator: Annotated[
+        Literal["1.4", "4.1", "4.2", "4.3"], Query(description="The Decision 766 indicator")
+    ],
+    part: Annotated[
+        Literal["numerator", "denominator"],
+        Query(description="The dossiers counted in the numerator or in the denominator"),
+    ] = "numerator",
+    unit: UnitQuery = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[ReportDossier]:
+    """The dossiers behind the numerator or the denominator of indicator 1.4, 4.1, 4.2 or 4.3 (the
+    very conditions the counts use), by dossier id, a page at a time (``next_cursor``), without
+    personal data. Requires ``report:view`` and the unit in scope."""
+    p = periods.period(from_, to)
+    u = await periods.report_unit(session, principal, unit)
+    return await index766_digitisation.dossiers(
+        session, unit=u, p=p, indicator_id=indicator, part=part, limit=limit, cursor=cursor
+    )
 
 
 @router.post(
@@ -301,6 +372,9 @@ async def evaluation_entry(
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> EvaluationEntryRead:
+    """Enter the score (0–2) of evaluation indicator 5, 6, 8 or 9 for a unit and period, with an
+    optional note; requires ``report:close`` and the unit in scope. An entry for the same unit,
+    period and indicator is replaced (200 instead of 201); every entry is audited."""
     p = periods.period(body.from_, body.to)
     u = await periods.report_unit(session, principal, body.unit, right=Right.REPORT_CLOSE)
     entry, created = await index766_evaluation.enter(
@@ -324,6 +398,9 @@ async def close_period(
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> ClosedPeriodRead:
+    """Freeze a report's figures (on-time per unit, or Biểu 06) for a unit and period with the
+    SHA-256 of their canonical JSON; requires ``report:close`` and the unit in scope. The new
+    period's URL is in ``Location``; closing the same report, unit and period again answers 409."""
     p = periods.period(body.from_, body.to)
     u = await periods.report_unit(session, principal, body.unit, right=Right.REPORT_CLOSE)
     closed = await closing.close(
@@ -348,10 +425,15 @@ async def list_periods(
     session: SessionDep,
     principal: CurrentPrincipal,
     unit: UnitQuery = None,
-    kind: Annotated[ReportKind | None, Query()] = None,
+    kind: Annotated[
+        ReportKind | None, Query(description="Only periods of this report (none: every report)")
+    ] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[ClosedPeriodRead]:
+    """The closed periods of the unit itself (not its subtree), optionally of one report kind,
+    newest first, a page at a time (``next_cursor``), without recomputation. Requires
+    ``report:view`` and the unit in scope."""
     u = await periods.report_unit(session, principal, unit)
     return await closing.listing(session, unit=u, kind=kind, limit=limit, cursor=cursor)
 
@@ -366,4 +448,8 @@ async def get_period(
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> ClosedPeriodRead:
+    """A closed period's frozen figures, whether they still hash to the stored SHA-256
+    (``hash_valid``) and, when a recomputation today gives other figures, those too (``differs``,
+    ``current``), never in place of the frozen ones. Requires ``report:view`` and the period's unit
+    in scope; 404 for an unknown id."""
     return await closing.read(session, principal=principal, period_id=period_id)

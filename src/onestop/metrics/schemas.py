@@ -38,8 +38,8 @@ class ReportUnit(BaseModel):
 class PeriodRead(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: dt.date = Field(alias="from")
-    to: dt.date
+    from_: dt.date = Field(alias="from", description="First local date (inclusive)")
+    to: dt.date = Field(description="Last local date (inclusive)")
 
 
 class CorrectionRead(BaseModel):
@@ -80,11 +80,11 @@ class OnTimeRow(BaseModel):
 
 
 class OnTimeReport(BaseModel):
-    unit: ReportUnit
+    unit: ReportUnit = Field(description="The unit whose subtree the report covers")
     period: PeriodRead
     group_by: GroupBy
     thresholds: dict[str, str]
-    total: OnTimeRow
+    total: OnTimeRow = Field(description="The whole subtree over the period")
     rows: list[OnTimeRow]
     corrections: list[CorrectionRead]
     closed_period: ClosedRef | None = None
@@ -144,10 +144,10 @@ class Bieu06Section(BaseModel):
 
 
 class Bieu06Report(BaseModel):
-    unit: ReportUnit
+    unit: ReportUnit = Field(description="The unit whose subtree the report covers")
     period: PeriodRead
     sections: list[Bieu06Section]
-    total: Bieu06Row
+    total: Bieu06Row = Field(description="The whole subtree over the period")
     notes: list[str]
     corrections: list[CorrectionRead]
     closed_period: ClosedRef | None = None
@@ -215,9 +215,9 @@ class SatisfactionRow(BaseModel):
 
 
 class SatisfactionReport(BaseModel):
-    unit: ReportUnit
+    unit: ReportUnit = Field(description="The unit whose subtree the report covers")
     period: PeriodRead
-    total: SatisfactionRow
+    total: SatisfactionRow = Field(description="The whole subtree over the period")
     rows: list[SatisfactionRow]
     generated_at: Instant
 
@@ -230,7 +230,7 @@ class IndicatorRead(BaseModel):
     denominator: int
     ratio: Num | None = Field(description="Percent, 2 decimals")
     score: Num | None
-    max_score: Num
+    max_score: Num | None = Field(description="None: the indicator carries a ratio, no score")
     detail: dict[str, Any] = Field(default_factory=dict)
     links: dict[str, str] = Field(default_factory=dict)
 
@@ -246,7 +246,7 @@ class EvaluationIndicatorRead(BaseModel):
 
 class EvaluationRead(BaseModel):
     indicators: list[EvaluationIndicatorRead]
-    total: Num
+    total: Num = Field(description="Sum of the indicators' scores (0–18)")
     max_total: int = 18
     complete: bool
     missing: list[int]
@@ -255,7 +255,7 @@ class EvaluationRead(BaseModel):
 
 
 class Index766Report(BaseModel):
-    unit: ReportUnit
+    unit: ReportUnit = Field(description="The unit whose subtree the report covers")
     period: PeriodRead
     indicators: list[IndicatorRead]
     evaluation: EvaluationRead
@@ -263,9 +263,9 @@ class Index766Report(BaseModel):
 
 
 class EvaluationEntryCreate(Strict):
-    unit: Code
-    from_: dt.date = Field(alias="from")
-    to: dt.date
+    unit: Code = Field(description="Code of the unit scored (its subtree)")
+    from_: dt.date = Field(alias="from", description="First local date of the period (inclusive)")
+    to: dt.date = Field(description="Last local date of the period (inclusive)")
     indicator: Literal[5, 6, 8, 9]
     score: StrictInt = Field(ge=0, le=2)
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
@@ -288,9 +288,9 @@ class EvaluationEntryRead(BaseModel):
 # -- closed periods --------------------------------------------------------------------------------
 class PeriodCloseCreate(Strict):
     kind: ReportKind
-    unit: Code
-    from_: dt.date = Field(alias="from")
-    to: dt.date
+    unit: Code = Field(description="Code of the unit whose subtree the report covers")
+    from_: dt.date = Field(alias="from", description="First local date of the period (inclusive)")
+    to: dt.date = Field(description="Last local date of the period (inclusive)")
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
@@ -299,7 +299,7 @@ class ClosedPeriodRead(BaseModel):
 
     id: int
     kind: ReportKind
-    unit: ReportUnit
+    unit: ReportUnit = Field(description="The unit whose subtree the report covers")
     period: PeriodRead
     content_hash: str
     closed_by: str

@@ -1,5 +1,6 @@
-"""The small forms behind the action buttons of a dossier: their fields, who sees the button, and
-the posted values turned into the action's own body model (``actions.ACTIONS[name].body``)."""
+"""The small forms behind the action buttons of a dossier: their fields, the buttons made of the
+domain's offers (``actions.offers``), and the posted values turned into the action's own body
+model (``actions.ACTIONS[name].body``)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.core.clock import LOCAL_TZ
 from onestop.core.errors import InvalidInput
-
-INTAKE, PROCESS, SIGN = Right.DOSSIER_INTAKE, Right.DOSSIER_PROCESS, Right.DOSSIER_SIGN
-
+from onestop.dossiers.actions import assignees
+from onestop.dossiers.actions.offers import ActionOffer
+from onestop.web.formatting import split_message
 
 #: A date and time as typed on the pages, whatever the browser's language: ``12/03/2026 16:30``
 #: (day first, 24-hour clock; ``12/3/2026 7:05`` and ``12-03-2026 16h30`` also read).
@@ -33,11 +34,14 @@ class Field:
     name: str
     label: str
     #: text | textarea | lines | payments | select | radio | checkbox | datetime | number |
-    #: unit (a unit code chosen from the list) | documents (codes of the procedure's papers)
+    #: unit (a unit code chosen from the list) | documents (codes of the procedure's papers) |
+    #: person (a user of the step's unit chosen by name)
     kind: str = "text"
     required: bool = False
     options: tuple[tuple[str, str], ...] = ()
     hint: str = ""
+    #: Codes of the domain's problems about this field: their message is shown next to it.
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,10 +51,11 @@ class ActionForm:
     title: str
     submit: str
     fields: tuple[Field, ...]
-    rights: tuple[str, ...]
     danger: bool = False
     #: Printed form this action produces (linked on the dossier page once it happened).
     form_no: str | None = None
+    #: What the success banner says was drawn up, beside the link to that printed form.
+    made: str = ""
 
 
 #: Official names of the printed forms (Circular 03/2025, Phụ lục I).
@@ -64,6 +69,10 @@ FORM_TITLES = {
 }
 
 NOTE = Field("note", "Ghi chú", "textarea")
+PROCESS = Right.DOSSIER_PROCESS
+#: The officer's draft of the apology: not an action of the dossier (``apology_drafts``); shown
+#: where the apology is allowed, to those who process but do not sign.
+APOLOGY_DRAFT = "apology-draft"
 RETURN_OPTIONS = (
     ("counter", "Tại Bộ phận Một cửa"),
     ("postal", "Qua dịch vụ bưu chính"),
@@ -79,8 +88,8 @@ FORMS: dict[str, ActionForm] = {
             "Tiếp nhận hồ sơ (cấp Giấy tiếp nhận, Mẫu 01)",
             "Tiếp nhận",
             (NOTE,),
-            (INTAKE, PROCESS),
             form_no="01",
+            made="Đã lập Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)",
         ),
         ActionForm(
             "refuse",
@@ -92,9 +101,9 @@ FORMS: dict[str, ActionForm] = {
                 Field("legal_basis", "Căn cứ pháp lý"),
                 NOTE,
             ),
-            (INTAKE, PROCESS),
             danger=True,
             form_no="03",
+            made="Đã lập phiếu từ chối tiếp nhận (Mẫu 03)",
         ),
         ActionForm(
             "assign",
@@ -102,10 +111,16 @@ FORMS: dict[str, ActionForm] = {
             "Phân công cán bộ xử lý bước hiện tại",
             "Phân công",
             (
-                Field("handler", "Tên đăng nhập của cán bộ xử lý", required=True),
+                Field(
+                    "handler",
+                    "Cán bộ xử lý",
+                    "person",
+                    required=True,
+                    hint="Gõ vài chữ đầu của họ tên để tìm trong danh sách",
+                    problems=assignees.PROBLEMS,
+                ),
                 NOTE,
             ),
-            (PROCESS,),
         ),
         ActionForm(
             "transfer",
@@ -121,10 +136,8 @@ FORMS: dict[str, ActionForm] = {
                 ),
                 Field("step_name", "Tên bước"),
                 Field("budget_hours", "Thời gian cho bước (giờ làm việc)", "number"),
-                Field("handler", "Cán bộ xử lý (tên đăng nhập)"),
                 NOTE,
             ),
-            (INTAKE, PROCESS),
         ),
         ActionForm(
             "request-supplement",
@@ -144,8 +157,8 @@ FORMS: dict[str, ActionForm] = {
                     hint="Chỉ khi đã yêu cầu bổ sung một lần; lần hai tính là quá hạn",
                 ),
             ),
-            (INTAKE, PROCESS),
             form_no="02",
+            made="Đã lập phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)",
         ),
         ActionForm(
             "supplement-received",
@@ -153,7 +166,6 @@ FORMS: dict[str, ActionForm] = {
             "Nhận hồ sơ bổ sung — thời hạn chạy tiếp",
             "Ghi nhận đã bổ sung",
             (Field("documents", "Giấy tờ đã nhận", "documents"), NOTE),
-            (INTAKE, PROCESS),
         ),
         ActionForm(
             "request-payment",
@@ -170,7 +182,6 @@ FORMS: dict[str, ActionForm] = {
                 ),
                 NOTE,
             ),
-            (PROCESS,),
         ),
         ActionForm(
             "payment-received",
@@ -182,7 +193,6 @@ FORMS: dict[str, ActionForm] = {
                 Field("amount", "Số tiền (đồng)", "number"),
                 NOTE,
             ),
-            (INTAKE, PROCESS),
         ),
         ActionForm(
             "finish",
@@ -200,7 +210,6 @@ FORMS: dict[str, ActionForm] = {
                 Field("result_number", "Số văn bản kết quả"),
                 NOTE,
             ),
-            (PROCESS,),
         ),
         ActionForm(
             "return",
@@ -214,7 +223,6 @@ FORMS: dict[str, ActionForm] = {
                 Field("reason", "Lý do (khi trả lại không giải quyết)", "textarea"),
                 NOTE,
             ),
-            (INTAKE, PROCESS),
         ),
         ActionForm(
             "withdraw",
@@ -222,7 +230,6 @@ FORMS: dict[str, ActionForm] = {
             "Công dân rút hồ sơ",
             "Xác nhận rút hồ sơ",
             (Field("reason", "Lý do", "textarea", required=True), NOTE),
-            (INTAKE, PROCESS),
             danger=True,
         ),
         ActionForm(
@@ -236,9 +243,9 @@ FORMS: dict[str, ActionForm] = {
                 Field("fee_handling", "Xử lý phí, lệ phí đã nộp"),
                 NOTE,
             ),
-            (PROCESS,),
             danger=True,
             form_no="05",
+            made="Đã lập thông báo dừng giải quyết hồ sơ (Mẫu 05)",
         ),
         ActionForm(
             "apologize",
@@ -258,26 +265,62 @@ FORMS: dict[str, ActionForm] = {
                 Field("signer_title", "Chức danh người ký", hint="Ví dụ: KT. GIÁM ĐỐC"),
                 NOTE,
             ),
-            (SIGN,),
             form_no="04",
+            made="Đã lập văn bản xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)",
+        ),
+        ActionForm(
+            APOLOGY_DRAFT,
+            "Dự thảo xin lỗi",
+            "Dự thảo văn bản xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04) trình lãnh đạo ký",
+            "Trình lãnh đạo ký",
+            (
+                Field("reason", "Lý do quá hạn", "textarea", required=True),
+                Field(
+                    "new_appointment_at",
+                    "Đề nghị hẹn lại (ngày/tháng/năm giờ:phút)",
+                    "datetime",
+                    required=True,
+                    hint=VN_DATETIME_HINT,
+                ),
+                NOTE,
+            ),
         ),
     )
 }
 
 
-def visible(principal: Principal, allowed: list[str], status: int) -> list[ActionForm]:
-    """The allowed actions this user may plausibly perform (the service still decides)."""
-    out: list[ActionForm] = []
-    for name in allowed:
-        form = FORMS.get(name)
-        if form is None:
-            continue
-        rights = form.rights
-        if name == "request-supplement" and status != 1:
-            rights = (PROCESS,)  # after receipt the competent side asks
-        if any(principal.can(r) for r in rights):
-            out.append(form)
-    return out
+@dataclass(frozen=True)
+class Button:
+    """An offered action as the page shows it: a button that opens its form, or, refused, a
+    disabled one with the Vietnamese reason."""
+
+    form: ActionForm
+    offer: ActionOffer
+
+    @property
+    def reason(self) -> str:
+        return split_message(self.offer.reason)[0]
+
+
+def buttons(offers: list[ActionOffer]) -> tuple[list[Button], list[Button]]:
+    """(allowed, refused) buttons, in the offers' order; refusals no one looks for (the status
+    table, a right the account lacks altogether) are left out."""
+    shown = [Button(FORMS[o.name], o) for o in offers if o.name in FORMS and o.expected]
+    return [b for b in shown if b.offer.allowed], [b for b in shown if not b.offer.allowed]
+
+
+def apology_draft(offers: list[ActionOffer], principal: Principal) -> Button | None:
+    """The officer's draft in place of the apology they may not sign: offered where the apology
+    is refused only for want of the signing right, to those who process dossiers."""
+    for o in offers:
+        if o.name == "apologize" and o.code == "missing-right" and principal.can(PROCESS):
+            return Button(FORMS[APOLOGY_DRAFT], ActionOffer(APOLOGY_DRAFT, True))
+    return None
+
+
+def field_of(form: ActionForm, code: str) -> str:
+    """The field a domain problem is about, or ``""`` when it is about the whole action."""
+    return next((f.name for f in form.fields if code in f.problems), "")
 
 
 def labels(form: ActionForm) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,15 @@ from onestop.forms.formatting import (
 )
 
 __all__ = ["local", "money", "number", "short_date", "short_datetime"]
+
+#: A date as typed on the pages, whatever the browser's language: ``01/07/2026`` (day first;
+#: ``1/7/2026``, ``01-07-2026`` and ``01.07.2026`` also read). Pages use a text field with this
+#: pattern (``_macros.html``: ``date_input``), never ``type="date"``, whose format follows the
+#: browser.
+VN_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+VN_DATE_PATTERN = r"\d{1,2}/\d{1,2}/\d{4}"
+VN_DATE_HINT = "ngày/tháng/năm, ví dụ 01/07/2026"
+VN_DATE_PROBLEM = "ngày không hợp lệ: cần dạng ngày/tháng/năm, ví dụ 01/07/2026"
 
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 
@@ -53,6 +63,18 @@ def iso_date(text: str | None) -> str:
         return short_date(dt.date.fromisoformat(text))
     except ValueError:
         return text
+
+
+def parse_date(text: str) -> dt.date | None:
+    """``01/07/2026`` → that date; None for anything else (no such day, a month first)."""
+    found = VN_DATE.match(text)
+    if found is None:
+        return None
+    day, month, year = (int(g) for g in found.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
 
 
 def working_time(hours: float | None) -> str:
@@ -144,6 +166,7 @@ EVENTS_VI = {
     "stop": "Dừng xử lý",
     "apologize": "Xin lỗi và hẹn lại ngày trả kết quả",
     "notified": "Đã thông báo cho người nộp",
+    "document_added": "Đính kèm bản điện tử",
 }
 
 #: Payload members worth showing on the timeline, with their labels (never personal data).
@@ -164,6 +187,8 @@ PAYLOAD_LABELS = {
     "received_by": "Người nhận",
     "note": "Ghi chú",
     "due_at": "Hạn giải quyết",
+    "component_name": "Giấy tờ",
+    "sha256": "Mã băm SHA-256",
 }
 
 
@@ -219,6 +244,15 @@ def percent(value: Any) -> str:
     if value is None:
         return "—"
     return number(value, decimals=2) + " %"
+
+
+def filesize(size: int) -> str:
+    """``820 KB``, ``1,5 MB`` (decimal comma; 1 KB = 1,024 bytes)."""
+    if size < 1024:
+        return f"{size} byte"
+    if size < 1024 * 1024:
+        return f"{number(size / 1024, decimals=0)} KB"
+    return f"{number(size / (1024 * 1024), decimals=1)} MB"
 
 
 def count(value: int | None) -> str:

@@ -21,11 +21,15 @@ from onestop.core import clock
 from onestop.core.errors import DomainError, NotFound
 from onestop.dossiers import listing, reading
 from onestop.dossiers.actions import registry
-from onestop.dossiers.schemas import DossierRead
+from onestop.dossiers.actions.apology.schemas import ApologyDraftCreate
+from onestop.dossiers.actions.apology_drafts import service as drafts
+from onestop.dossiers.models import Dossier
+from onestop.dossiers.schemas import DossierEventRead, DossierRead
 from onestop.dossiers.states import LABELS_VI, OPEN, Status
 from onestop.http.deps import SessionDep
-from onestop.web import action_forms, procedures, validation
+from onestop.web import action_forms, dossier_files, dossier_view, procedures, validation
 from onestop.web.clocks import clock_chip
+from onestop.web.formatting import split_message
 from onestop.web.session import SameOrigin, WebUser, is_htmx
 from onestop.web.templating import WebRoute, render
 
@@ -111,10 +115,15 @@ async def dossier_list(
     )
 
 
-async def _action_context(
-    session: AsyncSession, dossier: DossierRead, form: action_forms.ActionForm
+async def _form_choices(
+    session: AsyncSession,
+    record: Dossier,
+    user: Principal,
+    dossier: DossierRead,
+    form: action_forms.ActionForm,
 ) -> dict[str, Any]:
-    """Choices a form needs: the units (transfer), the procedure's papers (supplement)."""
+    """Choices a form needs: the units (transfer), the procedure's papers (supplement), the
+    people of the step's unit (assign)."""
     extra: dict[str, Any] = {}
     kinds = {f.kind for f in form.fields}
     if "unit" in kinds:
@@ -122,6 +131,8 @@ async def _action_context(
     if "documents" in kinds:
         proc = await lookups.procedure_by_code(session, dossier.procedure.code)
         extra["documents"] = list(proc.version(dossier.procedure_version_id).documents)
+    if "person" in kinds:
+        extra["people"] = await dossier_view.people_to_assign(session, record, user, clock.now())
     return extra
 
 
@@ -134,6 +145,14 @@ def _defaults(form: action_forms.ActionForm, dossier: DossierRead) -> dict[str, 
     return values
 
 
+def _form_links(events: list[DossierEventRead], dossier: DossierRead) -> list[tuple[str, str]]:
+    happened = {e.type for e in events}
+    numbers = {f.form_no for f in action_forms.FORMS.values() if f.form_no and f.name in happened}
+    if dossier.received_at:
+        numbers |= {"01", "06"}  # the receipt and the process-control sheet
+    return [(no, action_forms.FORM_TITLES[no]) for no in sorted(numbers)]
+
+
 async def _detail_page(
     request: Request,
     session: AsyncSession,
@@ -144,42 +163,50 @@ async def _detail_page(
     values: dict[str, Any] | None = None,
     errors: list[str] | None = None,
     invalid: set[str] | None = None,
+    field_errors: dict[str, str] | None = None,
     done: str | None = None,
+    files_error: str = "",
     status_code: int = 200,
 ) -> Response:
     now = clock.now()
     dossier = await reading.read(session, principal=user, code=code, now=now)
     events = await reading.events(session, principal=user, code=code)
-    buttons = action_forms.visible(user, dossier.allowed_actions, dossier.status)
+    record = await reading.load_visible(session, user, code)
+    buttons, refused = await dossier_view.action_buttons(session, record, user, now)
     form = action_forms.FORMS.get(open_action) if open_action else None
-    if form is not None and form not in buttons:
+    if form is not None and form.name not in {b.form.name for b in buttons}:
         form = None
-    happened = {e.type for e in events}
-    numbers = {f.form_no for f in action_forms.FORMS.values() if f.form_no and f.name in happened}
-    if dossier.received_at:
-        numbers |= {"01", "06"}  # the receipt and the process-control sheet
-    form_links = [(no, action_forms.FORM_TITLES[no]) for no in sorted(numbers)]
+    names = await dossier_view.names_of(session, events, dossier)
     context: dict[str, Any] = {
         "d": dossier,
-        "events": list(reversed(events)),
+        "events": await dossier_view.timeline(session, events, names),
+        "handler_name": dossier_view.handler_name(dossier, names),
+        "new_appointment": dossier_view.new_appointment(dossier, events),
         "buttons": buttons,
+        "refused": refused,
         "form": form,
         "values": values or (_defaults(form, dossier) if form else {}),
         "errors": errors or [],
         "invalid": invalid or set(),
-        "done": action_forms.FORMS[done].button if done in action_forms.FORMS else "",
+        "field_errors": field_errors or {},
+        "banner": dossier_view.banner(code, done),
         "chip": await clock_chip(session, dossier, now),
-        "form_links": form_links,
+        "form_links": _form_links(events, dossier),
+        "files": await dossier_files.card(session, record, user, files_error),
         "now": now,
         "VN_DATETIME_PATTERN": action_forms.VN_DATETIME_PATTERN,
         "VN_DATETIME_HINT": action_forms.VN_DATETIME_HINT,
     }
     if form is not None:
-        context.update(await _action_context(session, dossier, form))
+        context.update(await _form_choices(session, record, user, dossier, form))
     template = "_dossier.html" if is_htmx(request) else "dossier.html"
     return render(
         request, template, context, principal=user, active="dossiers", status_code=status_code
     )
+
+
+#: The dossier page with what a handler of another page's form adds (a refusal's message).
+detail_page = _detail_page
 
 
 @router.get("/web/dossiers/{code}")
@@ -203,14 +230,19 @@ async def perform_action(
 ) -> Response:
     form = action_forms.FORMS.get(action)
     spec = registry.ACTIONS.get(action)
-    if form is None or spec is None:
+    if form is None or (spec is None and action != action_forms.APOLOGY_DRAFT):
         raise NotFound(f"Không có thao tác '{action}' (unknown action)", code="unknown-action")
     values = action_forms.values_from(form, await request.form())
     try:
-        body = spec.body.model_validate(action_forms.to_data(form, values))
-        await registry.perform(
-            session, code=code, name=action, body=body, principal=user, at=clock.now()
-        )
+        data = action_forms.to_data(form, values)
+        if spec is None:  # the officer's draft, for the leader to sign in the inbox
+            draft = ApologyDraftCreate.model_validate(data)
+            await drafts.create(session, principal=user, code=code, body=draft, at=clock.now())
+        else:
+            body = spec.body.model_validate(data)
+            await registry.perform(
+                session, code=code, name=action, body=body, principal=user, at=clock.now()
+            )
     except ValidationError as exc:
         errors = validation.messages(exc, action_forms.labels(form))
         invalid = {path.split(".")[0] for path in validation.error_fields(exc)}
@@ -229,6 +261,7 @@ async def perform_action(
         await session.rollback()
         if isinstance(exc, NotFound) and exc.code == "unknown-dossier":
             raise
+        field = action_forms.field_of(form, exc.code)
         return await _detail_page(
             request,
             session,
@@ -236,7 +269,9 @@ async def perform_action(
             code,
             open_action=action,
             values=values,
-            errors=[exc.detail],
+            errors=[] if field else [exc.detail],
+            invalid={field} if field else set(),
+            field_errors={field: split_message(exc.detail)[0]} if field else {},
             status_code=exc.status,
         )
     return await _detail_page(request, session, user, code, done=action)

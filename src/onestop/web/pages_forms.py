@@ -1,4 +1,4 @@
-"""Printing a dossier's forms from the pages: the same service and renderer as
+"""Printing a dossier's forms from the pages: the same service, renderer and signature as
 ``GET /api/v1/dossiers/{code}/forms/{form}.pdf``, authenticated by the session cookie (a link
 clicked in the browser cannot carry the API's bearer token)."""
 
@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import anyio
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from onestop.forms import render_pdf, service as forms_service
+from onestop.forms.issue import issued_pdf
 from onestop.http.deps import SessionDep
 from onestop.web.session import WebUser
 from onestop.web.templating import WebRoute
@@ -29,15 +28,15 @@ async def form_pdf(
     secret: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """Form 01 prints the lookup secret (and its QR code) only when given, as on the receipt."""
-    context = await forms_service.dossier_form(
+    pdf = await issued_pdf(
         session,
         principal=user,
         code=code,
         form=form,
         secret=secret,
         public_base_url=request.app.state.settings.public_base_url,
+        signers=request.app.state.signers,
     )
-    pdf = await anyio.to_thread.run_sync(render_pdf, form, context)  # WeasyPrint blocks
     return Response(
         pdf,
         media_type="application/pdf",

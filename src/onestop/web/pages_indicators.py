@@ -25,7 +25,10 @@ from onestop.core import clock
 from onestop.http.deps import SessionDep
 from onestop.metrics import export, periods
 from onestop.metrics.bieu06 import read as bieu06_read
-from onestop.metrics.index766 import report as index766_report
+from onestop.metrics.index766 import (
+    digitisation as index766_digitisation,
+    report as index766_report,
+)
 from onestop.metrics.periods import Period
 from onestop.metrics.satisfaction import report as satisfaction_report
 from onestop.metrics.satisfaction.service import LEVELS_VI
@@ -48,6 +51,17 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 SATISFACTION = "/web/bao-cao/hai-long"
 INDEX766 = "/web/bao-cao/chi-so-766"
+#: Indicators 1.4 and 4.1–4.3: what their numerator and denominator count
+#: (``index766.digitisation``).
+DIGITISATION_PARTS_VI = {
+    "1.4": ("Hồ sơ đã đồng bộ lên Cổng DVC quốc gia", "Mẫu số: hồ sơ tiếp nhận trong kỳ"),
+    "4.1": ("Hồ sơ có kết quả điện tử", "Mẫu số: hồ sơ đã có kết quả trong kỳ"),
+    "4.2": (
+        "Hồ sơ có thành phần số hóa (và kết quả điện tử khi đã có kết quả)",
+        "Mẫu số: hồ sơ tiếp nhận trong kỳ",
+    ),
+    "4.3": ("Hồ sơ tái sử dụng giấy tờ đã số hóa", "Mẫu số: hồ sơ tiếp nhận trong kỳ"),
+}
 CHANNELS_VI = {
     "portal": "Cổng dịch vụ công",
     "kiosk": "Ki-ốt tại bộ phận một cửa",
@@ -196,6 +210,12 @@ async def components(
                 ),
                 ("Mẫu số: hồ sơ nhận giải quyết (3)", cells.c3, links["denominator"]),
             ]
+        elif i.id in DIGITISATION_PARTS_VI:
+            numerator, denominator = DIGITISATION_PARTS_VI[i.id]
+            out[i.id] = [
+                (numerator, i.numerator, links["numerator"]),
+                (denominator, i.denominator, links["denominator"]),
+            ]
     return out
 
 
@@ -231,6 +251,45 @@ async def index766_page(
         "menu_query": query,
     }
     return render(request, "bao_cao_766.html", context, principal=user, active="reports")
+
+
+@router.get(f"{INDEX766}/ho-so")
+async def index766_list(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    indicator: Annotated[Literal["1.4", "4.1", "4.2", "4.3"], Query()],
+    from_: Annotated[str, Query(alias="from", max_length=20)],
+    to: DateQuery,
+    part: Annotated[Literal["numerator", "denominator"], Query()] = "numerator",
+    unit: UnitQuery = "",
+    cursor: Annotated[str, Query(max_length=512)] = "",
+) -> Response:
+    """The dossiers behind the numerator or denominator of indicator 1.4, 4.1, 4.2 or 4.3."""
+    p = choose_period("custom", from_, to)
+    u = await periods.report_unit(session, user, unit.strip() or None)
+    page = await index766_digitisation.dossiers(
+        session,
+        unit=u,
+        p=p,
+        indicator_id=indicator,
+        part=part,
+        limit=PAGE_SIZE,
+        cursor=cursor or None,
+    )
+    filters = {"from": p.start, "to": p.end, "unit": u.code, "indicator": indicator, "part": part}
+    here = f"{INDEX766}/ho-so?{urlencode(filters)}"
+    label = DIGITISATION_PARTS_VI[indicator][0 if part == "numerator" else 1]
+    context = {
+        "title": f"Chỉ số {indicator}: {label} · {u.name}",
+        "subtitle": f"Hồ sơ trong kỳ {p.start:%d/%m/%Y} – {p.end:%d/%m/%Y}",
+        "period": p,
+        "items": page.items,
+        "next_url": f"{here}&cursor={page.next_cursor}" if page.next_cursor else "",
+        "back": f"{INDEX766}?{_query(p, u)}#chi-so-{indicator}",
+        "back_label": "← Chỉ số 766",
+    }
+    return render(request, "report_dossiers.html", context, principal=user, active="reports")
 
 
 @router.get(f"{INDEX766}/tai-ve")

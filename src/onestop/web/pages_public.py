@@ -8,8 +8,9 @@ try again.
 The receipt's QR code and printed link carry ``/tra-cuu?code=<code>&secret=<secret>`` (the older
 ``/tra-cuu/{code}?ma=<secret>`` still works): both open the dossier at once. Code and secret are
 accepted in any case and with the spaces or dashes they are printed with. The page shows the
-progress in plain words, the receiving agency's address and hotline, and a rating already given
-(instead of the form again).
+progress in plain words, the receiving agency's address and hotline, the electronic results of a
+finished dossier to download (the API's download, with the same secret), and a rating already
+given (instead of the form again).
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.core import clock
 from onestop.core.errors import DomainError, NotFound
+from onestop.documents import service as documents_service
 from onestop.dossiers import reading
 from onestop.dossiers.schemas import PublicDossier
 from onestop.http.deps import SessionDep
 from onestop.http.ratelimit import lookup_wait
 from onestop.metrics.satisfaction import service as satisfaction_service
 from onestop.metrics.schemas import RatingCreate
-from onestop.web import formatting
+from onestop.web import dossier_files, formatting
 from onestop.web.session import SameOrigin, is_htmx
 from onestop.web.templating import WebRoute, render
 
@@ -84,6 +86,7 @@ def _context(**values: Any) -> dict[str, Any]:
         "rated": None,
         "rating_error": "",
         "progress": [],
+        "results": [],
     }
     context.update(values)
     return context
@@ -114,6 +117,7 @@ async def _lookup(
             context["result"] = result = await reading.public(session, code=code, secret=secret)
             context["progress"] = progress_lines(result)
             context["rated"] = await satisfaction_service.rating_of(session, result.code)
+            context["results"] = await _results(session, code, secret)
         except NotFound as exc:
             context["error"] = exc.detail
             status = exc.status
@@ -122,6 +126,12 @@ async def _lookup(
     if wait:
         response.headers["Retry-After"] = str(wait)
     return response
+
+
+async def _results(session: AsyncSession, code: str, secret: str) -> list[dict[str, object]]:
+    """Links to the electronic results of a finished dossier (the secret checked again)."""
+    found = await documents_service.public_results(session, code=code, secret=secret)
+    return dossier_files.result_links(found, secret)
 
 
 def too_many(wait: int) -> str:
@@ -180,7 +190,13 @@ async def rate(
         result = await reading.public(session, code=code, secret=secret)
     except NotFound:
         return await _lookup(request, session, code, secret, counted=True)
-    context = _context(code=code, secret=secret, result=result, progress=progress_lines(result))
+    context = _context(
+        code=code,
+        secret=secret,
+        result=result,
+        progress=progress_lines(result),
+        results=await _results(session, code, secret),
+    )
     status = 201
     try:
         body = RatingCreate(

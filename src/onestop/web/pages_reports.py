@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
@@ -23,24 +24,25 @@ from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.catalog.snapshots import ScopeUnit
 from onestop.core import clock
-from onestop.core.errors import InvalidInput
+from onestop.core.errors import InvalidInput, NotFound
 from onestop.http.deps import SessionDep
 from onestop.metrics import dashboard, drill, export, frozen, periods
-from onestop.metrics.bieu06 import report as bieu06_report
+from onestop.metrics.bieu06 import columns as bieu06_columns, report as bieu06_report
 from onestop.metrics.index766 import indicators as index766_indicators
 from onestop.metrics.ontime import report as ontime_report
 from onestop.metrics.periods import Period
 from onestop.metrics.satisfaction import report as satisfaction_report
 from onestop.metrics.schemas import GroupBy, OnTimeRow
-from onestop.web import charts
+from onestop.web import charts, formatting
 from onestop.web.session import WebUser
 from onestop.web.templating import WebRoute, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 PAGE_SIZE = 100
-#: Child units drawn in the dashboard's bar chart (the worst); the table below lists them all.
-#: A province has 2,000 communes: matplotlib took 45 s to draw them all.
+#: Child units in the dashboard's chart and tables (the worst rates, the most open dossiers); the
+#: report pages list them all. A province has 2,000 communes: matplotlib took 45 s to draw them
+#: all, and three tables of 2,000 rows were most of the dashboard's time.
 CHART_UNITS = 15
 UnitQuery = Annotated[str, Query(max_length=60)]
 DateQuery = Annotated[str, Query(max_length=20)]
@@ -60,13 +62,19 @@ GROUPS_VI: dict[str, str] = {
 
 
 def _date(text: str, label: str) -> dt.date | None:
-    if not text.strip():
+    """A date typed day first (``31/03/2026``), or as the links of these pages write it
+    (``2026-03-31``); a 422 with the Vietnamese message otherwise."""
+    text = text.strip()
+    if not text:
         return None
+    found = formatting.parse_date(text)
+    if found is not None:
+        return found
     try:
-        return dt.date.fromisoformat(text.strip())
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
-            f"{label} “{text}” không phải ngày hợp lệ (định dạng năm-tháng-ngày)"
+            f"{label} “{text}” không phải ngày hợp lệ (ngày/tháng/năm, ví dụ 31/03/2026)"
             f" ({label}: not a date)",
             code="invalid-period",
         ) from None
@@ -97,8 +105,10 @@ def open_link(unit: str, kind: str) -> str:
 
 #: The API's drill-down lists (the links the JSON reports carry) → the pages that show them.
 WEB_DRILLS = {
+    "/api/v1/reports/on-time/dossiers?": "/web/bao-cao/ho-so?",
     "/api/v1/reports/bieu-06/dossiers?": "/web/bao-cao/bieu-06/ho-so?",
     "/api/v1/reports/satisfaction/ratings?": "/web/bao-cao/hai-long/danh-gia?",
+    "/api/v1/reports/index-766/dossiers?": "/web/bao-cao/chi-so-766/ho-so?",
 }
 
 
@@ -118,16 +128,30 @@ def attachment(out: export.Export) -> Response:
     )
 
 
-def _worst_first(rows: list[OnTimeRow]) -> list[OnTimeRow]:
+class _Rated(Protocol):
+    key: str
+    rate: Decimal | None
+
+
+R = TypeVar("R", bound=_Rated)
+
+
+def _worst_first(rows: list[R]) -> list[R]:
     return sorted(rows, key=lambda r: (r.rate is None, r.rate if r.rate is not None else 0, r.key))
+
+
+def _most_open(rows: list[dashboard.OpenRow]) -> list[dashboard.OpenRow]:
+    """Child units with the most overdue dossiers first (then the other categories in order)."""
+    kinds = dashboard.DASHBOARD_KINDS
+    return sorted(rows, key=lambda r: (*(-r.counts[k] for k in kinds), r.unit.code))
 
 
 def period_form(choice: str, p: Period, unit: ScopeUnit) -> dict[str, Any]:
     return {
         "choice": choice,
         "choices": dashboard.PERIOD_CHOICES_VI,
-        "from": p.start.isoformat(),
-        "to": p.end.isoformat(),
+        "from": formatting.short_date(p.start),
+        "to": formatting.short_date(p.end),
         "unit_code": unit.code,
     }
 
@@ -154,9 +178,10 @@ async def overview(
     )
     own, open_rows = await dashboard.open_counts(session, u, now)
     satisfaction = await satisfaction_report.report(session, unit=u, p=p, now=now)
-    sat_children = [r for r in satisfaction.rows if r.parent_code == u.code]
+    sat_children = _worst_first([r for r in satisfaction.rows if r.parent_code == u.code])
     by_id = await dashboard.followup_counts(session, u)
     followups = {r.unit.code: by_id.get(r.unit.id, 0) for r in [own, *open_rows]}
+    open_rows = _most_open(open_rows)
     # 2.1 and 5.4 only: the nine evaluation indicators (seconds at scale) are on their page.
     indicators = [
         i for i in await index766_indicators.indicators(session, u, p) if i.id in ("2.1", "5.4")
@@ -174,8 +199,11 @@ async def overview(
         "period": p,
         "form": period_form(ky, p, u),
         "ontime": ontime,
-        "children": children,
+        "children": children[:CHART_UNITS],
         "chart_units": CHART_UNITS if len(children) > CHART_UNITS else 0,
+        "child_count": len(children),
+        "ontime_url": f"/web/bao-cao/dung-han?{period_q}",
+        "satisfaction_url": f"/web/bao-cao/hai-long?{period_q}",
         "bars": charts.bars_svg(
             tuple(r.label for r in rated),
             tuple(r.rate for r in rated),
@@ -190,10 +218,10 @@ async def overview(
         ),
         "trend_period": trend_p,
         "own": own,
-        "open_rows": open_rows,
+        "open_rows": open_rows[:CHART_UNITS],
         "open_kinds": [(k, dashboard.OPEN_KINDS_VI[k]) for k in dashboard.DASHBOARD_KINDS],
         "satisfaction": satisfaction,
-        "sat_children": sat_children,
+        "sat_children": sat_children[:CHART_UNITS],
         "followups": followups,
         "indicators": indicators,
         "bieu06_closed": bieu06_ref,
@@ -304,6 +332,91 @@ async def _ontime_report(
     return report, p, u
 
 
+# -- the unit tree of the on-time report page ------------------------------------------------------
+#: Codes of the expanded units, comma-separated (``mo=``): the state of the tree in its links.
+OpenQuery = Annotated[str, Query(max_length=4000)]
+
+
+def _open_set(text: str) -> frozenset[str]:
+    return frozenset(c.strip() for c in text.split(",") if c.strip())
+
+
+#: A unit with more children than this shows them by level group first (a province's 2,000
+#: communes: a row each made the page 2 MB and 20 times the cost of its JSON).
+WIDE = 30
+#: Key prefix of a level-group row (``cap:commune``); the groups are Biểu 06's ("theo cấp").
+GROUP = "cap:"
+
+
+def _group_order(key: str) -> int:
+    """Biểu 06's order of the level groups (province first); "other" last."""
+    keys = [GROUP + k for k, _label, _levels in bieu06_columns.LEVEL_GROUPS]
+    return keys.index(key) if key in keys else len(keys)
+
+
+@dataclasses.dataclass(frozen=True)
+class UnitTree:
+    """The unit rows as a roll-up tree: each row counts its unit and everything below it; the
+    page shows the report unit's children (by level group when there are more than ``WIDE``),
+    and a unit's children once it is expanded (``open``). Expanding or collapsing fetches the
+    branch again (``/web/bao-cao/dung-han/nhanh``, htmx); without scripts the same link reloads
+    the page with the new state."""
+
+    rows: list[OnTimeRow]
+    period: Period
+    #: The report unit (the page's), its target, and the expanded rows.
+    unit: str
+    target: Decimal
+    open: frozenset[str]
+
+    @functools.cached_property
+    def children(self) -> dict[str, list[OnTimeRow]]:
+        """Rows by the key of the row above them (a unit's parent, or its level group)."""
+        out: dict[str, list[OnTimeRow]] = {}
+        for r in self.rows:
+            out.setdefault(r.parent_code or "", []).append(r)
+        top = out.get(self.unit, [])
+        if len(top) > WIDE:
+            groups: dict[str, list[OnTimeRow]] = {}
+            for r in top:
+                groups.setdefault(GROUP + bieu06_columns.level_group(r.level or ""), []).append(r)
+            out.update(groups)
+            out[self.unit] = [
+                ontime_report.combined(
+                    key,
+                    bieu06_columns.group_label(key[len(GROUP) :]),
+                    members,
+                    self.target,
+                    self.unit,
+                )
+                for key, members in sorted(groups.items(), key=lambda kv: _group_order(kv[0]))
+            ]
+        return out
+
+    def toggled(self, code: str) -> str:
+        return ",".join(sorted(self.open ^ {code}))
+
+    def page_url(self, code: str) -> str:
+        return "/web/bao-cao/dung-han?" + urlencode(
+            {**self._period(), "unit": self.unit, "nhom": "unit", "mo": self.toggled(code)}
+        )
+
+    def branch_url(self, top: str, number: int, code: str) -> str:
+        """The branch under ``top`` (a unit, or a level group of the report unit) after
+        expanding or collapsing ``code``."""
+        query = {**self._period(), "unit": top, "trang": self.unit, "so": number}
+        if top.startswith(GROUP):
+            query |= {"unit": self.unit, "cap": top[len(GROUP) :]}
+        return "/web/bao-cao/dung-han/nhanh?" + urlencode({**query, "mo": self.toggled(code)})
+
+    def _period(self) -> dict[str, str]:
+        return {
+            "ky": "custom",
+            "tu": self.period.start.isoformat(),
+            "den": self.period.end.isoformat(),
+        }
+
+
 @router.get("/web/bao-cao/dung-han")
 async def ontime_page(
     request: Request,
@@ -314,6 +427,7 @@ async def ontime_page(
     den: DateQuery = "",
     unit: UnitQuery = "",
     nhom: Annotated[GroupBy, Query()] = "unit",
+    mo: OpenQuery = "",
 ) -> Response:
     user.require(Right.REPORT_VIEW)
     report, p, u = await _ontime_report(session, user, ky, tu, den, unit, nhom)
@@ -328,12 +442,59 @@ async def ontime_page(
         "export_url": f"/web/bao-cao/dung-han/tai-ve?{query}",
         "menu_query": urlencode({"ky": "custom", "tu": p.start, "den": p.end, "unit": u.code}),
         "link": lambda row, bucket: _row_link(p, u, nhom, row, bucket),
+        "tree": UnitTree(report.rows, p, u.code, u.target, _open_set(mo))
+        if nhom == "unit"
+        else None,
     }
     return render(request, "bao_cao_dung_han.html", context, principal=user, active="reports")
 
 
+@router.get("/web/bao-cao/dung-han/nhanh")
+async def ontime_branch(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    unit: UnitQuery,
+    trang: UnitQuery = "",
+    cap: Annotated[str, Query(max_length=20)] = "",
+    so: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    ky: ChoiceQuery = "custom",
+    tu: DateQuery = "",
+    den: DateQuery = "",
+    mo: OpenQuery = "",
+) -> Response:
+    """One branch of the tree (a ``<tbody>``): the unit's row, or a level group's under the
+    report unit (``cap``), and the rows below it that are expanded; read from the same report
+    service, over that unit's subtree."""
+    user.require(Right.REPORT_VIEW)
+    report, p, u = await _ontime_report(session, user, ky, tu, den, unit, "unit")
+    if cap:
+        tree = UnitTree(report.rows, p, u.code, u.target, _open_set(mo))
+        found = [r for r in tree.children.get(u.code, []) if r.key == GROUP + cap]
+        if not found:
+            raise NotFound(
+                f"Không có nhóm đơn vị '{cap}' (no such level group)", code="unknown-group"
+            )
+        top = found[0]
+    else:
+        rows = [report.total, *report.rows]
+        tree = UnitTree(rows, p, trang or u.code, u.target, _open_set(mo))
+        top = report.total
+    context = {
+        "top": top,
+        "number": so,
+        "tree": tree,
+        "link": lambda row, bucket: _row_link(p, u, "unit", row, bucket),
+    }
+    return render(request, "_ontime_branch.html", context, principal=user, active="reports")
+
+
 def _row_link(p: Period, u: ScopeUnit, group: str, row: OnTimeRow | None, bucket: str) -> str:
-    """The drill-down of one count of the report page (``row`` None: the total)."""
+    """The drill-down of one count of the report page (``row`` None: the total): the page of the
+    list the JSON report links to, when the row carries its links (thousands of rows: no
+    ``urlencode`` per cell)."""
+    if row is not None and bucket in row.links:
+        return web_link(row.links[bucket])
     if row is None:
         return ontime_link(p, u.code, bucket)
     if group == "month":

@@ -1,8 +1,10 @@
 """The counter's procedure picker: type-ahead over the catalog by code or name, with or without
 diacritics ("ho tich" finds "hộ tịch"), and what the intake form needs of the chosen procedure.
 
-The catalog (a province publishes some 2,000 procedures) is read through the catalog service in
-pages and kept per app for ``TTL_SECONDS``; each keystroke then filters it in memory.
+The catalog (a province publishes some 2,000 procedures) is read in one query of the columns the
+picker shows (codes, names and fields of the active procedures with a version in force; not their
+competent units, of which a province-wide procedure has one per commune) and kept per app for
+``TTL_SECONDS``; each keystroke then filters it in memory, names folded once at load.
 """
 
 from __future__ import annotations
@@ -12,19 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.principal import Principal
 from onestop.catalog import lookups
 from onestop.catalog.lookups import UnitInfo, VersionInfo
-from onestop.catalog.service_procedures import list_procedures
+from onestop.catalog.models import Procedure, ProcedureVersion
 from onestop.core import clock
 from onestop.dossiers.intake.prepare import limit_read
 from onestop.dossiers.names import fold
 from onestop.dossiers.schemas import TimeLimitRead, money
 
 TTL_SECONDS = 60.0
-PAGE = 500
 MAX_RESULTS = 8
 
 
@@ -34,6 +36,7 @@ class Entry:
     name: str
     field: str
     haystack: str
+    folded_name: str
 
 
 @dataclass
@@ -43,17 +46,23 @@ class _Index:
 
 
 async def _load(session: AsyncSession) -> list[Entry]:
-    entries: list[Entry] = []
-    after: str | None = None
-    while True:
-        rows, more = await list_procedures(session, after=after, limit=PAGE)
-        for row in rows:
-            p = row.procedure
-            if p.is_active and row.in_force is not None:
-                entries.append(Entry(p.code, p.name, p.field, fold(f"{p.code} {p.name} {p.field}")))
-        if not more or not rows:
-            return entries
-        after = rows[-1].procedure.code
+    in_force = (
+        select(ProcedureVersion.id)
+        .where(
+            ProcedureVersion.procedure_id == Procedure.id,
+            ProcedureVersion.effective_from <= clock.local_today(),
+        )
+        .exists()
+    )
+    rows = await session.execute(
+        select(Procedure.code, Procedure.name, Procedure.field)
+        .where(Procedure.is_active, in_force)
+        .order_by(Procedure.code)
+    )
+    return [
+        Entry(code, name, field, fold(f"{code} {name} {field}"), fold(name))
+        for code, name, field in rows.all()
+    ]
 
 
 async def catalog(app: FastAPI, session: AsyncSession) -> list[Entry]:
@@ -75,7 +84,7 @@ def search(entries: list[Entry], query: str, limit: int = MAX_RESULTS) -> list[E
     def rank(e: Entry) -> tuple[int, str]:
         if e.code.startswith(q):
             return 0, e.code
-        if fold(e.name).startswith(q):
+        if e.folded_name.startswith(q):
             return 1, e.code
         return 2, e.code
 

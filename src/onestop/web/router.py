@@ -8,26 +8,36 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.staticfiles import StaticFiles
 
 from onestop.web import (
+    pages_admin_calendar,
+    pages_admin_clients,
+    pages_admin_procedures,
+    pages_admin_units,
+    pages_admin_users,
     pages_auth,
     pages_bieu06,
     pages_counter,
+    pages_documents,
     pages_dossiers,
     pages_forms,
     pages_inbox,
     pages_indicators,
     pages_public,
     pages_reports,
+    pages_signatures,
     pages_worklists,
 )
 from onestop.web.templating import STATIC_DIR, STATIC_PREFIX, error_page, secure
 
-__all__ = ["STATIC_PREFIX", "page_error", "router", "static_files"]
+__all__ = ["STATIC_PREFIX", "UPLOAD_PATH", "page_error", "router", "static_files"]
+#: The page that takes files (its own body limit: ``app.py``).
+UPLOAD_PATH = pages_documents.UPLOAD_PATH
 
 router = APIRouter(include_in_schema=False)
 for _module in (
     pages_auth,
     pages_counter,
     pages_dossiers,
+    pages_documents,
     pages_forms,
     pages_worklists,
     pages_reports,
@@ -35,6 +45,12 @@ for _module in (
     pages_indicators,
     pages_inbox,
     pages_public,
+    pages_signatures,
+    pages_admin_units,
+    pages_admin_users,
+    pages_admin_clients,
+    pages_admin_calendar,
+    pages_admin_procedures,
 ):
     router.include_router(_module.router)
 

@@ -94,6 +94,7 @@ def _environment() -> jinja2.Environment:
         percent=formatting.percent,
         count=formatting.count,
         number=formatting.number,
+        filesize=formatting.filesize,
     )
     env.globals.update(
         static_url=static_url,
@@ -110,6 +111,8 @@ def _environment() -> jinja2.Environment:
         payload_lines=formatting.payload_lines,
         split_message=formatting.split_message,
         RAG_VI=formatting.RAG_VI,
+        VN_DATE_PATTERN=formatting.VN_DATE_PATTERN,
+        VN_DATE_HINT=formatting.VN_DATE_HINT,
     )
     return env
 
@@ -125,6 +128,11 @@ ROLE_NAMES_VI = {
 }
 
 
+#: Rights that open the administrator pages ("Quản trị"): units and procedures, accounts and API
+#: clients, the working calendar.
+ADMIN_RIGHTS = (Right.CATALOG_WRITE, Right.USER_WRITE, Right.CALENDAR_WRITE)
+
+
 def nav_items(principal: Principal | None) -> list[tuple[str, str, str]]:
     """(key, label, href) of the menu entries this user may open."""
     if principal is None:
@@ -132,6 +140,8 @@ def nav_items(principal: Principal | None) -> list[tuple[str, str, str]]:
     items: list[tuple[str, str, str]] = []
     if principal.can(Right.DOSSIER_INTAKE):
         items.append(("counter", "Tiếp nhận", "/web/counter"))
+    if principal.can(Right.DOSSIER_PROCESS):
+        items.append(("mine", "Việc của tôi", "/web/viec-cua-toi"))
     if principal.can(Right.DOSSIER_VIEW):
         items.append(("dossiers", "Hồ sơ", "/web/dossiers"))
     if principal.can(Right.REPORT_VIEW):
@@ -140,14 +150,18 @@ def nav_items(principal: Principal | None) -> list[tuple[str, str, str]]:
         items.append(("reports", "Báo cáo", "/web/bao-cao/dung-han"))
     if principal.can(Right.DOSSIER_SIGN):
         items.append(("inbox", "Hộp thư", "/web/hop-thu"))
+    if any(principal.can(right) for right in ADMIN_RIGHTS):
+        items.append(("admin", "Quản trị", "/web/quan-tri"))
     return items
 
 
 def home_for(role: str) -> str:
-    """Where a user lands after login: clerks at the counter, leaders and managers on the
-    dashboard, everyone else on the dossier list."""
+    """Where a user lands after login: clerks at the counter, officers on their own work,
+    leaders and managers on the dashboard, everyone else on the dossier list."""
     if role == "clerk":
         return "/web/counter"
+    if role == "officer":
+        return "/web/viec-cua-toi"
     if role in {"leader", "manager"}:
         return "/web/tong-quan"
     return "/web/dossiers"
@@ -196,6 +210,7 @@ RIGHT_NAMES_VI = {
     "calendar:write": "quản lý lịch làm việc",
     "user:write": "quản lý người dùng",
     "audit:view": "xem nhật ký",
+    "integration:manage": "quản lý đồng bộ với Cổng Dịch vụ công quốc gia",
 }
 
 

@@ -97,3 +97,22 @@ def error_fields(exc: ValidationError) -> set[str]:
     return {
         ".".join(str(p) for p in e.get("loc", ()) if not isinstance(p, int)) for e in exc.errors()
     }
+
+
+def indexed_messages(exc: ValidationError) -> dict[str, str]:
+    """Dotted path with list positions kept (``steps.1.budget.amount``) → its Vietnamese problem
+    (the first one), for forms that repeat a row of fields."""
+    out: dict[str, str] = {}
+    for error in exc.errors():
+        path = ".".join(str(p) for p in error.get("loc", ()))
+        out.setdefault(path, _own_words(error) or _problem(error))
+    return out
+
+
+def _own_words(error: Mapping[str, Any]) -> str | None:
+    """The Vietnamese part of a model validator's own message (``"Vietnamese (English)"``)."""
+    if error.get("type") != "value_error":
+        return None
+    text = str(error.get("msg", "")).removeprefix("Value error, ")
+    head, sep, _ = text.rpartition(" (")
+    return head if sep and head else None

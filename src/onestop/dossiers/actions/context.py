@@ -34,9 +34,6 @@ class ActionContext:
     payload: dict[str, Any] = field(default_factory=dict)
     #: Set by a handler that must know the new event's number (e.g. a pause it opens).
     seq: int = 0
-    #: Events written right after this action's own one, as (type, payload), e.g.
-    #: "notified" after "apologize".
-    followups: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     async def unit(self, unit_id: int) -> UnitInfo:
         return await lookups.unit_by_id(self.session, unit_id)
@@ -55,13 +52,19 @@ class ActionContext:
 
 Handler = Callable[[ActionContext, Any], Awaitable[None]]
 Guard = Callable[[Dossier], bool]
+#: A rule of the action that needs no body; raises the domain error the action would meet.
+Precheck = Callable[[ActionContext], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class ActionSpec:
     """One action: its body model, who may perform it (``authorize``), an optional per-dossier
     guard, and the handler that changes the dossier and fills the event payload. Where it may
-    start and lead is ``states.TRANSITIONS[name]``."""
+    start and lead is ``states.TRANSITIONS[name]``.
+
+    ``precheck`` names the handler's own rules that need no body (e.g. the re-appointment
+    limit): the handler applies them, and the offer list (``offers``) asks them before anyone
+    opens the action's form."""
 
     name: str
     body: type[BaseModel]
@@ -69,6 +72,7 @@ class ActionSpec:
     authorize: Handler
     guard: Guard | None = None
     summary: str = ""
+    precheck: Precheck | None = None
 
     @classmethod
     def of(
@@ -79,11 +83,12 @@ class ActionSpec:
         *,
         authorize: Handler,
         guard: Guard | None = None,
+        precheck: Precheck | None = None,
     ) -> ActionSpec:
         """The spec of a handler, summarised by its docstring."""
         if name not in TRANSITIONS:
             raise ValueError(f"action {name!r} has no transitions in states.TRANSITIONS")
-        return cls(name, body, handler, authorize, guard, handler.__doc__ or "")
+        return cls(name, body, handler, authorize, guard, handler.__doc__ or "", precheck)
 
 
 class IllegalAction(Exception):

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from onestop.auth.models import User
 from onestop.catalog import lookups
 from onestop.catalog.lookups import UnitInfo
-from onestop.core.errors import InvalidInput, RuleViolation
+from onestop.core.errors import RuleViolation
 from onestop.dossiers import deadlines
-from onestop.dossiers.actions import rights
+from onestop.dossiers.actions import assignees, rights
 from onestop.dossiers.actions.apology.service import require_apology
 from onestop.dossiers.actions.context import ActionContext, ActionSpec, IllegalAction
 from onestop.dossiers.actions.schemas import (
@@ -24,39 +24,28 @@ from onestop.dossiers.actions.schemas import (
     WithdrawBody,
 )
 from onestop.dossiers.actions.steps import end_step, kind_for, open_step, start_step, unit_for
-from onestop.dossiers.models import DossierPause
+from onestop.dossiers.models import DossierPause, DossierStep
 from onestop.dossiers.states import Status
 
-HANDLER_ROLES = frozenset({"officer", "leader", "clerk"})
+
+async def _handler(ctx: ActionContext, username: str, unit: UnitInfo, step_kind: str) -> User:
+    return await assignees.require_handler(ctx.session, username, unit, step_kind)
 
 
-async def _handler(ctx: ActionContext, username: str, unit: UnitInfo) -> User:
-    user = (
-        await ctx.session.execute(select(User).where(User.username == username))
-    ).scalar_one_or_none()
-    if user is None or not user.is_active or user.role not in HANDLER_ROLES:
-        raise InvalidInput(
-            f"Không có cán bộ {username} (unknown or inactive officer {username})",
-            code="unknown-handler",
-            handler=username,
-        )
-    if user.unit_id != unit.id:
-        raise InvalidInput(
-            f"Cán bộ {username} không thuộc đơn vị {unit.code}"
-            f" (officer {username} does not belong to unit {unit.code})",
-            code="handler-not-in-unit",
-            handler=username,
-            unit=unit.code,
-        )
-    return user
+async def assignment_target(ctx: ActionContext) -> tuple[DossierStep | None, UnitInfo, str]:
+    """What an ``assign`` gives: the open step (if any), the unit whose users may take it, and
+    the kind of work (the step's, else the competent unit's processing)."""
+    step = await open_step(ctx)
+    if step is None:
+        return None, await ctx.unit(ctx.dossier.competent_unit_id), "competent"
+    return step, await ctx.unit(step.unit_id), step.kind
 
 
 async def assign(ctx: ActionContext, body: AssignBody) -> None:
     """Give the current step to an officer of its unit."""
     d = ctx.dossier
-    step = await open_step(ctx)
-    unit = await ctx.unit(step.unit_id if step is not None else d.competent_unit_id)
-    user = await _handler(ctx, body.handler, unit)
+    step, unit, kind = await assignment_target(ctx)
+    user = await _handler(ctx, body.handler, unit, kind)
     if step is not None:
         step.handler_id = user.id
     d.handler_id = user.id
@@ -96,7 +85,7 @@ async def transfer(ctx: ActionContext, body: TransferBody) -> None:
         name = body.step_name or spec.name
         budget = body.budget_hours or spec.budget_hours
         proc_seq = spec.seq
-    handler = await _handler(ctx, body.handler, unit) if body.handler else None
+    handler = await _handler(ctx, body.handler, unit, kind) if body.handler else None
     await end_step(ctx, current)
     await start_step(
         ctx,
@@ -123,6 +112,8 @@ async def request_payment(ctx: ActionContext, body: PaymentRequestBody) -> None:
 
 
 async def payment_received(ctx: ActionContext, body: PaymentReceivedBody) -> None:
+    """The applicant paid what was asked (code 6 back to 4, in process).
+    The receipt number, amount and note sent are recorded in the event."""
     ctx.payload.update(body.model_dump())
 
 
@@ -174,6 +165,13 @@ async def finish(ctx: ActionContext, body: FinishBody) -> None:
     )
 
 
+async def apology_before_return(ctx: ActionContext) -> None:
+    """Returned from processing (4 → 10) the dossier ends there: a late one needs its apology
+    first (docs/rules.md §8.5). From 9 it ended at ``finish``, which asked already."""
+    if ctx.from_status == Status.IN_PROCESS:
+        await require_apology(ctx)
+
+
 async def return_result(ctx: ActionContext, body: ReturnBody) -> None:
     """Hand the result over or deliver it (code 10). From processing (4 → 10) only with a written
     answer (returned without resolution), which is then also the reference instant."""
@@ -184,7 +182,7 @@ async def return_result(ctx: ActionContext, body: ReturnBody) -> None:
                 "Hồ sơ chưa xử lý xong; chỉ trả khi có văn bản trả lời (without_resolution)"
                 " (the result is not ready: finish first, or return without resolution)",
             )
-        await require_apology(ctx)  # a late dossier needs its apology first (docs/rules.md §8.5)
+        await apology_before_return(ctx)
         d.finished_at = ctx.at
         d.result = "rejected"
         d.end_reason = body.reason
@@ -247,8 +245,16 @@ ACTIONS = (
         payment_received,
         authorize=rights.processing_or_counter,
     ),
-    ActionSpec.of("finish", FinishBody, finish, authorize=rights.processing),
-    ActionSpec.of("return", ReturnBody, return_result, authorize=rights.returning),
+    ActionSpec.of(
+        "finish", FinishBody, finish, authorize=rights.processing, precheck=require_apology
+    ),
+    ActionSpec.of(
+        "return",
+        ReturnBody,
+        return_result,
+        authorize=rights.returning,
+        precheck=apology_before_return,
+    ),
     ActionSpec.of("withdraw", WithdrawBody, withdraw, authorize=rights.processing_or_counter),
     ActionSpec.of("stop", StopBody, stop, authorize=rights.processing),
 )

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from onestop.catalog.lookups import VersionInfo
 from onestop.core import clock
-from onestop.core.errors import RuleViolation
+from onestop.core.errors import Forbidden, RuleViolation
 from onestop.dossiers import deadlines
 from onestop.dossiers.actions import rights
 from onestop.dossiers.actions.context import ActionContext, ActionSpec
@@ -30,11 +31,23 @@ def _awaiting(d: Dossier) -> bool:
     return d.awaiting_supplement
 
 
+async def _version_in_force(ctx: ActionContext) -> VersionInfo:
+    return (await ctx.procedure()).version_on(clock.local_date(ctx.at))
+
+
+async def documents_complete(ctx: ActionContext) -> None:
+    """A dossier is received only with the papers the version in force requires."""
+    version = await _version_in_force(ctx)
+    intake_prepare.require_documents(
+        version, {str(doc.get("code")) for doc in ctx.dossier.documents}
+    )
+
+
 async def accept(ctx: ActionContext, body: AcceptBody) -> None:
     """Receive an online / postal dossier: the clock starts now (Form 01)."""
     d = ctx.dossier
-    version = (await ctx.procedure()).version_on(clock.local_date(ctx.at))
-    intake_prepare.require_documents(version, {str(doc.get("code")) for doc in d.documents})
+    await documents_complete(ctx)
+    version = await _version_in_force(ctx)
     competent = await ctx.unit(d.competent_unit_id)
     cal = await ctx.calendar(competent.id)
     due_at = deadlines.due(cal, ctx.at, version.limit)
@@ -72,21 +85,44 @@ async def refuse(ctx: ActionContext, body: RefuseBody) -> None:
     ctx.payload.update({"reason": body.reason, "legal_basis": body.legal_basis, "note": body.note})
 
 
+def _requests_made(ctx: ActionContext) -> int:
+    """Supplement requests already made at this stage (reception guidance, or processing)."""
+    d = ctx.dossier
+    if ctx.from_status == Status.SUBMITTED:
+        return d.reception_supplement_count
+    return d.supplement_count
+
+
+def _supplement_limit(done: int) -> RuleViolation:
+    return RuleViolation(
+        "Chỉ được yêu cầu bổ sung hồ sơ một lần; lần thứ hai cần lãnh đạo cho phép và nêu"
+        " lý do (a supplement may be requested once; a second needs a leader's override"
+        " with a reason)",
+        code="supplement-limit",
+        supplement_count=done,
+    )
+
+
+async def second_request_allowed(ctx: ActionContext) -> None:
+    """After one request at this stage, only a leader who may override asks again."""
+    done = _requests_made(ctx)
+    if done < 1 or ctx.principal is None:
+        return
+    try:
+        await rights.override(ctx)
+    except Forbidden:
+        raise _supplement_limit(done) from None
+
+
 async def request_supplement(ctx: ActionContext, body: SupplementRequestBody) -> None:
     """Form 02. Before receipt: written guidance (the clock has not started). While processing: at
     most once; a second request needs a leader's override and makes the dossier count late."""
     d = ctx.dossier
     reception = ctx.from_status == Status.SUBMITTED
-    done = d.reception_supplement_count if reception else d.supplement_count
+    done = _requests_made(ctx)
     if done >= 1:
         if body.override_reason is None:
-            raise RuleViolation(
-                "Chỉ được yêu cầu bổ sung hồ sơ một lần; lần thứ hai cần lãnh đạo cho phép và nêu"
-                " lý do (a supplement may be requested once; a second needs a leader's override"
-                " with a reason)",
-                code="supplement-limit",
-                supplement_count=done,
-            )
+            raise _supplement_limit(done)
         if ctx.principal is not None:
             await rights.override(ctx)
         if not reception:
@@ -172,7 +208,14 @@ async def supplement_received(ctx: ActionContext, body: SupplementReceivedBody) 
 
 #: The actions this module handles, for the registry.
 ACTIONS = (
-    ActionSpec.of("accept", AcceptBody, accept, authorize=rights.reception, guard=_not_awaiting),
+    ActionSpec.of(
+        "accept",
+        AcceptBody,
+        accept,
+        authorize=rights.reception,
+        guard=_not_awaiting,
+        precheck=documents_complete,
+    ),
     ActionSpec.of("refuse", RefuseBody, refuse, authorize=rights.reception),
     ActionSpec.of(
         "request-supplement",
@@ -180,6 +223,7 @@ ACTIONS = (
         request_supplement,
         authorize=rights.supplement,
         guard=_not_awaiting,
+        precheck=second_request_allowed,
     ),
     ActionSpec.of(
         "supplement-received",

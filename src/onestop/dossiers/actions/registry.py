@@ -41,13 +41,34 @@ ACTIONS: dict[str, ActionSpec] = {
 }
 
 
+def state_allows(spec: ActionSpec, dossier: Dossier) -> bool:
+    """The status table and the action's per-dossier guard allow it now (rights aside)."""
+    if states.target(spec.name, dossier.status) is None:
+        return False
+    return spec.guard is None or spec.guard(dossier)
+
+
 def allowed_actions(dossier: Dossier) -> list[str]:
-    out: list[str] = []
-    for name in states.actions_from(dossier.status):
-        spec = ACTIONS.get(name)
-        if spec is not None and (spec.guard is None or spec.guard(dossier)):
-            out.append(name)
-    return out
+    return [
+        name
+        for name in states.actions_from(dossier.status)
+        if name in ACTIONS and state_allows(ACTIONS[name], dossier)
+    ]
+
+
+def context_for(
+    session: AsyncSession,
+    dossier: Dossier,
+    name: str,
+    *,
+    at: dt.datetime,
+    actor: Actor,
+    principal: Principal | None,
+) -> ActionContext:
+    """The context an action on the dossier runs in (its target status when the table allows)."""
+    from_status = Status(dossier.status)
+    to_status = states.target(name, from_status) or from_status
+    return ActionContext(session, dossier, name, at, actor, principal, from_status, to_status)
 
 
 def illegal(dossier: Dossier, action: str, detail: str | None = None) -> RuleViolation:
@@ -104,14 +125,11 @@ async def apply_action(
     if principal is not None:
         await require_sees(session, principal, dossier)  # before its rights and its state
     code = dossier.code
-    from_status = Status(dossier.status)
-    to_status = states.target(name, from_status)
-    ctx = ActionContext(
-        session, dossier, name, at, actor, principal, from_status, to_status or from_status
-    )
+    ctx = context_for(session, dossier, name, at=at, actor=actor, principal=principal)
+    from_status, to_status = ctx.from_status, ctx.to_status
     if principal is not None:
         await spec.authorize(ctx, body)
-    if to_status is None or (spec.guard is not None and not spec.guard(dossier)):
+    if not state_allows(spec, dossier):
         raise illegal(dossier, name)
     ctx.seq = dossier.event_count + 1
     try:
@@ -121,7 +139,7 @@ async def apply_action(
     dossier.status = int(to_status)
     if to_status in CLOSING and dossier.ended_at is None:
         dossier.ended_at = at
-    dossier.event_count = ctx.seq + len(ctx.followups)
+    dossier.event_count = ctx.seq
     dossier.updated_at = at
     event = DossierEvent(
         dossier_id=dossier.id,
@@ -136,22 +154,6 @@ async def apply_action(
         payload=ctx.payload,
     )
     session.add(event)
-    # Follow-up events (e.g. "notified"), numbered after the action's own event.
-    for n, (kind, extra) in enumerate(ctx.followups, start=1):
-        session.add(
-            DossierEvent(
-                dossier_id=dossier.id,
-                seq=ctx.seq + n,
-                type=kind,
-                at=at,
-                recorded_at=event.recorded_at,
-                actor=actor.name,
-                unit_id=actor.unit_id,
-                from_status=int(to_status),
-                to_status=int(to_status),
-                payload=extra,
-            )
-        )
     try:
         await session.flush()
     except (StaleDataError, IntegrityError) as exc:

@@ -26,11 +26,17 @@ router = APIRouter()
 async def list_tasks(
     session: SessionDep,
     principal: CurrentPrincipal,
-    kind: Annotated[TaskKind | None, Query()] = None,
-    include_resolved: Annotated[bool, Query()] = False,
+    kind: Annotated[TaskKind | None, Query(description="Only tasks of this kind")] = None,
+    include_resolved: Annotated[
+        bool, Query(description="Also list the tasks already resolved")
+    ] = False,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[TaskRead]:
+    """The open alerts (due soon, overdue, late again) and "apology needed" tasks of the dossiers
+    in the caller's units (leaders: their unit; managers and administrators: their subtree), most
+    urgent first, optionally of one kind or with the resolved ones too, a page at a time
+    (``next_cursor``). Requires ``report:view``."""
     return await alerts_tasks.list_tasks(
         session,
         principal=principal,
@@ -53,6 +59,9 @@ async def resolve_task(
     task_id: Annotated[int, Path(ge=1, le=2**62)],
     body: TaskResolve | None = None,
 ) -> TaskRead:
+    """Mark a task or alert as handled, with an optional note; requires ``dossier:sign`` or
+    ``report:close`` and the task's unit in the caller's scope. An unknown task answers 404, one
+    already resolved 409."""
     return await alerts_tasks.resolve_task(
         session,
         principal=principal,

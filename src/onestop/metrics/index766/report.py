@@ -1,5 +1,5 @@
-"""``GET /api/v1/reports/index-766``: indicators 2.1 and 5.4 and the nine evaluation indicators
-for one unit's subtree and period, and their CSV / XLSX rendering."""
+"""``GET /api/v1/reports/index-766``: indicators 1.4, 2.1, 4.1–4.3 and 5.4 and the nine evaluation
+indicators for one unit's subtree and period, and their CSV / XLSX rendering."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onestop.catalog.snapshots import ScopeUnit
 from onestop.metrics.export import Cell, Table, period_text
 from onestop.metrics.index766 import (
+    digitisation as index766_digitisation,
     evaluation as index766_evaluation,
     indicators as index766_indicators,
 )
@@ -25,7 +26,13 @@ async def report(
     return Index766Report(
         unit=ReportUnit(code=unit.code, name=unit.name),
         period=PeriodRead(from_=p.start, to=p.end),
-        indicators=await index766_indicators.indicators(session, unit, p),
+        indicators=sorted(
+            [
+                *await index766_indicators.indicators(session, unit, p),
+                *await index766_digitisation.indicators(session, unit, p),
+            ],
+            key=lambda i: [int(n) for n in i.id.split(".")],
+        ),
         evaluation=await index766_evaluation.evaluation(session, unit, p),
         generated_at=now,
     )

@@ -28,7 +28,7 @@ from onestop.metrics import frozen, periods
 from onestop.metrics.ontime import rates, sums as ontime_sums
 from onestop.metrics.ontime.sums import Counts, add_sums
 from onestop.metrics.periods import Period
-from onestop.metrics.schemas import GroupBy, OnTimeReport, PeriodRead, ReportUnit
+from onestop.metrics.schemas import GroupBy, OnTimeReport, OnTimeRow, PeriodRead, ReportUnit
 
 P = Procedure.__table__
 U = periods.U
@@ -261,6 +261,17 @@ async def _rows(
             )
 
     return total, month_rows
+
+
+def combined(
+    key: str, label: str, rows: Iterable[OnTimeRow], target: Decimal, parent_code: str | None
+) -> OnTimeRow:
+    """One row for several rows of disjoint subtrees (the units of a level group under one
+    unit): their counts added, the rate and status of the sum."""
+    total = Counts()
+    for r in rows:
+        total.add(Counts(r.early, r.on_time, r.late))
+    return OnTimeRow.model_validate(_row(key, label, total, target, {}, None, parent_code))
 
 
 def _as_date(value: Any) -> dt.date:

@@ -19,7 +19,11 @@ class Rating(Base):
     """One satisfaction rating per dossier (Rất hài lòng / Hài lòng / Không hài lòng)."""
 
     __tablename__ = "report_rating"
-    __table_args__ = (Index("ix_report_rating_unit_at", "unit_id", "at"),)
+    __table_args__ = (
+        Index("ix_report_rating_unit_at", "unit_id", "at"),
+        # The satisfaction report of a period reads its ratings from this index alone.
+        Index("ix_report_rating_at", "at", postgresql_include=["unit_id", "level"]),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), unique=True)

@@ -45,6 +45,11 @@ async def rate_dossier(
     session: SessionDep,
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> RatingRead:
+    """Record the one satisfaction rating of a dossier whose result is ready or returned (status 9
+    or 10): either the citizen without login, with the receipt's lookup secret (a wrong secret
+    answers the 404 of an unknown code), or a logged-in clerk with ``dossier:intake`` over the
+    receiving or returning unit at the counter. A second rating answers 409; a "không hài lòng"
+    opens a follow-up task for the competent unit's leader in the same transaction."""
     return await satisfaction_service.rate(
         session, code=code, body=body, principal=principal, at=clock.now()
     )

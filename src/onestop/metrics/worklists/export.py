@@ -25,6 +25,7 @@ MAX_ROWS = 50_000
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 APOLOGY_LABELS = {"none": "Chưa có", "on_time": "Đúng hạn", "late": "Xin lỗi muộn"}
+DEADLINE_LABELS = {"resolution": "Hạn giải quyết", "acceptance": "Hạn tiếp nhận"}
 TITLES = {
     "due_soon": ("Hồ sơ sắp đến hạn", "ho-so-sap-den-han"),
     "overdue": ("Hồ sơ quá hạn", "ho-so-qua-han"),
@@ -76,6 +77,8 @@ def worklist_table(kind: str, rows: Sequence[WorklistItem]) -> tuple[list[str], 
         "Bước hiện tại",
         "Đơn vị xử lý bước",
         "Cán bộ xử lý",
+        "Loại hạn",
+        "Hạn tiếp nhận",
         "Hạn giải quyết",
         f"Số giờ làm việc {word}",
         f"Số ngày làm việc {word}",
@@ -100,6 +103,8 @@ def worklist_table(kind: str, rows: Sequence[WorklistItem]) -> tuple[list[str], 
                 step.name if step else "",
                 step.unit.name if step else "",
                 (step.handler_name or step.handler or "") if step else "",
+                DEADLINE_LABELS[r.deadline],
+                local(r.accept_due_at),
                 local(r.due_at),
                 _hours(w),
                 _days(w),

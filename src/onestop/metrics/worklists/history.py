@@ -14,6 +14,9 @@ append-only and carries every instant it needs):
 * its due instant then: the ``due_at`` of the last event at or before ``as_of`` that set it —
   the receipt (``receive`` / ``accept``), then each ``supplement-received`` (which moved it by the
   pause) — and the appointment told to the applicant likewise (an ``apologize`` sets a new one);
+* late for acceptance then (overdue list): submitted by ``as_of`` and still waiting for
+  acceptance then (its last event then left it in status 1, submitted), with its acceptance
+  deadline (``accept_due_at``, set at submission and never moved) before ``as_of``;
 * the step it was at then: the step open at ``as_of`` (``dossier_step`` started / ended), with
   the officer last assigned to it; the apology shown is the last one issued by ``as_of``;
 * step warnings: a step open then, past its own due instant then (counted again without the
@@ -23,7 +26,7 @@ Units, procedure and filters are matched as in the current lists, the step filte
 step open then. The database narrows the candidates (received and not ended by ``as_of``;
 ``due_at_original`` before ``as_of``, or before the due-soon horizon: a due instant only ever
 moves later), their events up to ``as_of`` are replayed here, and the list is ordered by the due
-instant then, ``(due_at, id)``, and cut into pages with the same cursors. An ``as_of`` now or
+instant then, ``(deadline_at, id)``, and cut into pages with the same cursors. An ``as_of`` now or
 later is the current list (``service`` chooses), which this module gives too when asked about now
 (tests/metrics/test_worklists_as_of.py holds them to the same answer).
 """
@@ -54,6 +57,7 @@ from onestop.metrics.worklists.query import (
     encode_position,
     horizons,
     in_ids,
+    takes_acceptance,
 )
 from onestop.metrics.worklists.schemas import StepWarningItem
 
@@ -136,6 +140,36 @@ def _candidates(r: Resolved, kind: Kind, as_of: dt.datetime, groups: list[Horizo
         d.receiving_unit_id,
         d.competent_unit_id,
         d.due_at_original,
+        d.accept_due_at,
+    )
+    return select(*columns).where(*conditions)
+
+
+def _acceptance_candidates(r: Resolved, as_of: dt.datetime) -> Any:
+    """Dossiers that may have been waiting for acceptance at ``as_of`` past their deadline:
+    submitted by then, not received nor ended by then, acceptance due before it."""
+    d = D.c
+    conditions: list[Any] = [
+        d.submitted_at <= as_of,
+        d.accept_due_at < as_of,
+        or_(d.received_at.is_(None), d.received_at > as_of),
+        or_(d.ended_at.is_(None), d.ended_at > as_of),
+    ]
+    if r.unit_ids is not None:  # before acceptance the receiving unit holds it (no step)
+        conditions.append(
+            or_(in_ids(d.competent_unit_id, r.unit_ids), in_ids(d.receiving_unit_id, r.unit_ids))
+        )
+    if r.procedure_id is not None:
+        conditions.append(d.procedure_id == r.procedure_id)
+    columns = (
+        d.id,
+        d.code,
+        d.procedure_id,
+        d.applicant_name,
+        d.receiving_unit_id,
+        d.competent_unit_id,
+        d.due_at_original,
+        d.accept_due_at,
     )
     return select(*columns).where(*conditions)
 
@@ -270,11 +304,14 @@ async def judged(
     session: AsyncSession, kind: Kind, r: Resolved, as_of: dt.datetime
 ) -> list[dict[str, Any]]:
     """Every dossier on the list at ``as_of``, as the current lists' rows (the columns
-    ``rows.item_dicts`` reads), in urgency order ``(due_at, id)``."""
+    ``rows.item_dicts`` reads), in urgency order ``(deadline_at, id)``."""
     groups = await horizons(session, as_of) if kind == "due_soon" else []
     until = {uid: g.until for g in groups for uid in g.unit_ids}
     candidates = (await session.execute(_candidates(r, kind, as_of, groups))).all()
-    ids = [c.id for c in candidates]
+    waiting: Sequence[Any] = []
+    if takes_acceptance(kind, r):
+        waiting = (await session.execute(_acceptance_candidates(r, as_of))).all()
+    ids = [c.id for c in candidates] + [c.id for c in waiting]
     events = await _events(session, ids, as_of)
     steps = await _steps(session, ids, as_of)
     apologies = await _apologies(session, ids, as_of)
@@ -295,9 +332,37 @@ async def judged(
                 "current_step_seq": step["step_seq"],
                 "due_at": then.due_at,
                 "appointment_at": then.appointment_at,
+                "deadline_at": then.due_at,
+                "deadline": "resolution",
             }
         )
-    out.sort(key=lambda row: (row["due_at"], row["id"]))
+    out += _late_for_acceptance(waiting, events)
+    out.sort(key=lambda row: (row["deadline_at"], row["id"]))
+    return out
+
+
+def _late_for_acceptance(
+    waiting: Sequence[Any], events: dict[int, list[Mapping[Any, Any]]]
+) -> list[dict[str, Any]]:
+    """The candidates still submitted at ``as_of`` (their events up to it), as list rows."""
+    out: list[dict[str, Any]] = []
+    for c in waiting:
+        then = project(events[c.id])
+        if then is None or then.status != Status.SUBMITTED:
+            continue
+        out.append(
+            {
+                **c._mapping,
+                **NO_STEP,
+                **NO_APOLOGY,
+                "status": then.status,
+                "current_step_seq": None,
+                "due_at": None,
+                "appointment_at": None,
+                "deadline_at": c.accept_due_at,
+                "deadline": "acceptance",
+            }
+        )
     return out
 
 
@@ -314,10 +379,10 @@ async def page(
     rows = await judged(session, kind, r, as_of)
     pos = decode_position(cursor)
     if pos is not None:
-        rows = [row for row in rows if (row["due_at"], row["id"]) > pos]
+        rows = [row for row in rows if (row["deadline_at"], row["id"]) > pos]
     more = len(rows) > limit
     rows = rows[:limit]
-    nxt = encode_position(rows[-1]["due_at"], rows[-1]["id"]) if more and rows else None
+    nxt = encode_position(rows[-1]["deadline_at"], rows[-1]["id"]) if more and rows else None
     return rows, nxt
 
 

@@ -4,7 +4,12 @@ A dossier is on a worklist while it is open (``ended_at IS NULL``: not finished,
 or stopped) and its clock runs (status 5, supplement requested, is left out: the clock stands
 still and ``due_at`` will move when the papers come back, as in ``GET /dossiers?overdue=true``).
 
-* overdue: ``due_at < as_of``;
+* overdue: ``due_at < as_of``, and online (or postal) dossiers not accepted in time: status 1,
+  submitted, with ``accept_due_at < as_of`` (their 8 working hours to accept or answer are over:
+  the dossier list's "Quá hạn tiếp nhận", ``reading.late_to_accept_clause``). The two make one
+  list, as ``GET /dossiers?overdue=true`` and ``?late_to_accept=true`` together: each item says
+  which deadline is past (``deadline``: resolution / acceptance). A step or officer filter leaves
+  the acceptance ones out: before acceptance a dossier has no step and no officer;
 * due soon: ``as_of ≤ due_at ≤ horizon`` where horizon = ``as_of`` plus the competent unit's
   ``due_soon_days`` working days on that unit's calendar (working hours, days off, make-up days).
 
@@ -13,9 +18,12 @@ The database does the selection and the ordering: the predicates are ``ended_at 
 ``ix_dossier_open_competent_due`` / ``ix_dossier_open_current_due`` answer in ``due_at`` order.
 The horizon is computed once per distinct (province, hours, due_soon_days) of the units, never per
 dossier; working time left / late is computed only for the rows of the page (``worklists.rows``).
-Both lists are sorted by urgency, ``(due_at, id)`` ascending: most late first, least time left
-first. ``count`` is the size of the whole list (``?total=true``, e.g. the province overdue count):
-the same conditions as a ``count(*)`` over the same indexes, only when asked for.
+Both lists are sorted by urgency, ``(deadline_at, id)`` ascending, where ``deadline_at`` is the
+instant of the item's deadline (``accept_due_at`` for a dossier waiting for acceptance, ``due_at``
+otherwise): most late first, least time left first. The overdue page reads the two kinds each in
+its own index order (``due_at`` / ``ix_dossier_waiting_accept``), a page's worth of each, and
+merges them. ``count`` is the size of the whole list (``?total=true``, e.g. the province overdue
+count): the same conditions as a ``count(*)`` over the same indexes, only when asked for.
 """
 
 from __future__ import annotations
@@ -159,6 +167,12 @@ async def resolve(session: AsyncSession, principal: Principal, f: Filters) -> Re
     return Resolved(ids, procedure_id, step_unit_id, officer_id)
 
 
+def takes_acceptance(kind: Kind, r: Resolved) -> bool:
+    """Whether the list holds dossiers late for acceptance: the overdue one, unless a step or
+    officer filter asks for dossiers at a step (one not accepted yet is at none)."""
+    return kind == "overdue" and r.step_unit_id is None and r.officer_id is None
+
+
 def in_ids(column: Any, ids: frozenset[int]) -> ColumnElement[bool]:
     return column.in_(sorted(ids)) if ids else false()
 
@@ -211,14 +225,19 @@ def calendar_error(exc: ValueError) -> InvalidInput:
 
 
 async def horizons(
-    session: AsyncSession, as_of: dt.datetime, days: Decimal | None = None
+    session: AsyncSession,
+    as_of: dt.datetime,
+    days: Decimal | None = None,
+    *,
+    unit_ids: frozenset[int] | None = None,
 ) -> list[Horizon]:
     """Per group of units with the same province, hours and window: ``as_of`` + window in working
     time on their calendar. ``days`` overrides every unit's ``due_soon_days`` (the apology window
-    is one working day everywhere)."""
-    rows = (
-        await session.execute(select(Unit.id, Unit.province, Unit.hours, Unit.due_soon_days))
-    ).all()
+    is one working day everywhere); ``unit_ids`` limits it to those units (default: all)."""
+    units = select(Unit.id, Unit.province, Unit.hours, Unit.due_soon_days)
+    if unit_ids is not None:
+        units = units.where(in_ids(Unit.id, unit_ids))
+    rows = (await session.execute(units)).all()
     groups: dict[tuple[str | None, str, Decimal], set[int]] = {}
     for uid, province, hours, window in rows:
         key = (province, hours, Decimal(days if days is not None else window))
@@ -273,6 +292,7 @@ PAGE_COLUMNS = (
     D.c.competent_unit_id,
     D.c.current_step_seq,
     D.c.due_at,
+    D.c.accept_due_at,
     D.c.due_at_original,
     D.c.appointment_at,
 )
@@ -311,12 +331,12 @@ APOLOGY_FIELDS = ("dossier_id", "on_time", "letter_number", "issued_at", "new_ap
 
 
 def with_details(page: Select[Any], *, lateral: bool) -> Select[Any]:
-    """A page query (``PAGE_COLUMNS``, ordered and limited) with the details of its rows joined.
-    The page is cut first, in a subquery, and only its rows are joined: joined before the cut,
-    every late dossier of a busy unit would be (2.1 ms against 0.8 ms for a commune at 10 M
-    dossiers, more for a department). ``lateral`` (PostgreSQL): the last apology as a LATERAL
-    read of one index entry, which plans and runs ~0.35 ms faster than the correlated
-    ``max(number)`` that SQLite needs."""
+    """A page query (``PAGE_COLUMNS``, ``deadline_at`` and ``deadline``, ordered and limited)
+    with the details of its rows joined. The page is cut first, in a subquery, and only its rows
+    are joined: joined before the cut, every late dossier of a busy unit would be (2.1 ms against
+    0.8 ms for a commune at 10 M dossiers, more for a department). ``lateral`` (PostgreSQL): the
+    last apology as a LATERAL read of one index entry, which plans and runs ~0.35 ms faster than
+    the correlated ``max(number)`` that SQLite needs."""
     p = page.subquery("p")
     joined = p.outerjoin(
         S, and_(S.c.dossier_id == p.c.id, S.c.seq == p.c.current_step_seq)
@@ -338,4 +358,5 @@ def with_details(page: Select[Any], *, lateral: bool) -> Select[Any]:
         last = A
         joined = joined.outerjoin(A, and_(A.c.dossier_id == p.c.id, A.c.number == latest))
     apology = (last.c[f].label(f"apology_{f}") for f in APOLOGY_FIELDS)
-    return select(*p.c, *STEP_COLUMNS, *apology).select_from(joined).order_by(p.c.due_at, p.c.id)
+    ordered = (p.c.deadline_at, p.c.id)
+    return select(*p.c, *STEP_COLUMNS, *apology).select_from(joined).order_by(*ordered)

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query, Response
 from onestop.auth.dependencies import CurrentPrincipal
 from onestop.core import clock
 from onestop.http.deps import CursorQuery, LimitQuery, SessionDep
-from onestop.metrics.worklists import service as worklists_service
+from onestop.metrics.worklists import mine as worklists_mine, service as worklists_service
 from onestop.metrics.worklists.export import XLSX_TYPE, Export
 from onestop.metrics.worklists.query import Filters, parse_as_of
 from onestop.metrics.worklists.schemas import (
     ExportFormat,
+    MyWork,
     StepWarnings,
     Worklist,
 )
@@ -126,6 +127,11 @@ async def due_soon(
     cursor: CursorQuery = None,
     total: TotalQuery = False,
 ) -> Worklist | Response:
+    """Open dossiers of the caller's unit scope (or one unit's subtree) falling due within their
+    competent unit's due-soon window at ``as_of``, least time left first, a page at a time
+    (``next_cursor``; ``total`` on request), or every matching row as CSV / XLSX (at most 50,000,
+    else 422). Requires ``report:view``; applicants' names are masked without
+    ``personal-data:view``. An ``as_of`` in the past is judged from the dossiers' history."""
     filters = Filters(unit=unit, procedure=procedure, step_unit=step_unit, officer=officer)
     return await _worklist(
         "due_soon", session, principal, filters, as_of, fmt, limit, cursor, total
@@ -152,6 +158,10 @@ async def overdue(
     cursor: CursorQuery = None,
     total: TotalQuery = False,
 ) -> Worklist | Response:
+    """Open dossiers of the caller's unit scope (or one unit's subtree) past their due instant at
+    ``as_of``, most late first, with their apology status, a page at a time (``next_cursor``;
+    ``total`` on request), or every matching row as CSV / XLSX (at most 50,000, else 422). Requires
+    ``report:view``; applicants' names are masked without ``personal-data:view``."""
     filters = Filters(unit=unit, procedure=procedure, step_unit=step_unit, officer=officer)
     return await _worklist("overdue", session, principal, filters, as_of, fmt, limit, cursor, total)
 
@@ -175,6 +185,9 @@ async def step_warnings(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> StepWarnings | Response:
+    """Internal warnings: steps past their own budget while the dossier is still on time, in the
+    caller's unit scope (or one unit's subtree) at ``as_of``, a page at a time (``next_cursor``),
+    or every row as CSV / XLSX. Requires ``report:view``; these are not citizen-facing overdues."""
     filters = Filters(unit=unit, procedure=procedure, step_unit=step_unit, officer=officer)
     at = parse_as_of(as_of, clock.now())
     if fmt != "json":
@@ -186,6 +199,29 @@ async def step_warnings(
     return await worklists_service.step_warnings(
         session, principal=principal, filters=filters, as_of=at, limit=limit, cursor=cursor
     )
+
+
+@router.get(
+    "/worklists/mine",
+    tags=[TAG],
+    response_model=MyWork,
+    summary="The caller's work: open dossiers whose current step is assigned to the calling"
+    " officer (most urgent first), with counts per state (overdue, due soon, on track, paused)",
+)
+async def mine(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> MyWork | Response:
+    """The open dossiers whose current step is assigned to the calling officer
+    (``dossier:process``), earliest due first, each with its state (overdue, due soon, on track or
+    paused while a supplement is awaited), and the counts per state over every page; a page at a
+    time (``next_cursor``). Personal data is masked without ``personal-data:view``."""
+    page = await worklists_mine.my_work(
+        session, principal=principal, as_of=clock.now(), limit=limit, cursor=cursor
+    )
+    return Response(page.as_json(), media_type="application/json")
 
 
 __all__ = ["router"]

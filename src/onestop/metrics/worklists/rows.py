@@ -1,7 +1,8 @@
 """Rows of the worklists: what the page shows per dossier (step, handler, apology, working time).
 
-Working time is computed here, for the rows of one page only, on each dossier's calendar (the
-competent unit's; a step's own unit for a step's overrun). A page costs a fixed number of queries
+Working time is computed here, for the rows of one page only, on the calendar its deadline was
+counted on (the competent unit's; the receiving unit's for acceptance; a step's own unit for a
+step's overrun). A page costs a fixed number of queries
 whatever its length: units, procedures and calendars come from cached snapshots.
 """
 
@@ -22,7 +23,6 @@ from onestop.dossiers.intake.prepare import unit_brief
 from onestop.dossiers.models import DossierStep
 from onestop.dossiers.names import mask
 from onestop.dossiers.states import Status
-from onestop.metrics.worklists.query import Kind
 from onestop.metrics.worklists.schemas import StepRef, WorkingTime, WorklistItem
 from onestop.worktime import Calendar
 
@@ -107,7 +107,6 @@ def _working(delta: dt.timedelta | None) -> dict[str, float] | None:
 
 async def item_dicts(
     session: AsyncSession,
-    kind: Kind,
     rows: Sequence[Mapping[str, Any]],
     *,
     as_of: dt.datetime,
@@ -118,19 +117,19 @@ async def item_dicts(
     to JSON as they are (``worklists.service.WorklistPage.as_json``) or validated into models for
     the exports. Units, procedures and calendars come from the snapshots: no query per row."""
     procedures = await snapshots.procedure_refs(session, {d["procedure_id"] for d in rows})
-    cals = await calendars(session, [d["competent_unit_id"] for d in rows])
+    cals = await calendars(session, [_deadline_unit(d) for d in rows])
     held = ("receiving_unit_id", "competent_unit_id", "step_unit_id")
     units = await lookups.units_by_ids(session, [d[k] for d in rows for k in held])
     briefs = {i: _unit(u) for i, u in units.items()}
     refs = {i: p.model_dump() for i, p in procedures.items()}
     out: list[dict[str, Any]] = []
     for d in rows:
-        assert d["due_at"] is not None
-        cal = cals[d["competent_unit_id"]]
-        if kind == "overdue":
-            left, late = None, span(cal, d["due_at"], as_of)
+        deadline_at = d["deadline_at"]
+        cal = cals[_deadline_unit(d)]
+        if deadline_at < as_of:  # every row of the overdue list, none of the due-soon one
+            left, late = None, span(cal, deadline_at, as_of)
         else:
-            left, late = span(cal, as_of, d["due_at"]), None
+            left, late = span(cal, as_of, deadline_at), None
         has_apology = d["apology_dossier_id"] is not None
         status = Status(d["status"])
         out.append(
@@ -143,7 +142,10 @@ async def item_dicts(
                 "receiving_unit": briefs[d["receiving_unit_id"]],
                 "competent_unit": briefs[d["competent_unit_id"]],
                 "current_step": _joined_step(d, briefs),
+                "deadline": d["deadline"],
+                "deadline_at": _local(deadline_at),
                 "due_at": _local(d["due_at"]),
+                "accept_due_at": _local(d["accept_due_at"]),
                 "due_at_original": _local(d["due_at_original"]),
                 "appointment_at": _local(d["appointment_at"]),
                 "working_time_left": _working(left),
@@ -157,16 +159,21 @@ async def item_dicts(
     return out
 
 
+def _deadline_unit(d: Mapping[str, Any]) -> int:
+    """The unit whose calendar counted the item's deadline: the receiving unit's for acceptance
+    (``intake.prepare``), the competent unit's for resolution."""
+    return int(d["receiving_unit_id" if d["deadline"] == "acceptance" else "competent_unit_id"])
+
+
 async def items(
     session: AsyncSession,
-    kind: Kind,
     rows: Sequence[Any],
     *,
     as_of: dt.datetime,
     personal: bool,
 ) -> list[WorklistItem]:
     """``item_dicts`` as models (the CSV / XLSX exports)."""
-    dicts = await item_dicts(session, kind, rows, as_of=as_of, personal=personal)
+    dicts = await item_dicts(session, rows, as_of=as_of, personal=personal)
     return [WorklistItem.model_validate(d) for d in dicts]
 
 

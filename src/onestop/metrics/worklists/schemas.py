@@ -11,6 +11,13 @@ from onestop.core.paging import Page
 from onestop.dossiers.schemas import Instant
 
 ExportFormat = Literal["json", "csv", "xlsx"]
+#: The deadline a worklist item is measured against: ``resolution`` (``due_at``, the appointment
+#: counted from receipt) or ``acceptance`` (``accept_due_at``: an online or postal dossier must be
+#: accepted or answered within 8 working hours of submission).
+Deadline = Literal["resolution", "acceptance"]
+#: Where a dossier of "my work" stands: past its due instant, inside its unit's due-soon window,
+#: further away, or paused (waiting for the applicant's supplement: the clock stands still).
+WorkState = Literal["overdue", "due_soon", "on_track", "paused"]
 
 
 class WorkingTime(BaseModel):
@@ -49,22 +56,48 @@ class WorklistItem(BaseModel):
     receiving_unit: UnitRef
     competent_unit: UnitRef
     current_step: StepRef | None
-    due_at: Instant
+    deadline: Deadline = Field(
+        description="The deadline this item is measured against (overdue: the one that is past):"
+        " resolution (due_at) or acceptance (accept_due_at, online dossier not accepted yet)"
+    )
+    deadline_at: Instant = Field(description="That deadline's instant: the list's order key")
+    due_at: Instant | None = Field(description="Resolution due instant; null before acceptance")
+    accept_due_at: Instant | None = Field(
+        description="Online / postal: acceptance due (8 working hours after submission)"
+    )
     due_at_original: Instant | None
     appointment_at: Instant | None = Field(description="What the applicant was last told")
-    working_time_left: WorkingTime | None = Field(description="Due soon: until due_at")
-    working_time_late: WorkingTime | None = Field(description="Overdue: since due_at")
+    working_time_left: WorkingTime | None = Field(description="Due soon: until deadline_at")
+    working_time_late: WorkingTime | None = Field(description="Overdue: since deadline_at")
     apology: ApologyStatus
     late_again: bool = Field(description="Apologised and past the new appointment too")
 
 
 class Worklist(Page[WorklistItem]):
     kind: Literal["due_soon", "overdue"]
-    as_of: Instant
+    as_of: Instant = Field(description="The instant the list is judged at")
     total: int | None = Field(
         default=None,
         description="Dossiers on the whole list (every page) with ?total=true; null otherwise",
     )
+
+
+class MyWorkItem(WorklistItem):
+    state: WorkState = Field(description="overdue | due_soon | on_track | paused")
+
+
+class MyWorkCounts(BaseModel):
+    """The caller's open steps per state (every page, not only this one)."""
+
+    overdue: int
+    due_soon: int
+    on_track: int
+    paused: int
+
+
+class MyWork(Page[MyWorkItem]):
+    as_of: Instant = Field(description="The instant the states are judged at (now)")
+    counts: MyWorkCounts
 
 
 class StepWarningItem(BaseModel):
@@ -83,4 +116,4 @@ class StepWarningItem(BaseModel):
 
 class StepWarnings(Page[StepWarningItem]):
     kind: Literal["step_warnings"] = "step_warnings"
-    as_of: Instant
+    as_of: Instant = Field(description="The instant the warnings are judged at")

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.principal import Principal
@@ -27,6 +28,7 @@ from onestop.metrics.worklists.query import Filters, Kind
 from onestop.metrics.worklists.schemas import StepWarningItem, StepWarnings, Worklist, WorklistItem
 
 EXPORT_BATCH = 500
+HeadT = TypeVar("HeadT", bound=BaseModel)
 
 
 #: An ``as_of`` at most this old is "now": a request's default ``as_of`` is the instant it came
@@ -59,14 +61,14 @@ async def worklist(
     limit: int,
     cursor: str | None,
     total: bool = False,
-) -> WorklistPage:
+) -> WorklistPage[Worklist]:
     """One page of a list (``as_model()`` for the web client, ``as_json()`` for the API)."""
     as_of = worklists_query.require_aware(as_of)
     r = await worklists_query.resolve(session, principal, filters)
     lists = source(as_of)
     rows, nxt = await lists.page(session, kind, r, as_of, limit=limit, cursor=cursor)
     items = await worklists_rows.item_dicts(
-        session, kind, rows, as_of=as_of, personal=principal.can(PERSONAL_RIGHT)
+        session, rows, as_of=as_of, personal=principal.can(PERSONAL_RIGHT)
     )
     n = None
     if total:  # a first page without a next one is the whole list: no count needed
@@ -76,14 +78,16 @@ async def worklist(
 
 
 @dataclass(frozen=True)
-class WorklistPage:
-    """A page's head (``Worklist`` without items) and its items as ``WorklistItem`` dicts."""
+class WorklistPage(Generic[HeadT]):
+    """A page's head (``Worklist`` or ``MyWork`` without items) and its items as dicts of
+    ``item_model`` (``WorklistItem``, ``MyWorkItem``)."""
 
-    head: Worklist
+    head: HeadT
     items: list[dict[str, Any]]
+    item_model: type[BaseModel] = WorklistItem
 
-    def as_model(self) -> Worklist:
-        items = [WorklistItem.model_validate(i) for i in self.items]
+    def as_model(self) -> HeadT:
+        items = [self.item_model.model_validate(i) for i in self.items]
         return self.head.model_copy(update={"items": items})
 
     def as_json(self) -> bytes:
@@ -112,9 +116,7 @@ async def export_worklist(
         rows, cursor = await source(as_of).page(
             session, kind, r, as_of, limit=EXPORT_BATCH, cursor=cursor
         )
-        everything += await worklists_rows.items(
-            session, kind, rows, as_of=as_of, personal=personal
-        )
+        everything += await worklists_rows.items(session, rows, as_of=as_of, personal=personal)
         if len(everything) > worklists_export.MAX_ROWS:
             raise too_many()
         if cursor is None:

@@ -16,12 +16,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, any_, bindparam, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.core.db import UTCDateTime
 from onestop.core.driver import session_fetch
+from onestop.dossiers.reading import late_to_accept_clause
 from onestop.metrics.worklists.query import (
     PAGE_COLUMNS,
     D,
@@ -32,6 +45,7 @@ from onestop.metrics.worklists.query import (
     encode_position,
     horizons,
     open_clause,
+    takes_acceptance,
     with_details,
 )
 
@@ -48,6 +62,7 @@ class Shape:
     step_unit: bool
     officer: bool
     groups: int  # due soon: horizon groups
+    acceptance: bool  # overdue: with the dossiers late for acceptance
     cursor: bool
     count: bool
 
@@ -65,14 +80,25 @@ def _instant(name: str) -> Any:
     return bindparam(name, type_=UTCDateTime())
 
 
-def _conditions(s: Shape) -> list[Any]:
+def _scope(s: Shape) -> list[Any]:
     d = D.c
-    out: list[Any] = [*open_clause()]
+    out: list[Any] = []
     if s.units:
         held = (d.competent_unit_id, d.current_unit_id, d.receiving_unit_id)
         out.append(or_(*(_ids(c, "unit_ids", s.pg) for c in held)))
     if s.procedure:
         out.append(d.procedure_id == bindparam("procedure_id"))
+    return out
+
+
+def _acceptance_conditions(s: Shape) -> list[Any]:
+    """Submitted, not accepted or answered within the 8 working hours, in scope."""
+    return [late_to_accept_clause(D.c, _instant("as_of")), *_scope(s)]
+
+
+def _conditions(s: Shape) -> list[Any]:
+    d = D.c
+    out: list[Any] = [*open_clause(), *_scope(s)]
     if s.step_unit:
         out.append(d.current_unit_id == bindparam("step_unit_id"))
     if s.officer:
@@ -94,18 +120,44 @@ def _conditions(s: Shape) -> list[Any]:
 _statements: dict[Shape, Any] = {}
 
 
+def ordered(conditions: list[Any], deadline: str, *, cursor: bool) -> Any:
+    """One deadline's rows in the order of its own instant (and so of an index), cut to the page
+    length after the cursor: ``deadline_at`` is that instant, ``deadline`` its name."""
+    at_column = D.c.accept_due_at if deadline == "acceptance" else D.c.due_at
+    page = select(
+        *PAGE_COLUMNS,
+        at_column.label("deadline_at"),
+        literal_column(f"'{deadline}'").label("deadline"),
+    ).where(*conditions)
+    if cursor:
+        at, ident = _instant("after_at"), bindparam("after_id", type_=Integer())
+        page = page.where(or_(at_column > at, and_(at_column == at, D.c.id > ident)))
+    return page.order_by(at_column, D.c.id).limit(bindparam("limit"))
+
+
+def _page(s: Shape) -> Any:
+    """The page's rows: the resolution deadlines, merged with the acceptance ones when the list
+    holds them (each cut to the page length first, so each reads only its index's head)."""
+    page = ordered(_conditions(s), "resolution", cursor=s.cursor)
+    if not s.acceptance:
+        return page
+    parts = [page, ordered(_acceptance_conditions(s), "acceptance", cursor=s.cursor)]
+    merged = union_all(*(select(*part.subquery().c) for part in parts)).subquery("merged")
+    return select(*merged.c).order_by(merged.c.deadline_at, merged.c.id).limit(bindparam("limit"))
+
+
+def _count(s: Shape) -> Any:
+    resolution = select(func.count()).select_from(D).where(*_conditions(s))
+    if not s.acceptance:
+        return resolution
+    acceptance = select(func.count()).select_from(D).where(*_acceptance_conditions(s))
+    return select(resolution.scalar_subquery() + acceptance.scalar_subquery())
+
+
 def statement(s: Shape) -> Any:
     stmt = _statements.get(s)
     if stmt is None:
-        if s.count:
-            stmt = select(func.count()).select_from(D).where(*_conditions(s))
-        else:
-            page = select(*PAGE_COLUMNS).where(*_conditions(s))
-            if s.cursor:
-                at, ident = _instant("after_at"), bindparam("after_id", type_=Integer())
-                page = page.where(or_(D.c.due_at > at, and_(D.c.due_at == at, D.c.id > ident)))
-            page = page.order_by(D.c.due_at, D.c.id).limit(bindparam("limit"))
-            stmt = with_details(page, lateral=s.pg)
+        stmt = _count(s) if s.count else with_details(_page(s), lateral=s.pg)
         stmt = _statements[s] = stmt
     return stmt
 
@@ -128,27 +180,38 @@ def values(r: Resolved, kind: Kind, as_of: dt.datetime, groups: list[Horizon]) -
 def shape(
     session: AsyncSession, kind: Kind, r: Resolved, groups: int, *, cursor: bool, count: bool
 ) -> Shape:
-    pg = session.get_bind().dialect.name == "postgresql"
     return Shape(
-        pg,
+        on_postgres(session),
         kind,
         r.unit_ids is not None,
         r.procedure_id is not None,
         r.step_unit_id is not None,
         r.officer_id is not None,
         groups if kind == "due_soon" else 0,
+        takes_acceptance(kind, r),
         cursor,
         count,
     )
 
 
-async def _fetch(session: AsyncSession, s: Shape, params: dict[str, Any]) -> Sequence[Rowlike]:
-    """The rows of the shape's statement, read by column name (asyncpg records as they come)."""
-    stmt = statement(s)
-    if s.pg:
+def on_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def run(
+    session: AsyncSession, stmt: Any, params: dict[str, Any], *, pg: bool
+) -> Sequence[Rowlike]:
+    """The rows of a statement built once, read by column name (asyncpg records as they come on
+    PostgreSQL, the session's rows elsewhere)."""
+    if pg:
         rows: Sequence[Rowlike] = await session_fetch(session, stmt, params)
         return rows
     return [r._mapping for r in (await session.execute(stmt, params)).all()]
+
+
+async def _fetch(session: AsyncSession, s: Shape, params: dict[str, Any]) -> Sequence[Rowlike]:
+    """The rows of the shape's statement."""
+    return await run(session, statement(s), params, pg=s.pg)
 
 
 async def page(
@@ -160,8 +223,8 @@ async def page(
     limit: int,
     cursor: str | None,
 ) -> tuple[Sequence[Rowlike], str | None]:
-    """One page in urgency order, ``(due_at, id)``, with the row details joined, and the cursor
-    of the next page (None on the last one)."""
+    """One page in urgency order, ``(deadline_at, id)``, with the row details joined, and the
+    cursor of the next page (None on the last one)."""
     groups = await horizons(session, as_of) if kind == "due_soon" else []
     pos = decode_position(cursor)
     s = shape(session, kind, r, len(groups), cursor=pos is not None, count=False)
@@ -172,7 +235,7 @@ async def page(
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
-    nxt = encode_position(last["due_at"], last["id"]) if more and last and last["due_at"] else None
+    nxt = encode_position(last["deadline_at"], last["id"]) if more and last else None
     return rows, nxt
 
 

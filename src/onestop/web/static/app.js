@@ -110,4 +110,14 @@
     var all = boxes.every(function (box) { return box.checked; });
     boxes.forEach(function (box) { box.checked = !all; });
   });
+
+  // A file field shows the chosen file's name in Vietnamese words, not the browser's own.
+  document.addEventListener('change', function (e) {
+    var input = e.target;
+    if (!(input instanceof HTMLInputElement) || !input.matches('[data-file-input]')) { return; }
+    var label = input.closest('form').querySelector('[data-file-chosen]');
+    if (label) {
+      label.textContent = input.files && input.files.length ? input.files[0].name : 'Chưa chọn tệp';
+    }
+  });
 }());

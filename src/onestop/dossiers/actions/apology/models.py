@@ -1,23 +1,23 @@
-"""Apologies (Form 04, "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết"), their letter
-numbers, and the applicant-notification outbox.
+"""Apologies (Form 04, "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết") and their letter
+numbers.
 
 * ``dossier_apology``: one row per apology (re-appointment). ``due_at`` is copied from the dossier
   at issue time for the record; the dossier's ``due_at`` / ``due_at_original`` / ``timing`` never
   change because of an apology (docs/rules.md §8.4), only ``appointment_at`` (what the citizen
   is told).
+* ``apology_draft``: an apology prepared by an officer and waiting for the leader of the issuing
+  unit, who signs it (the ``apologize`` action with its content) or returns it with a note.
 * ``apology_letter_counter``: the last letter number per issuing unit and year ("15/PXL").
-* ``notification_outbox``: messages to applicants (e-mail / SMS) written in the same transaction
-  as the event that caused them; a later integration delivers them and sets ``sent_at``. The
-  recipient is personal data: never log it (use ``mask_recipient``).
+
+The applicant hears of an apology from ``integration.notify``, which reads the ``apologize`` event
+(the event log is the outbox, docs/rules.md §16).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     ForeignKey,
     Index,
@@ -69,6 +69,45 @@ class Apology(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+#: States of a draft: waiting for the leader, signed (an apology was issued), returned.
+DRAFT_PENDING, DRAFT_SIGNED, DRAFT_RETURNED = "pending", "signed", "returned"
+
+
+class ApologyDraft(Base):
+    """An apology drafted by an officer, waiting for the signature of the issuing unit's leader.
+    At most one draft of a dossier is pending at a time."""
+
+    __tablename__ = "apology_draft"
+    __table_args__ = (
+        Index(
+            "uq_apology_draft_pending_dossier",
+            "dossier_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index("ix_apology_draft_issuing_unit_id_status", "issuing_unit_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    #: The late unit whose leader signs (checked again when signing).
+    issuing_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    new_appointment_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))
+    drafted_by_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    drafted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: The leader who signed or returned it, and when.
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Why the leader returned it.
+    return_note: Mapped[str | None] = mapped_column(Text)
+    #: The apology issued when it was signed.
+    apology_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_apology.id"))
+
+
 class ApologyLetterCounter(Base):
     """Last letter number handed out per issuing unit and local year."""
 
@@ -77,41 +116,3 @@ class ApologyLetterCounter(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
     year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
-
-
-class NotificationOutbox(Base):
-    """A message to the applicant waiting for delivery (``sent_at`` NULL) by an integration."""
-
-    __tablename__ = "notification_outbox"
-    __table_args__ = (
-        Index(
-            "ix_notification_outbox_pending",
-            "created_at",
-            postgresql_where=text("sent_at IS NULL"),
-            sqlite_where=text("sent_at IS NULL"),
-        ),
-        Index("ix_notification_outbox_dossier_id", "dossier_id"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
-    #: What caused it, e.g. "apology".
-    topic: Mapped[str] = mapped_column(String(40))
-    channel: Mapped[str] = mapped_column(String(10))  # email | sms
-    #: E-mail address or phone number: personal data, never logged (see ``mask_recipient``).
-    recipient: Mapped[str] = mapped_column(String(255))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-
-def mask_recipient(channel: str, recipient: str) -> str:
-    """``an.nguyen@example.vn`` → ``a***@example.vn``; ``0912345678`` → ``******5678``."""
-    value = recipient.strip()
-    if channel == "email" and "@" in value:
-        local, _, domain = value.partition("@")
-        return f"{local[:1]}***@{domain}"
-    keep = 4 if len(value) > 6 else 1
-    return "*" * (len(value) - keep) + value[-keep:]

@@ -7,8 +7,8 @@ changes what the applicant is told (``appointment_at``) and nothing else: ``due_
 ``due_at_original`` and the on-time classification stay, so an apologised dossier finished after
 ``due_at`` is still late.
 A letter issued later than one working day before ``due_at`` is recorded and flagged as a late
-apology. The applicant is notified through the outbox in the same transaction (a "notified"
-event follows the "apologize" event).
+apology. The applicant hears of it from ``integration.notify``, which reads the ``apologize``
+event (the event log is the outbox).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from onestop.auth.models import User
+from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.catalog import lookups
 from onestop.catalog.lookups import UnitInfo
@@ -30,13 +31,10 @@ from onestop.dossiers.access import missing_right
 from onestop.dossiers.actions.apology.models import (
     Apology,
     ApologyLetterCounter,
-    NotificationOutbox,
-    mask_recipient,
 )
 from onestop.dossiers.actions.apology.schemas import ApologizeBody
 from onestop.dossiers.actions.context import ActionContext, ActionSpec
 from onestop.dossiers.models import Dossier, DossierStep
-from onestop.dossiers.states import EventType
 from onestop.worktime import TZ, Calendar
 
 ACTION = "apologize"
@@ -91,7 +89,13 @@ async def authorize(ctx: ActionContext, body: ApologizeBody) -> None:
         raise missing_right(SIGN)
     if states.target(ACTION, ctx.dossier.status) is None:
         return  # the dispatcher answers with the 409 illegal-action problem
-    unit = await issuing_unit(ctx, body)
+    require_leader_of(principal, await issuing_unit(ctx, body))
+
+
+def require_leader_of(principal: Principal, unit: UnitInfo) -> None:
+    """403 unless the principal is a leader (right dossier:sign) of ``unit``."""
+    if not principal.can(SIGN):
+        raise missing_right(SIGN)
     if principal.kind != "user" or principal.role != "leader" or principal.unit_id != unit.id:
         raise Forbidden(
             f"Chỉ lãnh đạo đơn vị {unit.code} ({unit.name}) mới ký văn bản xin lỗi"
@@ -196,8 +200,10 @@ async def _signer(ctx: ActionContext, body: ApologizeBody) -> tuple[int | None, 
     return user.id, user.full_name, body.signer_title or user.title
 
 
-async def apologize(ctx: ActionContext, body: ApologizeBody) -> None:
-    """Form 04: apology with the reason and a new appointment (due_at never moves)."""
+async def may_reappoint(ctx: ActionContext) -> None:
+    """The rules of an apology that need no letter: a due instant to apologise for, and a
+    re-appointment left (at most ``max_reappointments`` per dossier). The offer list of the
+    dossier page asks the same."""
     d = ctx.dossier
     version = await ctx.version()
     if d.reappointment_count >= version.max_reappointments:
@@ -211,10 +217,28 @@ async def apologize(ctx: ActionContext, body: ApologizeBody) -> None:
         )
     if d.due_at is None:  # not reachable from 4/6, kept for imported oddities
         raise RuleViolation("Hồ sơ chưa có thời hạn (no due instant)", code="no-due-instant")
+
+
+async def check_content(
+    ctx: ActionContext, body: ApologizeBody
+) -> tuple[UnitInfo, Calendar, dt.datetime]:
+    """The rules on what the letter says (re-appointment limit, issuing unit, new appointment):
+    checked when an officer drafts it and again when the leader signs it. Returns the issuing
+    unit, the competent unit's calendar and the new appointment in UTC."""
+    d = ctx.dossier
+    await may_reappoint(ctx)
     unit = await issuing_unit(ctx, body)
     cal = await ctx.calendar(d.competent_unit_id)
     new = body.new_appointment_at.astimezone(dt.UTC)
     _check_appointment(ctx, cal, new)
+    return unit, cal, new
+
+
+async def apologize(ctx: ActionContext, body: ApologizeBody) -> None:
+    """Form 04: apology with the reason and a new appointment (due_at never moves)."""
+    unit, cal, new = await check_content(ctx, body)
+    d = ctx.dossier
+    assert d.due_at is not None
     try:
         on_time = cal.working_time_between(ctx.at, d.due_at) >= ONE_WORKING_DAY
     except ValueError as exc:
@@ -262,63 +286,6 @@ async def apologize(ctx: ActionContext, body: ApologizeBody) -> None:
             "note": body.note,
         }
     )
-    await _notify(ctx, unit, letter, previous, new, body.reason)
-
-
-async def _notify(
-    ctx: ActionContext,
-    unit: UnitInfo,
-    letter: str,
-    previous: dt.datetime | None,
-    new: dt.datetime,
-    reason: str,
-) -> None:
-    """One outbox row per contact the applicant left (e-mail, phone), and a "notified" event."""
-    d = ctx.dossier
-    proc = await ctx.procedure()
-    message = (
-        f"{unit.name} xin lỗi Ông/Bà {d.applicant_name}: hồ sơ {d.code} ({proc.name})"
-        f" chưa được giải quyết đúng hẹn"
-        + (f" {_local(previous)}" if previous is not None else "")
-        + f". Lý do: {reason}. Hẹn lại trả kết quả: {_local(new)}. Văn bản số {letter}."
-    )
-    payload = {
-        "template": "apology",
-        "dossier_code": d.code,
-        "procedure": proc.name,
-        "applicant_name": d.applicant_name,
-        "issuing_unit": unit.name,
-        "letter_number": letter,
-        "reason": reason,
-        "previous_appointment_at": deadlines.iso(previous),
-        "new_appointment_at": deadlines.iso(new),
-        "subject": f"Văn bản xin lỗi và hẹn lại ngày trả kết quả hồ sơ {d.code}",
-        "text": message,
-    }
-    contacts = [("email", d.applicant_email), ("sms", d.applicant_phone)]
-    sent: list[dict[str, str]] = []
-    for channel, recipient in contacts:
-        if not recipient:
-            continue
-        ctx.session.add(
-            NotificationOutbox(
-                dossier_id=d.id,
-                topic="apology",
-                channel=channel,
-                recipient=recipient,
-                payload=payload,
-                created_at=ctx.at,
-            )
-        )
-        sent.append({"channel": channel, "recipient": mask_recipient(channel, recipient)})
-    if not sent:
-        ctx.payload["notification"] = (
-            "no e-mail or phone on file: hand the letter over at the counter"
-        )
-        return
-    ctx.followups.append(
-        (EventType.NOTIFIED, {"topic": "apology", "letter_number": letter, "channels": sent})
-    )
 
 
 async def require_apology(ctx: ActionContext) -> None:
@@ -348,4 +315,6 @@ async def require_apology(ctx: ActionContext) -> None:
 
 
 #: The action this module handles, for the registry.
-ACTIONS = (ActionSpec.of(ACTION, ApologizeBody, apologize, authorize=authorize),)
+ACTIONS = (
+    ActionSpec.of(ACTION, ApologizeBody, apologize, authorize=authorize, precheck=may_reappoint),
+)

@@ -1,0 +1,188 @@
+"""What administrators see of outgoing messages and what they may do: the dead letters, replaying
+one, the dossiers whose sync is failing, and one dossier's sync state per destination.
+
+Everything is limited to the dossiers the caller may see (the scope of ``GET /api/v1/dossiers``);
+a message outside it is answered as unknown. Replaying a dead letter puts it back as a fresh
+pending message (attempts and retry window start again); the dossier's later messages, held back
+behind it, follow once it is delivered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.auth.principal import Principal
+from onestop.auth.rights import Right
+from onestop.core.errors import NotFound, RuleViolation
+from onestop.core.paging import ROW_ID, Page, decode_cursor, encode_cursor
+from onestop.dossiers import listing
+from onestop.dossiers.access import unknown_dossier
+from onestop.dossiers.models import Dossier
+from onestop.integration.models import OutboxMessage
+from onestop.integration.schemas import FailingDossier, MessageRead, SyncState
+
+M = OutboxMessage
+FAILING = or_(M.state == "dead", and_(M.state == "pending", M.failing_since.is_not(None)))
+
+
+def _read(m: OutboxMessage, code: str) -> MessageRead:
+    return MessageRead(
+        id=m.id,
+        destination=m.destination,
+        dossier=code,
+        seq=m.seq,
+        kind=m.kind,
+        state=m.state,
+        attempts=m.attempts,
+        next_attempt_at=m.next_attempt_at,
+        failing_since=m.failing_since,
+        last_error=m.last_error,
+        delivered_at=m.delivered_at,
+        created_at=m.created_at,
+    )
+
+
+Scoped = Select[OutboxMessage, str]
+
+
+async def _scoped(session: AsyncSession, principal: Principal, *where: Any) -> Scoped:
+    principal.require(Right.INTEGRATION_MANAGE)
+    stmt: Scoped = select(M, Dossier.code).join(Dossier, Dossier.id == M.dossier_id).where(*where)
+    scope = await listing.scope_clause(session, principal)
+    return stmt if scope is None else stmt.where(scope)
+
+
+async def _page(
+    session: AsyncSession, stmt: Scoped, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    after = decode_cursor(cursor, (ROW_ID,))
+    if after is not None:
+        stmt = stmt.where(M.id < after[0])
+    rows = list((await session.execute(stmt.order_by(M.id.desc()).limit(limit + 1))).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor([rows[-1][0].id]) if more and rows else None
+
+
+async def dead_letters(
+    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
+) -> Page[MessageRead]:
+    """Dead messages, newest first."""
+    stmt = await _scoped(session, principal, M.state == "dead")
+    rows, next_cursor = await _page(session, stmt, limit, cursor)
+    return Page[MessageRead](items=[_read(m, code) for m, code in rows], next_cursor=next_cursor)
+
+
+def unknown_message(message_id: int) -> NotFound:
+    return NotFound(
+        f"Không có thông điệp số {message_id} (unknown message {message_id})",
+        code="unknown-message",
+    )
+
+
+async def replay(
+    session: AsyncSession, *, principal: Principal, message_id: int, now: dt.datetime
+) -> MessageRead:
+    """Put a dead letter back in the queue, due now."""
+    stmt = await _scoped(session, principal, M.id == message_id)
+    row = (await session.execute(stmt.with_for_update(of=M))).one_or_none()
+    if row is None:
+        raise unknown_message(message_id)
+    m, code = row
+    if m.state != "dead":
+        raise RuleViolation(
+            f"Thông điệp {message_id} không ở trạng thái lỗi cuối cùng"
+            f" (message {message_id} is {m.state}, not dead)",
+            code="not-dead-letter",
+            state=m.state,
+        )
+    m.state = "pending"
+    m.attempts = 0
+    m.failing_since = None
+    m.claimed_until = None
+    m.next_attempt_at = now
+    await session.commit()
+    return _read(m, code)
+
+
+async def failing(
+    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
+) -> Page[FailingDossier]:
+    """Dossiers whose next message keeps failing or is dead (newest message first)."""
+    stmt = await _scoped(session, principal, FAILING)
+    rows, next_cursor = await _page(session, stmt, limit, cursor)
+    items = [
+        FailingDossier(
+            dossier=code,
+            destination=m.destination,
+            state="dead" if m.state == "dead" else "failing",
+            failing_since=m.failing_since,
+            attempts=m.attempts,
+            last_error=m.last_error,
+            message_id=m.id,
+        )
+        for m, code in rows
+    ]
+    return Page[FailingDossier](items=items, next_cursor=next_cursor)
+
+
+async def sync_states(session: AsyncSession, dossier_id: int) -> list[SyncState]:
+    """Per destination that has messages for the dossier: ``synced`` (everything delivered),
+    ``not_synced`` (messages waiting, none failing) or ``failing`` (since when, and why)."""
+    by_destination = M.destination
+    rows = await session.execute(
+        select(
+            by_destination,
+            func.max(M.delivered_at),
+            func.count().filter(M.state != "delivered"),
+        )
+        .where(M.dossier_id == dossier_id)
+        .group_by(by_destination)
+        .order_by(by_destination)
+    )
+    out = []
+    for destination, delivered_at, pending in rows:
+        head = (
+            await session.execute(
+                select(M)
+                .where(M.dossier_id == dossier_id, M.destination == destination, FAILING)
+                .order_by(M.seq)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        state = "failing" if head is not None else "not_synced" if pending else "synced"
+        out.append(
+            SyncState(
+                destination=destination,
+                state=state,
+                synced_at=delivered_at,
+                failing_since=head.failing_since if head is not None else None,
+                last_error=head.last_error if head is not None else None,
+                pending=int(pending or 0),
+            )
+        )
+    return out
+
+
+async def visible_dossier_id(session: AsyncSession, principal: Principal, code: str) -> int:
+    """The id of a dossier the caller may see (404 as for its detail)."""
+    principal.require(Right.DOSSIER_VIEW)
+    stmt = select(Dossier.id).where(Dossier.code == code)
+    scope = await listing.scope_clause(session, principal)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    dossier_id = (await session.execute(stmt)).scalar_one_or_none()
+    if dossier_id is None:
+        raise unknown_dossier(code)
+    return int(dossier_id)
+
+
+async def dossier_sync(
+    session: AsyncSession, *, principal: Principal, code: str
+) -> list[SyncState]:
+    """``GET /api/v1/dossiers/{code}/sync``: the dossier's sync state (404 as for its detail)."""
+    return await sync_states(session, await visible_dossier_id(session, principal, code))

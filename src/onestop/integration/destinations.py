@@ -1,0 +1,69 @@
+"""What a destination of outgoing messages is: which events it hears about, and how one of its
+messages is sent. The relay and the delivery worker know destinations only through this.
+
+A destination builds a message's content when it sends it, from the event the message is for
+(the status after that event, the dates up to it) and the dossier's fields, never from the
+dossier's latest status: messages of a dossier go out one at a time in event order, and each says
+what that event made of the dossier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from onestop.integration.feed import Change
+
+
+@dataclass(frozen=True)
+class Message:
+    """A claimed message, as a destination reads it."""
+
+    id: int
+    dossier_id: int
+    event_id: int
+    seq: int
+    kind: str
+    attempts: int
+    #: Whether a message of this dossier already reached the destination.
+    follows_delivered: bool
+
+
+class DeliveryFailed(Exception):
+    """The destination did not take the message. ``reason`` is kept as the message's last error
+    and shown to administrators: it must never hold personal data."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason[:500]
+
+
+class Destination(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def chunked_kinds(self) -> frozenset[str]:
+        """Kinds whose consecutive messages of a dossier go in one call (``delivery.CHUNK``)."""
+
+    def kind_of(self, change: Change) -> str | None:
+        """What the destination is told about this event (None: nothing)."""
+
+    async def prepare(self, session: AsyncSession, messages: Sequence[Message]) -> object:
+        """Read what sending needs (in a read-only session, before the HTTP call)."""
+
+    async def send(self, prepared: object) -> None:
+        """Send it; raise ``DeliveryFailed`` when the destination did not take it."""
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class Screening(Protocol):
+    """A destination that hears only about some dossiers (e.g. those with an e-mail address)."""
+
+    async def screen(self, session: AsyncSession, dossier_ids: set[int]) -> set[int]:
+        """Which of these dossiers the destination hears about (read when the event is relayed)."""

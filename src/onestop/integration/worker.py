@@ -1,0 +1,105 @@
+"""The integration pass of ``onestop worker``: relay the feed into messages, then deliver what is
+due, for every configured destination (the national portal, when ``dvcqg_url`` is set; e-mail and
+SMS notices) and every API client's webhook (read again on each pass).
+
+The worker loop (``metrics.alerts.worker``) runs it after the worklist job on each tick; the
+entry points hand it over (``cli_commands``, ``app``), so nothing below this package imports it.
+A pass runs rounds — relay what is new, then deliver what is due — until a round delivers
+nothing, or ``MAX_ROUNDS`` rounds (the next tick goes on): under steady load, an event waits for
+the end of the round in progress, not for the end of the pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from onestop.core import clock
+from onestop.core.settings import Settings
+from onestop.integration import delivery, relay
+from onestop.integration.destinations import Destination
+from onestop.integration.dvcqg.destination import DvcqgDestination
+from onestop.integration.notify.destination import EmailDestination, SmsDestination
+from onestop.integration.webhooks.destination import WebhookSender
+
+MAX_ROUNDS = 20
+
+
+def destinations(settings: Settings) -> list[Destination]:
+    """The destinations the settings configure."""
+    out: list[Destination] = []
+    dvcqg = DvcqgDestination.from_settings(settings)
+    if dvcqg is not None:
+        out.append(dvcqg)
+    email, sms = EmailDestination.from_settings(settings), SmsDestination.from_settings(settings)
+    out += [notify for notify in (email, sms) if notify is not None]
+    return out
+
+
+class IntegrationPass:
+    name = "integration"
+
+    def __init__(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        targets: Sequence[Destination],
+        policy: delivery.Policy,
+        now: Callable[[], dt.datetime] = clock.now,
+        webhooks: WebhookSender | None = None,
+    ) -> None:
+        self.maker = maker
+        self.targets = list(targets)
+        self.policy = policy
+        self.now = now
+        self.webhooks = webhooks
+
+    @classmethod
+    def from_settings(
+        cls, maker: async_sessionmaker[AsyncSession], settings: Settings
+    ) -> IntegrationPass | None:
+        """The pass of the configured destinations and of the clients' webhooks (any client may
+        subscribe at any time, so there is always a pass)."""
+        webhooks = WebhookSender(timeout=settings.webhook_timeout_seconds)
+        return cls(maker, destinations(settings), delivery.Policy.of(settings), webhooks=webhooks)
+
+    async def _webhook_targets(self) -> list[Destination]:
+        if self.webhooks is None:
+            return []
+        async with self.maker() as session:
+            return list(await self.webhooks.destinations(session))
+
+    async def run(self) -> str:
+        lines = []
+        for target in [*self.targets, *await self._webhook_targets()]:
+            queued = 0
+            total = delivery.DeliveryResult()
+            for _ in range(MAX_ROUNDS):
+                async with self.maker() as session:
+                    queued += await relay.relay(session, target, now=self.now())
+                result = await delivery.deliver_due(
+                    self.maker, target, now=self.now, policy=self.policy
+                )
+                total.add(result)
+                if result.delivered == 0:  # nothing due, or only failures (retried later)
+                    break
+            lines.append(
+                f"{target.name}: {queued} queued, {total.delivered} delivered,"
+                f" {total.failed} failed, {total.dead} dead-lettered"
+            )
+        return "; ".join(lines)
+
+    async def aclose(self) -> None:
+        for target in self.targets:
+            await target.aclose()
+        if self.webhooks is not None:
+            await self.webhooks.aclose()
+
+
+def passes(
+    maker: async_sessionmaker[AsyncSession], settings: Settings
+) -> Sequence[IntegrationPass]:
+    """The worker's integration pass, when a destination is configured (``ExtraPasses``)."""
+    job = IntegrationPass.from_settings(maker, settings)
+    return [] if job is None else [job]

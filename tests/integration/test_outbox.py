@@ -1,0 +1,164 @@
+"""The relay and the delivery worker against a fake national portal served over real HTTP:
+idempotent relay, no message lost or out of order when the portal is down, one dossier failing
+without holding the others, dead letters and their replay, claim expiry, the OAuth token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+from tests.integration.conftest import FULL_LIFE, Portal, full_life
+from tests.integration.helpers import Scene, advance
+
+from onestop.core import clock
+from onestop.integration import delivery, feed, relay
+from onestop.integration.dvcqg.destination import DvcqgDestination
+from onestop.integration.models import OutboxCursor, OutboxMessage
+from onestop.integration.worker import IntegrationPass
+
+
+async def messages(scene: Scene) -> list[tuple[int, int, str, str]]:
+    """``(dossier id, seq, kind, state)`` of every queued message, in queue order."""
+    async with scene.session() as s:
+        rows = await s.execute(
+            select(OutboxMessage.dossier_id, OutboxMessage.seq, OutboxMessage.kind,
+                   OutboxMessage.state).order_by(OutboxMessage.id)
+        )  # fmt: skip
+        return [(int(a), int(b), str(c), str(d)) for a, b, c, d in rows]
+
+
+def target(job: IntegrationPass) -> DvcqgDestination:
+    dest = job.targets[0]
+    assert isinstance(dest, DvcqgDestination)
+    return dest
+
+
+async def test_relay_twice_queues_each_event_once(scene: Scene) -> None:
+    await full_life(scene)
+    await scene.settled()
+    async with scene.session() as s:
+        first = await relay.relay(s, target(scene.job), now=clock.now(), batch=3)
+        second = await relay.relay(s, target(scene.job), now=clock.now())
+        # Even from the start again, the unique key keeps each event one message.
+        await s.execute(update(OutboxCursor).values(after_txid=0, after_event_id=0))
+        await s.commit()
+        third = await relay.relay(s, target(scene.job), now=clock.now())
+    assert (first, second, third) == (6, 0, 0)
+    kinds = [kind for _, _, kind, _ in await messages(scene)]
+    assert kinds == ["dossier", "dossier_progress", "progress", "progress", "dossier", "dossier"]
+
+
+async def test_portal_down_then_back_loses_nothing_and_keeps_order(
+    scene: Scene, portal: Portal
+) -> None:
+    codes = [await full_life(scene) for _ in range(3)]
+    await scene.run()  # connection refused: everything waits
+    assert portal.requests == []
+    rows = await messages(scene)
+    assert len(rows) == 18 and {state for *_, state in rows} == {"pending"}
+    portal.start()
+    for _ in range(12):  # retries come due as time passes; the backlog drains
+        advance(15)
+        await scene.run()
+    for code in codes:
+        assert portal.records(code) == FULL_LIFE
+    assert {state for *_, state in await messages(scene)} == {"delivered"}
+    # Later events flow straight away.
+    late = await full_life(scene)
+    await scene.run()
+    assert portal.records(late) == FULL_LIFE
+
+
+async def test_one_failing_dossier_retries_then_dead_letters_and_replays(
+    scene: Scene, portal: Portal
+) -> None:
+    portal.start()
+    bad = await scene.receive()
+    good = await scene.receive()
+    portal.failing[bad] = 500
+    await scene.run()
+    await scene.act("clerk", bad, "transfer")
+    await scene.act("clerk", good, "transfer")
+    await scene.run()
+    assert portal.records(good) == [("sync", 2, "False"), ("sync", 4, "True"), ("progress", 4)]
+    assert portal.records(bad) == []
+    portal.failing[bad] = "error"  # the portal now refuses it with error_code 1
+    for _ in range(8):  # the retry window (1 hour here) runs out
+        advance(15)
+        await scene.run()
+    async with scene.session() as s:
+        dead = (
+            (await s.execute(select(OutboxMessage).where(OutboxMessage.state == "dead")))
+            .scalars()
+            .all()
+        )
+    assert [(m.seq, m.kind) for m in dead] == [(1, "dossier")]
+    assert dead[0].last_error == "HTTP 200: error_code 1: Mã TTHC không hợp lệ"
+    assert dead[0].attempts > 2
+    admin = scene.auth("admin")
+    listed = (await scene.client.get("/api/v1/integration/dead-letters", headers=admin)).json()
+    assert [(m["dossier"], m["seq"], m["state"]) for m in listed["items"]] == [(bad, 1, "dead")]
+    failing = (await scene.client.get("/api/v1/integration/failing", headers=admin)).json()
+    assert [(f["dossier"], f["state"]) for f in failing["items"]] == [(bad, "dead")]
+    sync = (await scene.client.get(f"/api/v1/dossiers/{bad}/sync", headers=admin)).json()
+    assert (sync[0]["state"], sync[0]["pending"]) == ("failing", 2)
+    # Only administrators replay; the portal takes it now, and the held-back message follows.
+    url = f"/api/v1/integration/dead-letters/{dead[0].id}/replay"
+    assert (await scene.client.post(url, headers=scene.auth("clerk"))).status_code == 403
+    del portal.failing[bad]
+    resp = await scene.client.post(url, headers=admin)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["state"] == "pending"
+    assert (await scene.client.post(url, headers=admin)).status_code == 409
+    await scene.run()
+    assert portal.records(bad) == [("sync", 2, "False"), ("sync", 4, "True"), ("progress", 4)]
+    sync = (await scene.client.get(f"/api/v1/dossiers/{bad}/sync", headers=admin)).json()
+    assert (sync[0]["state"], sync[0]["pending"]) == ("synced", 0)
+    failing = (await scene.client.get("/api/v1/integration/failing", headers=admin)).json()
+    assert failing["items"] == []
+
+
+async def test_a_claim_left_by_a_dead_worker_expires_and_is_delivered_again(
+    scene: Scene, portal: Portal, settings: Any
+) -> None:
+    portal.start()
+    code = await scene.receive()
+    await scene.settled()
+    async with scene.session() as s:
+        await relay.relay(s, target(scene.job), now=clock.now())
+    policy = delivery.Policy.of(settings)
+    async with scene.session() as s:  # a worker claims, then dies before sending
+        claimed = await delivery.claim(s, target(scene.job), now=clock.now(), policy=policy)
+    assert len(claimed) == 1
+    await scene.run()  # the claim still holds: nobody else sends it
+    assert portal.records(code) == []
+    advance(settings.outbox_claim_seconds / 60 + 1)
+    await scene.run()
+    assert portal.records(code) == [("sync", 2, "False")]
+
+
+async def test_token_is_fetched_once_and_reused(scene: Scene, portal: Portal) -> None:
+    portal.start()
+    await full_life(scene)
+    await scene.run()
+    await full_life(scene)
+    await scene.run()
+    assert portal.token_requests == 1
+    # Per life: the first record; the 2 → 4 record and its hand-over; the two hand-overs in 4
+    # in one call; the 9 and 10 records.
+    calls = [(b["service"], len(b["data"])) for b in portal.requests]
+    life = [("DongBoHoSoMC", 1), ("DongBoHoSoMC", 1), ("CapNhatTienDoHoSoMC", 1)]
+    life += [("CapNhatTienDoHoSoMC", 2), ("DongBoHoSoMC", 1), ("DongBoHoSoMC", 1)]
+    assert calls == life * 2
+    async with scene.session() as s:
+        count = (await s.execute(select(func.count()).select_from(OutboxMessage))).scalar_one()
+    assert count == 12
+
+
+async def test_the_feed_position_is_kept_per_destination(scene: Scene) -> None:
+    await scene.receive()
+    await scene.settled()
+    async with scene.session() as s:
+        assert await relay.position_of(s, "dvcqg") == feed.START
+        result = await relay.relay_step(s, target(scene.job), now=clock.now())
+        assert await relay.position_of(s, "dvcqg") == result.position != feed.START
