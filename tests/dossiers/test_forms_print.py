@@ -13,6 +13,8 @@ import httpx
 from tests.dossiers.conftest import Headers, act, create, set_clock
 from tests.factories import World
 
+from onestop.auth.models import ApiClient
+
 URL = "/api/v1/dossiers"
 
 
@@ -134,6 +136,24 @@ async def test_register_form_07_as_pdf_and_xlsx(
         "/api/v1/units/000.00.11.H99/register.pdf", params=period, headers=auth("clerk")
     )
     assert resp.status_code == 403
+
+
+async def test_the_register_needs_the_right_to_see_personal_data(
+    client: httpx.AsyncClient, world: World, auth: Headers, app: Any
+) -> None:
+    assert world.client is not None
+    async with app.state.sessionmaker() as s:
+        portal = await s.get(ApiClient, world.client.id)
+        assert portal is not None
+        portal.scopes = ["dossier:view", "form:print"]  # may print, may not see personal data
+        await s.commit()
+    resp = await client.get(
+        "/api/v1/units/000.00.01.H99/register.pdf",
+        params={"from": "2026-03-01", "to": "2026-03-31"},
+        headers=auth("portal"),
+    )
+    assert resp.status_code == 403
+    assert resp.json()["right"] == "personal-data:view"
 
 
 async def test_receipt_form_01_prints_a_ten_day_limit_without_exponent(

@@ -22,8 +22,11 @@ MAX_REGISTER_DAYS = 366
 async def register(
     session: AsyncSession, *, principal: Principal, unit_code: str, start: dt.date, end: dt.date
 ) -> RegisterContext:
-    """Form 07: dossiers received by a unit in a period of local dates (inclusive, ≤ 1 year)."""
+    """Form 07: dossiers received by a unit in a period of local dates (inclusive, ≤ 1 year).
+    The register names the applicants with their addresses and phones: printing it takes the
+    right to see personal data as well as the right to print."""
     principal.require(Right.FORM_PRINT)
+    principal.require(Right.PERSONAL_DATA_VIEW)
     if start > end:
         raise InvalidInput(
             "Từ ngày phải trước đến ngày (from must not be after to)", code="invalid-period"
