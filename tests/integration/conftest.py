@@ -1,6 +1,7 @@
 """Fixtures of the integration tests: the small province, bearer tokens, a fake national portal
-served over real HTTP on a free port, settings that point the DVCQG sync at it, the worker's
-integration pass, and a dossier driven through its whole life."""
+served over real HTTP on a free port, settings that point the DVCQG sync at it (and keep uploaded
+documents in a temporary directory), the worker's integration pass, and a dossier driven through
+its whole life."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -114,9 +116,10 @@ def portal() -> Iterator[Portal]:
 
 
 @pytest.fixture
-def settings(database_url: str, portal: Portal) -> Settings:
+def settings(database_url: str, portal: Portal, tmp_path: Path) -> Settings:
     return integration_settings(
         database_url,
+        storage_dir=str(tmp_path / "documents"),
         dvcqg_url=portal.url,
         dvcqg_token_url=portal.token_url,
         dvcqg_client_id="onestop",

@@ -1,18 +1,21 @@
 """What the national portal receives: the record of each event as it was then (not the dossier's
-latest state), with the applicant's data for the portal and none of it in errors or logs; and
-the worker loop running the integration pass."""
+latest state) — its documents included —, with the applicant's data for the portal and none of
+it in errors or logs; and the worker loop running the integration pass."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.dossiers.conftest import set_clock
+from tests.documents.conftest import pdf_bytes, upload
+from tests.dossiers.conftest import at, set_clock
 from tests.integration.conftest import Portal
 from tests.integration.helpers import Scene, advance
 
-from onestop.integration.dvcqg.destination import scrub
+from onestop.integration.dvcqg import payload
+from onestop.integration.dvcqg.destination import personal_values, scrub
 from onestop.integration.models import OutboxMessage
 from onestop.metrics.alerts import worker as alerts_worker
 
@@ -61,6 +64,121 @@ async def test_each_record_says_what_its_event_made_of_the_dossier(
     ]
     assert progress[0]["PhongBanXuLy"] == "Trung tâm Phục vụ hành chính công tỉnh"
     assert progress[0]["NgayKetThucTheoQuyDinh"] is not None
+
+
+async def test_records_list_the_documents_uploaded_by_their_event(
+    scene: Scene, portal: Portal
+) -> None:
+    portal.start()
+    code = await scene.receive()
+    advance(5)
+    scan = await upload(
+        scene.client,
+        scene.auth("clerk"),
+        code,
+        pdf_bytes(),
+        filename="Đơn đề nghị.pdf",
+        digitised_at_counter=True,
+    )
+    assert scan.status_code == 201, scan.text
+    await scene.act("clerk", code, "transfer")
+    advance(5)
+    result = await upload(
+        scene.client,
+        scene.auth("officer"),
+        code,
+        pdf_bytes(marker="result"),
+        kind="result",
+        component="",
+        name="Giấy chứng nhận",
+    )
+    assert result.status_code == 201, result.text
+    await scene.act("officer", code, "finish", {"result_number": "1/CT"})
+    await scene.run()
+    assert portal.records(code) == [
+        ("sync", 2, "False"),
+        ("sync", 2, "True"),  # the scan attached: the record is updated
+        ("sync", 4, "True"),
+        ("progress", 4),
+        ("sync", 4, "True"),  # the result attached
+        ("sync", 9, "True"),
+    ]
+    received, scanned, _, with_result, finished = sync_records(portal, code)
+    assert (received["TaiLieuNop"], received["DanhSachGiayToKetQua"]) == ([], [])
+    assert received["HoSoCoThanhPhanSoHoa"] == 0
+    submitted = {
+        "TepDinhKemId": scan.json()["id"],
+        "TenTepDinhKem": "Đơn đề nghị.pdf",
+        "IsDeleted": False,
+        "MaThanhPhanHoSo": "TP1",
+        "DuongDanTaiTepTin": "",
+        "DuocSoHoa": 1,
+        "DuocTaiSuDung": 0,
+        "DuocLayTuKhoDMQG": 0,
+        "MaKetQuaThayThe": "",
+    }
+    assert scanned["TaiLieuNop"] == [submitted] and scanned["DanhSachGiayToKetQua"] == []
+    assert scanned["HoSoCoThanhPhanSoHoa"] == 1
+    issued = {
+        "TenGiayTo": "Giấy chứng nhận",
+        "MaThanhPhanHoSo": "",
+        "GiayToId": result.json()["id"],
+        "DuongDanTepTinKetQua": "",
+        "MaGiayToKetQua": "",
+    }
+    for record in (with_result, finished):
+        assert record["TaiLieuNop"] == [submitted]
+        assert record["DanhSachGiayToKetQua"] == [issued]
+
+
+def _document(id: int, uploaded_at: dt.datetime, **flags: Any) -> payload.DocumentFacts:
+    values: dict[str, Any] = {
+        "kind": "submitted",
+        "component_code": "TP1",
+        "component_name": "Đơn đề nghị",
+        "filename": f"Nguyễn Văn An {id}.pdf",
+        "digitised_at_counter": False,
+        "reused": False,
+        "from_citizen_store": False,
+    }
+    return payload.DocumentFacts(id=id, uploaded_at=uploaded_at, **{**values, **flags})
+
+
+def test_record_flags_reuse_and_the_citizen_store_and_keeps_file_names_out_of_errors() -> None:
+    noon = at("2026-03-10 12:00")
+    facts = payload.DossierFacts(
+        code="H1",
+        procedure_code="2.000908",
+        procedure_name="Chứng thực",
+        field_code=None,
+        field_name="Chứng thực",
+        channel="online",
+        applicant_kind="citizen",
+        applicant_name="Nguyễn Văn An",
+        applicant_id_number=None,
+        applicant_phone=None,
+        applicant_email=None,
+        submitted_at=noon,
+        return_method="online",
+        competent_unit="Sở Tư pháp",
+        receiving_unit="Sở Tư pháp",
+        documents=(
+            _document(1, noon, reused=True),
+            _document(2, noon, from_citizen_store=True),
+            _document(3, noon + dt.timedelta(seconds=1), digitised_at_counter=True),
+        ),
+    )
+    event = payload.EventFacts(1, "receive", noon, 2, {})
+    record = payload.dossier_record(facts, [event])
+    flags = [
+        (f["TepDinhKemId"], f["DuocSoHoa"], f["DuocTaiSuDung"], f["DuocLayTuKhoDMQG"])
+        for f in record["TaiLieuNop"]
+    ]
+    assert flags == [(1, 0, 1, 0), (2, 0, 0, 1)]  # the third came after the event
+    assert record["HoSoCoThanhPhanSoHoa"] == 1
+    values = personal_values(payload.sync_request(record, updating=False))
+    assert "Nguyễn Văn An 2.pdf" in values
+    assert scrub("Tệp Nguyễn Văn An 2.pdf lỗi", values) == "Tệp *** lỗi"
 
 
 async def test_personal_data_stays_out_of_errors_and_logs(

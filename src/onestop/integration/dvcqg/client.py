@@ -1,5 +1,9 @@
-"""HTTP to the national portal: one ``httpx.AsyncClient`` per worker, an OAuth2 client-credentials
+"""HTTP to the national portal: a few ``httpx.AsyncClient`` per worker, an OAuth2 client-credentials
 token fetched once and reused until shortly before it expires, and the portal's verdict.
+
+Calls in flight (up to ``delivery.CONCURRENCY``) are spread over ``POOLS`` clients taken in turn,
+each keeping its connections alive: httpcore's pool looks at every connection and waiting request
+whenever one changes state, so one pool of them all costs CPU in the square of their number.
 
 Success is HTTP 2xx with a JSON body whose ``error_code`` is ``"0"``; anything else (a refused
 connection, a timeout, another status, another ``error_code``) raises ``DeliveryFailed`` with a
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +23,7 @@ from typing import Any
 import httpx
 
 from onestop.core import clock
+from onestop.integration.delivery import CONCURRENCY
 from onestop.integration.destinations import DeliveryFailed
 
 #: A token is renewed this long before its stated expiry (clock skew, the time a call takes).
@@ -26,6 +32,9 @@ TOKEN_MARGIN = dt.timedelta(seconds=60)
 DEFAULT_TOKEN_SECONDS = 300
 #: Longest portal message kept in a reason.
 MESSAGE_CHARS = 300
+#: Connection pools the calls are spread over, and the connections of each.
+POOLS = 8
+POOL_CONNECTIONS = -(-CONCURRENCY // POOLS)
 
 
 @dataclass(frozen=True)
@@ -54,18 +63,26 @@ class PortalClient:
         self.url = url
         self.credentials = credentials
         self._now = now
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        limits = httpx.Limits(
+            max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS
+        )
+        self._pools = [
+            httpx.AsyncClient(timeout=timeout, transport=transport, limits=limits)
+            for _ in range(POOLS)
+        ]
+        self._turn = itertools.cycle(self._pools)
         self._token: _Token | None = None
         self._token_lock = asyncio.Lock()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for pool in self._pools:
+            await pool.aclose()
 
     async def post(self, body: dict[str, Any]) -> None:
         """Send one request; raise ``DeliveryFailed`` unless the portal accepted it."""
         headers = await self._auth_headers()
         try:
-            response = await self._http.post(self.url, json=body, headers=headers)
+            response = await next(self._turn).post(self.url, json=body, headers=headers)
         except httpx.TimeoutException:
             raise DeliveryFailed("timeout waiting for the portal") from None
         except httpx.HTTPError as exc:
@@ -89,7 +106,7 @@ class PortalClient:
 
     async def _fetch_token(self, credentials: Credentials) -> _Token:
         try:
-            response = await self._http.post(
+            response = await self._pools[0].post(
                 credentials.token_url,
                 data={"grant_type": "client_credentials"},
                 auth=(credentials.client_id, credentials.client_secret),

@@ -2,12 +2,13 @@
 claimed message group.
 
 Kinds: ``dossier`` — the dossier record after the event (``DongBoHoSoMC``): its first event, every
-status change, and the events that change its dates or supplements without changing the status
-(an apology's new appointment, a supplement asked or brought, a correction); ``progress`` — a
-hand-over inside a status (``CapNhatTienDoHoSoMC``: assignment, transfer to the next step or
-another agency); ``dossier_progress`` — a hand-over that also changes the status (2 → 4): the
-record, then the progress entry, both in the same delivery (re-sent together on a retry: the
-record is an upsert, and the entry goes last, so it is never sent twice unless it failed).
+status change, and the events that change its dates, supplements or documents without changing
+the status (an apology's new appointment, a supplement asked or brought, a correction, a document
+or result attached); ``progress`` — a hand-over inside a status (``CapNhatTienDoHoSoMC``:
+assignment, transfer to the next step or another agency); ``dossier_progress`` — a hand-over
+that also changes the status (2 → 4): the record, then the progress entry, both in the same
+delivery (re-sent together on a retry: the record is an upsert, and the entry goes last, so it
+is never sent twice unless it failed).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onestop.auth.models import ApiClient, User
 from onestop.catalog.models import Procedure, Unit
 from onestop.core.settings import Settings
+from onestop.documents.models import DossierDocument
 from onestop.dossiers.models import Dossier, DossierEvent
 from onestop.integration.destinations import DeliveryFailed, Message
 from onestop.integration.dvcqg import payload
@@ -32,12 +34,16 @@ from onestop.integration.feed import Change
 NAME = "dvcqg"
 #: Fields of a request that hold the applicant's personal data.
 PERSONAL_FIELDS = ("ChuHoSo", "SoGiayToChuHoSo", "SoDienThoai", "Email")
+#: A file's name as sent may carry a name or a number too.
+FILE_NAME_FIELD = ("TaiLieuNop", "TenTepDinhKem")
 #: Runs of digits as long as a phone or ID number.
 LONG_NUMBER = re.compile(r"\d{9,}")
 DOSSIER, PROGRESS, DOSSIER_PROGRESS = "dossier", "progress", "dossier_progress"
 HANDOVERS = frozenset({"assign", "transfer"})
 #: Events that change what the record says without changing the status.
-RECORD_EVENTS = frozenset({"apologize", "request-supplement", "supplement-received", "correction"})
+RECORD_EVENTS = frozenset(
+    {"apologize", "request-supplement", "supplement-received", "correction", "document_added"}
+)
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,7 @@ async def _facts(
         return_method=d.return_method,
         competent_unit=units[d.competent_unit_id],
         receiving_unit=units[d.receiving_unit_id],
+        documents=await _documents(session, dossier_id),
     )
     e = DossierEvent
     rows = await session.execute(
@@ -148,6 +155,31 @@ async def _facts(
         payload.EventFacts(int(s), str(t), at, int(st), dict(p or {})) for s, t, at, st, p in rows
     ]
     return facts, history
+
+
+async def _documents(session: AsyncSession, dossier_id: int) -> tuple[payload.DocumentFacts, ...]:
+    """Every document of the dossier (each record keeps those uploaded by its event)."""
+    rows = (
+        await session.execute(
+            select(DossierDocument)
+            .where(DossierDocument.dossier_id == dossier_id)
+            .order_by(DossierDocument.id)
+        )
+    ).scalars()
+    return tuple(
+        payload.DocumentFacts(
+            id=r.id,
+            kind=r.kind,
+            component_code=r.component_code,
+            component_name=r.component_name,
+            filename=r.filename,
+            uploaded_at=r.uploaded_at,
+            digitised_at_counter=r.digitised_at_counter,
+            reused=r.reused_from_dossier_id is not None,
+            from_citizen_store=r.from_citizen_store,
+        )
+        for r in rows
+    )
 
 
 async def _officer(session: AsyncSession, event_id: int) -> payload.Officer:
@@ -176,9 +208,11 @@ async def _officer(session: AsyncSession, event_id: int) -> payload.Officer:
 
 
 def personal_values(body: dict[str, Any]) -> list[str]:
-    return [
-        str(item[key]) for item in body.get("data", []) for key in PERSONAL_FIELDS if item.get(key)
-    ]
+    items = body.get("data", [])
+    values = [str(item[key]) for item in items for key in PERSONAL_FIELDS if item.get(key)]
+    files, name = FILE_NAME_FIELD
+    values += [str(f[name]) for item in items for f in item.get(files) or [] if f.get(name)]
+    return values
 
 
 def scrub(reason: str, values: Sequence[str]) -> str:

@@ -1,16 +1,25 @@
 """The national portal's (DVCQG) request bodies, built from facts (pure: no database, no HTTP).
 
-Services (domain.md §7.1): ``DongBoHoSoMC`` creates or updates the dossier record
+Services (docs/rules.md §16): ``DongBoHoSoMC`` creates or updates the dossier record
 (``isUpdating`` "False" the first time, "True" after), ``CapNhatTienDoHoSoMC`` appends progress
 entries (hand-overs between officers and units, at most 10 per call). Dates are
 ``yyyyMMddHHmmss`` in Vietnam's local time. The record says what the dossier was right after the
 message's event: its status code is that event's, and its dates are those of the events up to it
 — never the dossier's later state.
 
-Catalogue codes differ between endpoints (domain.md §7.1), so each one is mapped here, once:
+Catalogue codes differ between endpoints (docs/rules.md §16), so each one is mapped here, once:
 ``KenhThucHien`` 1 counter, 2 online, 3 postal; ``LoaiDoiTuong`` 1 citizen, 4 organisation
 (other/unspecified organisation: onestop does not tell businesses from other bodies);
 ``HinhThuc`` (how the result is returned) 0 at the counter or electronically, 1 by post.
+
+Documents: ``TaiLieuNop`` lists the components handed in and ``DanhSachGiayToKetQua`` the
+electronic results, each as of the message's event (uploaded at or before its instant). The flags
+are 0/1: ``DuocSoHoa`` scanned at the counter, ``DuocTaiSuDung`` reused from an earlier dossier,
+``DuocLayTuKhoDMQG`` taken from the citizen's store on the portal; ``HoSoCoThanhPhanSoHoa`` is 1
+when any component listed carries one of them. The download links are empty: onestop has no
+address the portal can fetch a file from (the staff route needs a user's token, the citizen's
+one the receipt's secret). ``MaGiayToKetQua`` is empty too: it is the portal's code of an
+electronic result, which onestop does not have.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onestop.core.clock import LOCAL_TZ
+from onestop.documents.models import RESULT, SUBMITTED
 from onestop.dossiers.states import Status
 
 SYNC_SERVICE = "DongBoHoSoMC"
@@ -31,6 +41,10 @@ APPLICANT_KINDS = {"citizen": 1, "organisation": 4}
 RETURN_METHODS = {"counter": 0, "online": 0, "postal": 1}
 #: ``TrangThaiBoSung``: 0 waiting for the applicant, 1 supplement received.
 SUPPLEMENT_WAITING, SUPPLEMENT_RECEIVED = 0, 1
+#: ``DuongDanTaiTepTin`` / ``DuongDanTepTinKetQua``: no address the portal can fetch from.
+NO_FILE_URL = ""
+#: ``MaGiayToKetQua``: the portal's code of an electronic result, which onestop does not have.
+NO_RESULT_CODE = ""
 
 
 def portal_date(at: dt.datetime | None) -> str | None:
@@ -54,6 +68,21 @@ class EventFacts:
 
 
 @dataclass(frozen=True)
+class DocumentFacts:
+    """One ``dossier_document`` row: a component handed in (``submitted``) or a result."""
+
+    id: int
+    kind: str
+    component_code: str
+    component_name: str
+    filename: str
+    uploaded_at: dt.datetime
+    digitised_at_counter: bool
+    reused: bool
+    from_citizen_store: bool
+
+
+@dataclass(frozen=True)
 class DossierFacts:
     code: str
     procedure_code: str
@@ -70,6 +99,7 @@ class DossierFacts:
     return_method: str
     competent_unit: str
     receiving_unit: str
+    documents: tuple[DocumentFacts, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +174,48 @@ def _dates(code: str, history: Sequence[EventFacts]) -> _Dates:
     return out
 
 
+def _flag(value: bool) -> int:
+    return 1 if value else 0
+
+
+def _submitted(doc: DocumentFacts) -> dict[str, Any]:
+    return {
+        "TepDinhKemId": doc.id,
+        "TenTepDinhKem": doc.filename,
+        "IsDeleted": False,
+        "MaThanhPhanHoSo": doc.component_code,
+        "DuongDanTaiTepTin": NO_FILE_URL,
+        "DuocSoHoa": _flag(doc.digitised_at_counter),
+        "DuocTaiSuDung": _flag(doc.reused),
+        "DuocLayTuKhoDMQG": _flag(doc.from_citizen_store),
+        "MaKetQuaThayThe": "",
+    }
+
+
+def _result(doc: DocumentFacts) -> dict[str, Any]:
+    return {
+        "TenGiayTo": doc.component_name,
+        "MaThanhPhanHoSo": doc.component_code,
+        "GiayToId": doc.id,
+        "DuongDanTepTinKetQua": NO_FILE_URL,
+        "MaGiayToKetQua": NO_RESULT_CODE,
+    }
+
+
+def _documents(docs: Sequence[DocumentFacts], at: dt.datetime) -> dict[str, Any]:
+    """The document fields of the record as of ``at``: the files uploaded by then."""
+    known = sorted((doc for doc in docs if doc.uploaded_at <= at), key=lambda doc: doc.id)
+    submitted = [doc for doc in known if doc.kind == SUBMITTED]
+    electronic = any(
+        doc.digitised_at_counter or doc.reused or doc.from_citizen_store for doc in submitted
+    )
+    return {
+        "TaiLieuNop": [_submitted(doc) for doc in submitted],
+        "DanhSachGiayToKetQua": [_result(doc) for doc in known if doc.kind == RESULT],
+        "HoSoCoThanhPhanSoHoa": _flag(electronic),
+    }
+
+
 def dossier_record(d: DossierFacts, history: Sequence[EventFacts]) -> dict[str, Any]:
     """The ``DongBoHoSoMC`` record of ``d`` right after the last event of ``history`` (the
     dossier's events 1…n, in order)."""
@@ -172,6 +244,7 @@ def dossier_record(d: DossierFacts, history: Sequence[EventFacts]) -> dict[str, 
         "DonViXuLy": d.competent_unit,
         "NoiNopHoSo": d.receiving_unit,
         "DanhSachHoSoBoSung": dates.supplements,
+        **_documents(d.documents, history[-1].at),
     }
 
 
