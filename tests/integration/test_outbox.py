@@ -12,6 +12,7 @@ from tests.integration.helpers import Scene, advance
 
 from onestop.core import clock
 from onestop.integration import delivery, feed, relay
+from onestop.integration.dvcqg import destination as dvcqg_destination, payload
 from onestop.integration.dvcqg.destination import DvcqgDestination
 from onestop.integration.models import OutboxCursor, OutboxMessage
 from onestop.integration.worker import IntegrationPass
@@ -162,3 +163,51 @@ async def test_the_feed_position_is_kept_per_destination(scene: Scene) -> None:
         assert await relay.position_of(s, "dvcqg") == feed.START
         result = await relay.relay_step(s, target(scene.job), now=clock.now())
         assert await relay.position_of(s, "dvcqg") == result.position != feed.START
+
+
+async def test_a_dossier_that_cannot_be_prepared_fails_alone(
+    scene: Scene, portal: Portal, monkeypatch: Any
+) -> None:
+    portal.start()
+    bad = await scene.receive()
+    good = await scene.receive()
+    record = payload.dossier_record
+
+    def faulty(facts: payload.DossierFacts, history: Any) -> dict[str, Any]:
+        if facts.code == bad:
+            raise ValueError("a record that cannot be built")
+        return record(facts, history)
+
+    monkeypatch.setattr(payload, "dossier_record", faulty)
+    await scene.run()
+    assert portal.records(good) == [("sync", 2, "False")]
+    assert portal.records(bad) == []
+    async with scene.session() as s:
+        pending = (
+            await s.execute(select(OutboxMessage).where(OutboxMessage.state == "pending"))
+        ).scalar_one()
+    assert (pending.attempts, pending.last_error) == (1, "internal error: ValueError")
+    monkeypatch.setattr(payload, "dossier_record", record)
+    advance(5)
+    await scene.run()
+    assert portal.records(bad) == [("sync", 2, "False")]
+
+
+async def test_a_round_whose_reading_fails_is_retried_whole(
+    scene: Scene, portal: Portal, monkeypatch: Any
+) -> None:
+    portal.start()
+    codes = [await scene.receive() for _ in range(3)]
+
+    async def unreadable(*_args: Any) -> None:
+        raise OSError("connection lost")
+
+    histories = dvcqg_destination._histories
+    monkeypatch.setattr(dvcqg_destination, "_histories", unreadable)
+    await scene.run()
+    assert portal.requests == []
+    assert {state for *_, state in await messages(scene)} == {"pending"}
+    monkeypatch.setattr(dvcqg_destination, "_histories", histories)
+    advance(5)
+    await scene.run()
+    assert [portal.records(code) for code in codes] == [[("sync", 2, "False")]] * 3

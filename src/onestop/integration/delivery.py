@@ -10,8 +10,9 @@ the dossier's following ``progress`` messages (up to ``CHUNK`` in one call).
 Concurrency: a round claims up to ``CLAIM_BATCH`` dossiers and sends to ``CONCURRENCY`` of them
 at a time (the destination's answer time, not the database, bounds a sequential sender); since a
 dossier's next message is claimable only once the one before it is delivered, one dossier never
-has two calls in flight, in one worker or across workers. The round's successes are recorded in
-one statement when its sends are over, before the next claim.
+has two calls in flight, in one worker or across workers. What the round's messages say is read
+at once (``Destination.prepare``: a few queries for the whole round, not a few per message), and
+its successes are recorded in one statement when its sends are over, before the next claim.
 
 Claims: the claim transaction selects due messages (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
 concurrent workers take different dossiers; a plain select on SQLite, whose single writer
@@ -301,13 +302,23 @@ async def record_failure(
     return dead
 
 
-async def _send(
-    maker: async_sessionmaker[AsyncSession], destination: Destination, claimed: Claimed
-) -> str | None:
-    """Send one dossier's messages; the failure's reason, or None when taken."""
+async def _prepare(
+    maker: async_sessionmaker[AsyncSession], destination: Destination, claims: Sequence[Claimed]
+) -> Sequence[object]:
+    """What each claim sends, read for the whole round at once."""
     try:
         async with maker() as session:
-            prepared = await destination.prepare(session, claimed.messages)
+            return await destination.prepare(session, [c.messages for c in claims])
+    except Exception as exc:  # the round's reading failed: every claim is retried
+        log.exception("preparing messages for %s failed", destination.name)
+        return [DeliveryFailed(f"internal error: {type(exc).__name__}")] * len(claims)
+
+
+async def _send(destination: Destination, prepared: object) -> str | None:
+    """Send one dossier's prepared messages; the failure's reason, or None when taken."""
+    if isinstance(prepared, DeliveryFailed):
+        return prepared.reason
+    try:
         await destination.send(prepared)
     except DeliveryFailed as exc:
         return exc.reason
@@ -352,14 +363,16 @@ async def deliver_due(
     outcomes."""
     rnd = rnd or random.Random()  # noqa: S311 - jitter, not a secret
     async with maker() as session:
-        groups = await claim(session, destination, now=now(), policy=policy, limit=limit)
+        claims = await claim(session, destination, now=now(), policy=policy, limit=limit)
+    claims = [c for c in claims if c.messages]
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(claimed: Claimed) -> tuple[Claimed, str | None]:
+    async def one(claimed: Claimed, prepared: object) -> tuple[Claimed, str | None]:
         async with gate:
-            return claimed, await _send(maker, destination, claimed)
+            return claimed, await _send(destination, prepared)
 
-    outcomes = await asyncio.gather(*(one(g) for g in groups if g.messages))
+    prepared = await _prepare(maker, destination, claims) if claims else []
+    outcomes = await asyncio.gather(*(one(c, p) for c, p in zip(claims, prepared, strict=True)))
     total = DeliveryResult()
     async with maker() as session:
         taken = [claimed for claimed, reason in outcomes if reason is None]

@@ -9,13 +9,17 @@ what that event made of the dossier.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.integration.feed import Change
+
+log = logging.getLogger("onestop.integration")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,13 +56,36 @@ class Destination(Protocol):
     def kind_of(self, change: Change) -> str | None:
         """What the destination is told about this event (None: nothing)."""
 
-    async def prepare(self, session: AsyncSession, messages: Sequence[Message]) -> object:
-        """Read what sending needs (in a read-only session, before the HTTP call)."""
+    async def prepare(
+        self, session: AsyncSession, groups: Sequence[Sequence[Message]]
+    ) -> Sequence[object]:
+        """Read what sending each claimed group needs, for a whole delivery round in one
+        read-only session, before the HTTP calls: one item per group, in the groups' order, a
+        ``DeliveryFailed`` for a group that cannot be prepared (see ``each``)."""
 
     async def send(self, prepared: object) -> None:
         """Send it; raise ``DeliveryFailed`` when the destination did not take it."""
 
     async def aclose(self) -> None: ...
+
+
+async def each(
+    groups: Sequence[Sequence[Message]],
+    one: Callable[[Sequence[Message]], Awaitable[T]],
+    destination: str,
+) -> list[T | DeliveryFailed]:
+    """``one`` applied to every group in turn; a group whose preparation fails gets a
+    ``DeliveryFailed`` (retried like a refused call) and does not hold the others back."""
+    out: list[T | DeliveryFailed] = []
+    for group in groups:
+        try:
+            out.append(await one(group))
+        except DeliveryFailed as exc:
+            out.append(exc)
+        except Exception as exc:  # a fault in one dossier's data must not stop the round
+            log.exception("preparing a message for %s failed", destination)
+            out.append(DeliveryFailed(f"internal error: {type(exc).__name__}"))
+    return out
 
 
 @runtime_checkable

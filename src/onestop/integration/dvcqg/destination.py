@@ -14,19 +14,21 @@ is never sent twice unless it failed).
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from onestop.auth.models import ApiClient, User
 from onestop.catalog.models import Procedure, Unit
 from onestop.core.settings import Settings
 from onestop.documents.models import DossierDocument
 from onestop.dossiers.models import Dossier, DossierEvent
-from onestop.integration.destinations import DeliveryFailed, Message
+from onestop.integration.destinations import DeliveryFailed, Message, each
 from onestop.integration.dvcqg import payload
 from onestop.integration.dvcqg.client import Credentials, PortalClient
 from onestop.integration.feed import Change
@@ -83,22 +85,22 @@ class DvcqgDestination:
             return DOSSIER
         return None
 
-    async def prepare(self, session: AsyncSession, messages: Sequence[Message]) -> Prepared:
-        facts, history = await _facts(session, messages[0].dossier_id, max(m.seq for m in messages))
-        by_seq = {ev.seq: ev for ev in history}
-        requests: list[dict[str, Any]] = []
-        entries: list[dict[str, Any]] = []
-        for m in messages:
-            if m.kind in (DOSSIER, DOSSIER_PROGRESS):
-                record = payload.dossier_record(facts, [e for e in history if e.seq <= m.seq])
-                updating = m.follows_delivered or bool(requests)
-                requests.append(payload.sync_request(record, updating=updating))
-            if m.kind in (PROGRESS, DOSSIER_PROGRESS):
-                officer = await _officer(session, m.event_id)
-                entries.append(payload.progress_entry(facts, by_seq[m.seq], officer))
-        if entries:
-            requests.append(payload.progress_request(entries))
-        return Prepared(requests)
+    async def prepare(
+        self, session: AsyncSession, groups: Sequence[Sequence[Message]]
+    ) -> list[Prepared | DeliveryFailed]:
+        """The round's requests, from a few queries for all its dossiers."""
+        facts = await _facts(session, {g[0].dossier_id for g in groups})
+        histories = await _histories(session, set(facts))
+        officers = await _officers(
+            session,
+            {m.event_id for g in groups for m in g if m.kind in (PROGRESS, DOSSIER_PROGRESS)},
+        )
+
+        async def one(messages: Sequence[Message]) -> Prepared:
+            dossier_id = messages[0].dossier_id
+            return _requests(facts[dossier_id], histories.get(dossier_id, []), messages, officers)
+
+        return await each(groups, one, self.name)
 
     async def send(self, prepared: object) -> None:
         assert isinstance(prepared, Prepared)
@@ -112,99 +114,149 @@ class DvcqgDestination:
         await self.client.aclose()
 
 
-async def _facts(
-    session: AsyncSession, dossier_id: int, up_to: int
-) -> tuple[payload.DossierFacts, list[payload.EventFacts]]:
-    d = (await session.execute(select(Dossier).where(Dossier.id == dossier_id))).scalar_one()
-    proc = (
-        await session.execute(select(Procedure).where(Procedure.id == d.procedure_id))
-    ).scalar_one()
-    units = {
-        u.id: u.name
-        for u in (
-            await session.execute(
-                select(Unit).where(Unit.id.in_([d.competent_unit_id, d.receiving_unit_id]))
-            )
-        ).scalars()
-    }
-    facts = payload.DossierFacts(
-        code=d.code,
-        procedure_code=proc.code,
-        procedure_name=proc.name,
-        field_code=proc.field_code,
-        field_name=proc.field,
-        channel=d.channel,
-        applicant_kind=d.applicant_kind,
-        applicant_name=d.applicant_name,
-        applicant_id_number=d.applicant_id_number,
-        applicant_phone=d.applicant_phone,
-        applicant_email=d.applicant_email,
-        submitted_at=d.submitted_at,
-        return_method=d.return_method,
-        competent_unit=units[d.competent_unit_id],
-        receiving_unit=units[d.receiving_unit_id],
-        documents=await _documents(session, dossier_id),
+def _requests(
+    facts: payload.DossierFacts,
+    history: list[payload.EventFacts],
+    messages: Sequence[Message],
+    officers: dict[int, payload.Officer],
+) -> Prepared:
+    """One claimed group's requests: a record per ``dossier`` message (as of its event), then the
+    progress entries in one call."""
+    by_seq = {ev.seq: ev for ev in history}
+    requests: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    for m in messages:
+        if m.kind in (DOSSIER, DOSSIER_PROGRESS):
+            record = payload.dossier_record(facts, [e for e in history if e.seq <= m.seq])
+            updating = m.follows_delivered or bool(requests)
+            requests.append(payload.sync_request(record, updating=updating))
+        if m.kind in (PROGRESS, DOSSIER_PROGRESS):
+            entries.append(payload.progress_entry(facts, by_seq[m.seq], officers[m.event_id]))
+    if entries:
+        requests.append(payload.progress_request(entries))
+    return Prepared(requests)
+
+
+async def _facts(session: AsyncSession, ids: set[int]) -> dict[int, payload.DossierFacts]:
+    """The dossiers' own fields, with their procedure's and units' names (one query), and their
+    documents."""
+    d, competent, receiving = Dossier, aliased(Unit), aliased(Unit)
+    rows = await session.execute(
+        select(
+            d.id,
+            d.code,
+            Procedure.code.label("procedure_code"),
+            Procedure.name.label("procedure_name"),
+            Procedure.field_code,
+            Procedure.field.label("field_name"),
+            d.channel,
+            d.applicant_kind,
+            d.applicant_name,
+            d.applicant_id_number,
+            d.applicant_phone,
+            d.applicant_email,
+            d.submitted_at,
+            d.return_method,
+            competent.name.label("competent_unit"),
+            receiving.name.label("receiving_unit"),
+        )
+        .join(Procedure, Procedure.id == d.procedure_id)
+        .join(competent, competent.id == d.competent_unit_id)
+        .join(receiving, receiving.id == d.receiving_unit_id)
+        .where(d.id.in_(ids))
     )
+    documents = await _documents(session, ids)
+    out = {}
+    for row in rows:
+        fields = dict(row._mapping)
+        dossier_id = int(fields.pop("id"))
+        out[dossier_id] = payload.DossierFacts(**fields, documents=documents.get(dossier_id, ()))
+    return out
+
+
+async def _histories(session: AsyncSession, ids: set[int]) -> dict[int, list[payload.EventFacts]]:
+    """Each dossier's events in order (a record is built from those up to its own event)."""
     e = DossierEvent
     rows = await session.execute(
-        select(e.seq, e.type, e.at, e.to_status, e.payload)
-        .where(e.dossier_id == dossier_id, e.seq <= up_to)
-        .order_by(e.seq)
+        select(e.dossier_id, e.seq, e.type, e.at, e.to_status, e.payload)
+        .where(e.dossier_id.in_(ids))
+        .order_by(e.dossier_id, e.seq)
     )
-    history = [
-        payload.EventFacts(int(s), str(t), at, int(st), dict(p or {})) for s, t, at, st, p in rows
-    ]
-    return facts, history
+    out: dict[int, list[payload.EventFacts]] = defaultdict(list)
+    for dossier_id, seq, type_, at, to_status, data in rows:
+        out[int(dossier_id)].append(
+            payload.EventFacts(int(seq), str(type_), at, int(to_status), dict(data or {}))
+        )
+    return out
 
 
-async def _documents(session: AsyncSession, dossier_id: int) -> tuple[payload.DocumentFacts, ...]:
-    """Every document of the dossier (each record keeps those uploaded by its event)."""
+async def _documents(
+    session: AsyncSession, ids: set[int]
+) -> dict[int, tuple[payload.DocumentFacts, ...]]:
+    """Every document of the dossiers (each record keeps those uploaded by its event)."""
     rows = (
         await session.execute(
             select(DossierDocument)
-            .where(DossierDocument.dossier_id == dossier_id)
+            .where(DossierDocument.dossier_id.in_(ids))
             .order_by(DossierDocument.id)
         )
     ).scalars()
-    return tuple(
-        payload.DocumentFacts(
-            id=r.id,
-            kind=r.kind,
-            component_code=r.component_code,
-            component_name=r.component_name,
-            filename=r.filename,
-            uploaded_at=r.uploaded_at,
-            digitised_at_counter=r.digitised_at_counter,
-            reused=r.reused_from_dossier_id is not None,
-            from_citizen_store=r.from_citizen_store,
+    out: dict[int, list[payload.DocumentFacts]] = defaultdict(list)
+    for r in rows:
+        out[r.dossier_id].append(
+            payload.DocumentFacts(
+                id=r.id,
+                kind=r.kind,
+                component_code=r.component_code,
+                component_name=r.component_name,
+                filename=r.filename,
+                uploaded_at=r.uploaded_at,
+                digitised_at_counter=r.digitised_at_counter,
+                reused=r.reused_from_dossier_id is not None,
+                from_citizen_store=r.from_citizen_store,
+            )
         )
-        for r in rows
-    )
+    return {dossier_id: tuple(docs) for dossier_id, docs in out.items()}
 
 
-async def _officer(session: AsyncSession, event_id: int) -> payload.Officer:
-    """Who acted in the event: a user (name, title, unit) or an API client (its name)."""
+async def _officers(session: AsyncSession, event_ids: set[int]) -> dict[int, payload.Officer]:
+    """Who acted in each event: a user (name, title, unit) or an API client (its name)."""
+    if not event_ids:
+        return {}
     e = DossierEvent
-    actor, unit_id = (
-        await session.execute(select(e.actor, e.unit_id).where(e.id == event_id))
-    ).one()
-    kind, _, name = str(actor).partition(":")
-    unit_name = None
-    if unit_id is not None:
-        unit_name = (await session.execute(select(Unit.name).where(Unit.id == unit_id))).scalar()
-    if kind == "user":
-        user = (
-            await session.execute(select(User.full_name, User.title).where(User.username == name))
-        ).one_or_none()
-        if user is not None:
-            return payload.Officer(user[0], user[1], unit_name)
-    if kind == "client":
-        client = (
-            await session.execute(select(ApiClient.name).where(ApiClient.client_id == name))
-        ).scalar()
-        if client is not None:
-            return payload.Officer(str(client), None, unit_name)
-    return payload.Officer(name or str(actor), None, unit_name)
+    acts = (
+        await session.execute(
+            select(e.id, e.actor, Unit.name)
+            .outerjoin(Unit, Unit.id == e.unit_id)
+            .where(e.id.in_(event_ids))
+        )
+    ).all()
+    actors = [str(actor).partition(":") for _, actor, _ in acts]
+    users = {
+        str(username): (str(name), title)
+        for username, name, title in await session.execute(
+            select(User.username, User.full_name, User.title).where(
+                User.username.in_({n for kind, _, n in actors if kind == "user"})
+            )
+        )
+    }
+    clients = {
+        str(client_id): str(name)
+        for client_id, name in await session.execute(
+            select(ApiClient.client_id, ApiClient.name).where(
+                ApiClient.client_id.in_({n for kind, _, n in actors if kind == "client"})
+            )
+        )
+    }
+    out = {}
+    for (event_id, actor, unit_name), (kind, _, name) in zip(acts, actors, strict=True):
+        officer = payload.Officer(name or str(actor), None, unit_name)
+        if kind == "user" and name in users:
+            officer = payload.Officer(*users[name], unit_name)
+        elif kind == "client" and name in clients:
+            officer = payload.Officer(clients[name], None, unit_name)
+        out[int(event_id)] = officer
+    return out
 
 
 def personal_values(body: dict[str, Any]) -> list[str]:

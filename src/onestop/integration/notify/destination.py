@@ -28,7 +28,7 @@ from onestop.dossiers.intake.lookup_secret import derive_secret, secret_matches
 from onestop.dossiers.intake.write import NONCE
 from onestop.dossiers.models import Dossier, DossierEvent, IdempotencyKey
 from onestop.dossiers.schemas import phone_e164
-from onestop.integration.destinations import DeliveryFailed, Message
+from onestop.integration.destinations import DeliveryFailed, Message, each
 from onestop.integration.feed import Change
 from onestop.integration.notify import content
 from onestop.integration.notify.senders import SmsSender, Smtp, SmtpSender
@@ -123,11 +123,18 @@ class _Notifications:
         )
         return {int(r[0]) for r in rows}
 
-    async def prepare(self, session: AsyncSession, messages: Sequence[Message]) -> Outgoing:
-        (m,) = messages
-        d, notice = await _notice(session, m, self.settings)
-        to = self.address(d)
-        return Outgoing(m.id, to, content.subject(notice), self.render(notice))
+    async def prepare(
+        self, session: AsyncSession, groups: Sequence[Sequence[Message]]
+    ) -> list[Outgoing | DeliveryFailed]:
+        """The round's notices, one after the other (far fewer than the portal's messages)."""
+
+        async def one(messages: Sequence[Message]) -> Outgoing:
+            (m,) = messages
+            d, notice = await _notice(session, m, self.settings)
+            to = self.address(d)
+            return Outgoing(m.id, to, content.subject(notice), self.render(notice))
+
+        return await each(groups, one, self.name)
 
     def address(self, d: Dossier) -> str | None:
         raise NotImplementedError

@@ -32,7 +32,7 @@ from onestop.catalog.models import Unit
 from onestop.core.errors import Forbidden
 from onestop.dossiers import listing
 from onestop.dossiers.models import Dossier, DossierEvent
-from onestop.integration.destinations import DeliveryFailed, Message
+from onestop.integration.destinations import DeliveryFailed, Message, each
 from onestop.integration.feed import Change
 from onestop.integration.webhooks import events
 from onestop.integration.webhooks.models import WebhookSubscription
@@ -87,18 +87,27 @@ class WebhookDestination:
             return set()
         return {int(i) for i in (await session.execute(stmt)).scalars()}
 
-    async def prepare(self, session: AsyncSession, messages: Sequence[Message]) -> Prepared:
-        (m,) = messages  # no chunked kinds: one message per claim
+    async def prepare(
+        self, session: AsyncSession, groups: Sequence[Sequence[Message]]
+    ) -> list[Prepared | DeliveryFailed]:
+        """The round's signed bodies, their events read in one query."""
         e = DossierEvent
-        row = (
-            await session.execute(
-                select(e.seq, e.type, e.at, e.from_status, e.to_status, Dossier.code, Unit.code)
-                .join(Dossier, Dossier.id == e.dossier_id)
-                .outerjoin(Unit, Unit.id == e.unit_id)
-                .where(e.id == m.event_id)
-            )
-        ).one()
-        seq, type_, at, from_status, to_status, code, unit = row
+        rows = await session.execute(
+            select(e.id, e.seq, e.type, e.at, e.from_status, e.to_status, Dossier.code, Unit.code)
+            .join(Dossier, Dossier.id == e.dossier_id)
+            .outerjoin(Unit, Unit.id == e.unit_id)
+            .where(e.id.in_([m.event_id for group in groups for m in group]))
+        )
+        facts = {int(row[0]): row[1:] for row in rows}
+
+        async def one(messages: Sequence[Message]) -> Prepared:
+            (m,) = messages  # no chunked kinds: one message per claim
+            return self._body(m, facts[m.event_id])
+
+        return await each(groups, one, self.name)
+
+    def _body(self, m: Message, event: Sequence[Any]) -> Prepared:
+        seq, type_, at, from_status, to_status, code, unit = event
         body = {
             "type": events.wire_type(m.kind),
             "timestamp": _iso(at),
