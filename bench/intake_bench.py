@@ -1,34 +1,69 @@
 """Intake throughput: onestop's POST /api/v1/dossiers (counter intake, authenticated, PostgreSQL,
-2 Uvicorn workers) against a bare raw-asyncpg insert of the same row, alternated in one run.
+2 Uvicorn workers) against a bare raw-asyncpg insert of the same row, alternated in one run; with
+``--outbox``, also onestop with its outbox working against onestop with it idle, paired in each
+round (the product target: with the outbox on, at least 0.9× the throughput with it off).
 
-    .venv/bin/python bench/intake_bench.py [--rounds 3] [--duration 10] [--connections 32]
+    .venv/bin/python bench/intake_bench.py [--rounds 3] [--duration 10] [--connections 32] \
+        [--counters 1] [--outbox]
 
 Needs wrk (Debian package) and PostgreSQL on 127.0.0.1:5432 (or BENCH_PG_URL). It recreates the
 database ``onestop_bench``, migrates it, seeds the demo province and prints a Markdown table.
+
+Every intake writes its ``dossier_event`` row either way. "Outbox off" runs no integration worker:
+nothing relays or delivers the events. "Outbox on" runs one worker process (``outbox_bench.py
+--worker``: relay, then delivery rounds, in a loop) with ``ONESTOP_DVCQG_URL`` pointing at
+``outbox_bench``'s fake national portal (answers in 50 ms), served from a thread of this process,
+and ``outbox_bench.analyze_often`` standing in for autovacuum's ANALYZE. Before each "on" window
+the portal's relay position goes to the end of the feed and what an earlier window left pending
+is dropped (the worker sends only what this window writes); one intake proves the worker is up.
+After the window the run waits up to ``DRAIN_WAIT`` s for the portal to take every intake of it.
+
+Without ``--outbox`` the run is what it was: each round, onestop (no worker), then raw. With it, a
+discarded ``WARM_UP`` s of wrk warms onestop up, then each round measures off and on (off first in
+odd rounds, on first in even ones, so the growing tables weigh on both alike), then raw. A second
+table gives, per round, req/s off and on, their ratio, the intakes of the "on" window, the records
+the portal took during it and in all, and the seconds to drain; the run exits 1 when the median
+ratio on/off is below ``TARGET_RATIO``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import math
 import os
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import outbox_bench as ob  # noqa: E402  (the fake portal, the worker process)
+
 VENV_BIN = Path(sys.executable).parent
 PG_URL = os.environ.get(
     "BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/onestop_bench"
 )
+DSN = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
 ONESTOP_PORT, RAW_PORT = 8101, 8102
+TARGET_RATIO = 0.9
+#: Seconds of the discarded wrk run before the rounds, with ``--outbox``.
+WARM_UP = 3
+#: Seconds for a new worker process to deliver its first intake.
+WORKER_START_WAIT = 30.0
+#: Seconds after an "on" window for the portal to take the window's intakes.
+DRAIN_WAIT = 30.0
 
 BODY = {
     "procedure": "1.004746",
@@ -45,7 +80,7 @@ BODY = {
 
 
 async def prepare_database() -> None:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     from onestop.core import migrate
     from onestop.core.db import make_engine
@@ -154,6 +189,153 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+# --- the outbox on: the fake portal and one worker ------------------------------------------
+
+
+class PortalThread:
+    """``outbox_bench.Portal`` served by its own event loop in a daemon thread, while this process
+    waits on wrk."""
+
+    def __init__(self) -> None:
+        self.portal = ob.Portal()
+        self.loop = asyncio.new_event_loop()
+        self.port = 0
+        started = threading.Event()
+        threading.Thread(target=self._serve, args=(started,), daemon=True).start()
+        if not started.wait(10):
+            raise SystemExit("the fake portal did not start")
+
+    def _serve(self, started: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        server = self.loop.run_until_complete(
+            asyncio.start_server(self.portal.handle, "127.0.0.1", 0, backlog=1024)
+        )
+        self.port = server.sockets[0].getsockname()[1]
+        started.set()
+        self.loop.run_forever()
+
+    def records(self) -> int:
+        """Dossier records taken so far (counted on the portal's loop)."""
+
+        async def count() -> int:
+            return sum(len(taken) for taken in self.portal.records.values())
+
+        return asyncio.run_coroutine_threadsafe(count(), self.loop).result(timeout=10)
+
+    @contextlib.contextmanager
+    def analyzing(self) -> Iterator[None]:
+        """``outbox_bench.analyze_often`` on the portal's loop meanwhile (autovacuum's ANALYZE of
+        the fast-growing outbox and event log, whose statistics the worker's claim plans from)."""
+        stop = asyncio.Event()
+        done = asyncio.run_coroutine_threadsafe(ob.analyze_often(stop), self.loop)
+        try:
+            yield
+        finally:
+            self.loop.call_soon_threadsafe(stop.set)
+            done.result(timeout=30)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+async def restart_relay() -> None:
+    """Put the portal's relay position at the end of the feed, and drop what an earlier window
+    left undelivered (it did not drain, and is reported so): the worker sends only what the next
+    window writes."""
+    import asyncpg
+
+    from onestop.core import clock
+    from onestop.core.db import make_engine
+    from onestop.core.settings import Settings
+    from onestop.integration import relay
+    from onestop.wiring import make_sessionmaker
+
+    engine = make_engine(Settings(database_url=PG_URL))
+    async with make_sessionmaker(engine)() as session:
+        await relay.start_at_end(session, "dvcqg", clock.now())
+        await session.commit()
+    await engine.dispose()
+    conn = await asyncpg.connect(DSN)
+    await conn.execute("DELETE FROM outbox_message WHERE state = 'pending'")
+    await conn.close()
+
+
+def count_dossiers() -> int:
+    async def fetch() -> int:
+        import asyncpg
+
+        conn = await asyncpg.connect(DSN)
+        try:
+            return int(await conn.fetchval("SELECT count(*) FROM dossier"))
+        finally:
+            await conn.close()
+
+    return asyncio.run(fetch())
+
+
+@contextlib.contextmanager
+def integration_worker(portal_port: int) -> Iterator[None]:
+    """One integration worker process (``outbox_bench.py --worker``) on this run's database."""
+    ob.PG_URL, ob.DSN = PG_URL, DSN  # outbox_bench's workers and ANALYZE use its own database
+    worker = ob.start_workers(1, portal_port)[0]
+    try:
+        yield
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+
+
+def wait_until(done: Callable[[], bool], seconds: float) -> float | None:
+    """Seconds until ``done()`` held, or None if it did not within ``seconds``."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        if done():
+            return time.monotonic() - start
+        time.sleep(0.2)
+    return None
+
+
+def post_intake(token: str) -> None:
+    answer = httpx.post(
+        f"http://127.0.0.1:{ONESTOP_PORT}/api/v1/dossiers",
+        json=BODY,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    if answer.status_code != 201:
+        raise SystemExit(f"intake failed: {answer.status_code} {answer.text}")
+
+
+def measure_outbox_on(
+    portal: PortalThread, tokens: list[str], args: argparse.Namespace
+) -> dict[str, float]:
+    """wrk on the intake with one worker relaying and delivering to the portal; then how many
+    intakes the window wrote and how many records the portal took during it and by the end of
+    the drain (``drain_s`` is NaN when it did not drain in ``DRAIN_WAIT`` s)."""
+    asyncio.run(restart_relay())
+    with integration_worker(portal.port), portal.analyzing():
+        before_probe = portal.records()
+        post_intake(tokens[0])
+        if wait_until(lambda: portal.records() > before_probe, WORKER_START_WAIT) is None:
+            raise SystemExit("the integration worker delivered nothing to the fake portal")
+        dossiers, taken = count_dossiers(), portal.records()
+        result = wrk(ONESTOP_PORT, "/api/v1/dossiers", tokens, args.duration, args.connections)
+        during = portal.records() - taken
+        time.sleep(0.5)  # the requests wrk left in flight commit
+        written = count_dossiers() - dossiers
+        drain = wait_until(lambda: portal.records() - taken >= written, DRAIN_WAIT)
+        delivered = portal.records() - taken
+    return {
+        **result,
+        "written": written,
+        "during": during,
+        "delivered": delivered,
+        "drain_s": float("nan") if drain is None else drain,
+    }
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
@@ -166,6 +348,12 @@ def main() -> int:
         help="receiving units (clerks) sharing the load; 1 = one counter's daily"
         " code sequence takes every request",
     )
+    parser.add_argument(
+        "--outbox",
+        action="store_true",
+        help="also measure onestop with one integration worker delivering to a fake portal"
+        " (outbox on) against no worker (off), paired in each round",
+    )
     args = parser.parse_args()
 
     asyncio.run(prepare_database())
@@ -174,8 +362,9 @@ def main() -> int:
         "ONESTOP_LOG_LEVEL": "WARNING",
         "ONESTOP_RUN_WORKER_IN_APP": "false",
         "ONESTOP_DB_POOL_SIZE": "16",  # 32 connections over 2 workers
-        "BENCH_RAW_DSN": PG_URL.replace("postgresql+asyncpg://", "postgresql://"),
+        "BENCH_RAW_DSN": DSN,
     }
+    portal = PortalThread() if args.outbox else None
     servers = [
         start([*uvicorn_cmd("onestop.app:create_app", ONESTOP_PORT), "--factory"], env),
         start(uvicorn_cmd("bench.raw_intake_app:app", RAW_PORT), env),
@@ -183,32 +372,52 @@ def main() -> int:
     try:
         wait_ready(ONESTOP_PORT, "/healthz")
         wait_ready(RAW_PORT, "/")
-        names = ["clerk"] + [f"clerk{i:02d}" for i in range(args.counters - 1)]
-        tokens = [
-            httpx.post(
-                f"http://127.0.0.1:{ONESTOP_PORT}/api/v1/auth/token",
-                data={"username": name, "password": "onestop-demo"},
-            ).json()["access_token"]
-            for name in names
-        ]
-        auth = {"Authorization": f"Bearer {tokens[0]}"}
-        check = httpx.post(
-            f"http://127.0.0.1:{ONESTOP_PORT}/api/v1/dossiers", json=BODY, headers=auth
-        )
-        if check.status_code != 201:
-            raise SystemExit(f"intake failed: {check.status_code} {check.text}")
-        results: dict[str, list[dict[str, float]]] = {"onestop": [], "raw": []}
-        for _ in range(args.rounds):  # alternate, so drift hits both alike
-            results["onestop"].append(
-                wrk(ONESTOP_PORT, "/api/v1/dossiers", tokens, args.duration, args.connections)
-            )
-            results["raw"].append(wrk(RAW_PORT, "/dossiers", [], args.duration, args.connections))
+        results = measure_rounds(login(args.counters), portal, args)
     finally:
         for proc in servers:
             proc.terminate()
             proc.wait(timeout=20)
+        if portal is not None:
+            portal.close()
     report(results, args)
-    return 0
+    return report_outbox(results) if args.outbox else 0
+
+
+def login(counters: int) -> list[str]:
+    """A token per counter's clerk; one intake checks that the endpoint works."""
+    names = ["clerk"] + [f"clerk{i:02d}" for i in range(counters - 1)]
+    tokens = [
+        httpx.post(
+            f"http://127.0.0.1:{ONESTOP_PORT}/api/v1/auth/token",
+            data={"username": name, "password": "onestop-demo"},
+        ).json()["access_token"]
+        for name in names
+    ]
+    post_intake(tokens[0])
+    return tokens
+
+
+def measure_rounds(
+    tokens: list[str], portal: PortalThread | None, args: argparse.Namespace
+) -> dict[str, list[dict[str, float]]]:
+    """Alternate the measurements round by round, so drift hits them alike. With the outbox, a
+    discarded wrk run first warms onestop up (the first window would be the cold one)."""
+    results: dict[str, list[dict[str, float]]] = {"onestop": [], "raw": []}
+    if portal is not None:
+        results["outbox"] = []
+        wrk(ONESTOP_PORT, "/api/v1/dossiers", tokens, WARM_UP, args.connections)
+    kinds = ["onestop"] if portal is None else ["onestop", "outbox"]
+    for round_no in range(args.rounds):
+        for kind in kinds if round_no % 2 == 0 else kinds[::-1]:
+            if kind == "outbox":
+                assert portal is not None
+                results[kind].append(measure_outbox_on(portal, tokens, args))
+            else:
+                results[kind].append(
+                    wrk(ONESTOP_PORT, "/api/v1/dossiers", tokens, args.duration, args.connections)
+                )
+        results["raw"].append(wrk(RAW_PORT, "/dossiers", [], args.duration, args.connections))
+    return results
 
 
 def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace) -> None:
@@ -226,10 +435,14 @@ def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace)
         " | per-round p99 ms |"
     )
     print("|---|---|---|---|---|---|---|")
-    for name, label in (
-        ("onestop", "onestop POST /api/v1/dossiers"),
-        ("raw", "raw asyncpg insert"),
-    ):
+    labels = {
+        "onestop": "onestop POST /api/v1/dossiers" + (", outbox off" if args.outbox else ""),
+        "outbox": "onestop POST /api/v1/dossiers, outbox on (1 worker, fake portal)",
+        "raw": "raw asyncpg insert",
+    }
+    for name, label in labels.items():
+        if name not in results:
+            continue
         m = med[name]
         rounds = ", ".join(f"{r['rps']:.0f}" for r in results[name])
         rounds += " | " + ", ".join(f"{r['p99']:.0f}" for r in results[name])
@@ -241,6 +454,29 @@ def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace)
     )
 
 
+def report_outbox(results: dict[str, list[dict[str, float]]]) -> int:
+    """The rounds of outbox on against off; 1 when the median ratio misses ``TARGET_RATIO``."""
+    print(
+        "\n| round | req/s off | req/s on | on/off | intakes in the on window"
+        " | portal took during / by the end | drained after the window |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    ratios = []
+    for i, (off, on) in enumerate(zip(results["onestop"], results["outbox"], strict=True), 1):
+        ratios.append(on["rps"] / off["rps"])
+        drained = "no" if math.isnan(on["drain_s"]) else f"{on['drain_s']:.1f} s"
+        print(
+            f"| {i} | {off['rps']:.0f} | {on['rps']:.0f} | {ratios[-1]:.2f} | {on['written']:.0f}"
+            f" | {on['during']:.0f} / {on['delivered']:.0f} | {drained} |"
+        )
+    median = statistics.median(ratios)
+    passed = median >= TARGET_RATIO
+    print(
+        f"ratio outbox on/off per round: {', '.join(f'{r:.2f}' for r in ratios)}; "
+        f"median {median:.2f} (target ≥ {TARGET_RATIO}): {'PASS' if passed else 'FAIL'}"
+    )
+    return 0 if passed else 1
+
+
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     raise SystemExit(main())

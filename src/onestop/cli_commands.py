@@ -25,6 +25,7 @@ from onestop.documents.storage import make_store
 from onestop.dossiers import personal_data
 from onestop.integration import worker as integration_worker
 from onestop.integration.dvcqg import reconcile as dvcqg_reconcile
+from onestop.integration.webhooks import service as webhook_service
 from onestop.metrics import rollups
 from onestop.metrics.alerts import worker as alerts_worker
 from onestop.wiring import make_sessionmaker
@@ -92,7 +93,8 @@ def register(sub: Any) -> None:
 
     rotate = sub.add_parser(
         "rotate-key",
-        help="re-encrypt applicants' personal data under the first key of ONESTOP_DATA_KEYS",
+        help="re-encrypt applicants' personal data and webhook secrets under the first key of"
+        " ONESTOP_DATA_KEYS",
     )
     rotate.add_argument(
         "--generate", action="store_true", help="print a new random data key and exit"
@@ -288,7 +290,9 @@ def _rotate_key(args: argparse.Namespace) -> int:
 
     async def go(session: Any) -> int:
         changed = await personal_data.reencrypt(session)
-        print(f"{changed} dossiers re-encrypted under key {crypto.keyring().current}")
+        secrets = await webhook_service.reencrypt_secrets(session)
+        key = crypto.keyring().current
+        print(f"{changed} dossiers and {secrets} webhook secrets re-encrypted under key {key}")
         return 0
 
     return _run(go)

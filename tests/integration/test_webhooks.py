@@ -19,12 +19,12 @@ from tests.integration.helpers import LocalServer, QuietHandler, Scene, advance,
 
 from onestop.auth.models import ApiClient
 from onestop.auth.tokens import issue_token
-from onestop.core import clock
+from onestop.core import clock, crypto
 from onestop.core.errors import InvalidInput
 from onestop.core.settings import Settings
 from onestop.integration import delivery
 from onestop.integration.models import OutboxMessage
-from onestop.integration.webhooks import events
+from onestop.integration.webhooks import events, service as webhook_service
 from onestop.integration.webhooks.destination import WebhookSender
 from onestop.integration.webhooks.schemas import EventType
 from onestop.integration.webhooks.service import check_url
@@ -175,6 +175,44 @@ async def test_messages_are_signed_and_a_redelivery_keeps_its_id(
     assert secret not in caplog.text
 
 
+async def test_a_rating_reaches_its_subscribers_after_the_finish(
+    scene: Scene, receiver: Receiver
+) -> None:
+    hook = await subscribe(
+        scene.client,
+        scene.auth("portal"),
+        receiver.url,
+        event_types=["dossier.finished", "rating.received"],
+    )
+    code = await scene.receive()
+    await scene.act("clerk", code, "transfer")
+    await scene.act("officer", code, "finish", {"result_number": "2/CT"})
+    resp = await scene.client.post(
+        f"/api/v1/dossiers/{code}/rating",
+        json={"level": "khong_hai_long", "comment": "Chị Lan ở quầy số 2 chưa hướng dẫn kỹ"},
+        headers=scene.auth("clerk"),
+    )
+    assert resp.status_code == 201, resp.text
+    await scene.run()
+    got = [p for _, p in receiver.verified(hook["secret"])]
+    assert [(p["type"], p["data"]["event"]) for p in got] == [
+        ("dossier.finished", "finish"),
+        ("rating.received", "rated"),
+    ]
+    rating = got[1]["data"]
+    assert (rating["rating"], rating["from_status"], rating["to_status"]) == (
+        "khong_hai_long",
+        9,
+        9,
+    )
+    assert "Lan" not in json.dumps(got, ensure_ascii=False)  # the comment stays home
+    # The dossier's history shows it.
+    events = (
+        await scene.client.get(f"/api/v1/dossiers/{code}/events", headers=scene.auth("clerk"))
+    ).json()
+    assert events["items"][-1]["type"] == "rated"
+
+
 async def test_only_events_the_subscription_asked_for(scene: Scene, receiver: Receiver) -> None:
     hook = await subscribe(
         scene.client,
@@ -231,7 +269,7 @@ async def test_bad_urls_and_callers_are_refused(scene: Scene, settings: Settings
         assert resp.json()["type"].endswith("/invalid-webhook-url"), url
     resp = await scene.client.post(
         "/api/v1/webhooks",
-        json={"url": "https://example.vn/h", "event_types": ["rating.received"]},
+        json={"url": "https://example.vn/h", "event_types": ["dossier.deleted"]},
         headers=portal,
     )
     assert resp.status_code == 422
@@ -297,3 +335,24 @@ async def test_list_rotate_and_delete(scene: Scene, settings: Settings, receiver
         left = (await s.execute(select(func.count()).select_from(OutboxMessage))).scalar_one()
     assert left == 0
     assert json.loads(receiver.received[-1][1])["type"] == "dossier.received"
+
+
+async def test_rotate_key_reencrypts_the_signing_secrets(
+    scene: Scene, receiver: Receiver, settings: Settings
+) -> None:
+    old, new = crypto.new_key(), crypto.new_key()
+    try:
+        crypto.configure(settings.model_copy(update={"data_keys": f"k1:{old}"}))
+        hook = await subscribe(scene.client, scene.auth("portal"), receiver.url)
+        crypto.configure(settings.model_copy(update={"data_keys": f"k2:{new},k1:{old}"}))
+        async with scene.session() as s:
+            assert await webhook_service.reencrypt_secrets(s) == 1
+            assert await webhook_service.reencrypt_secrets(s) == 0  # nothing left to do
+            stored = (await s.execute(text("SELECT secret FROM webhook_subscription"))).scalar()
+        assert str(stored).startswith("v1:k2:")
+        crypto.configure(settings.model_copy(update={"data_keys": f"k2:{new}"}))  # k1 is gone
+        code = await scene.receive()
+        await scene.run()
+        assert [p["data"]["dossier"] for _, p in receiver.verified(hook["secret"])] == [code]
+    finally:
+        crypto.configure(settings)

@@ -20,7 +20,7 @@ from onestop.catalog.models import Unit
 from onestop.core import clock
 from onestop.core.errors import InvalidInput
 from onestop.metrics import periods
-from onestop.metrics.ontime import rates, report as ontime_report
+from onestop.metrics.ontime import rates
 
 world = dossier_fixtures.world  # the fixtures of the dossier tests
 auth = dossier_fixtures.auth
@@ -117,7 +117,7 @@ def test_split_into_whole_months_and_edge_days(
     start: str, end: str, edges: list[tuple[str, str]], months: tuple[str, str] | None
 ) -> None:
     d = dt.date.fromisoformat
-    got_edges, got_months = ontime_report.split(periods.Period(d(start), d(end)))
+    got_edges, got_months = periods.whole_months(periods.Period(d(start), d(end)))
     assert got_edges == [(d(a), d(b)) for a, b in edges]
     assert got_months == ((d(months[0]), d(months[1])) if months else None)
 

@@ -22,8 +22,9 @@ from tests.metrics.reports_support import (
     rows_of,
 )
 
+from onestop.metrics import rollups
 from onestop.metrics.alerts.models import Alert
-from onestop.metrics.satisfaction.models import FollowupTask, Rating
+from onestop.metrics.satisfaction.models import FollowupTask, Rating, RatingMonthly
 
 world = dossier_fixtures.world  # the fixtures of the dossier tests
 auth = dossier_fixtures.auth
@@ -251,3 +252,42 @@ async def test_portal_relays_a_citizen_rating_with_the_secret(
         assert (
             await s.execute(select(Rating.given_by))
         ).scalar_one() == "citizen via client:portal"
+
+
+async def test_whole_months_come_from_the_sums_and_other_days_from_the_ratings(
+    client: httpx.AsyncClient, world: World, auth: Headers, app: Any
+) -> None:
+    # 31/03 23:30 in Viet Nam is 16:30 UTC: a March rating, though the month has ended in UTC
+    # only 7 hours later; 01/04 00:30 is an April one.
+    for day, moment, level in (
+        ("2026-03-10 09:00", "2026-03-14 10:00", "hai_long"),
+        ("2026-03-16 09:00", "2026-03-31 23:30", "khong_hai_long"),
+        ("2026-03-17 09:00", "2026-04-01 00:30", "rat_hai_long"),
+        ("2026-03-18 09:00", "2026-04-20 10:00", "hai_long"),
+    ):
+        m = await returned(client, auth, day)
+        set_clock(moment)
+        resp = await client.post(rating_url(m.code), json={"level": level, "secret": m.secret})
+        assert resp.status_code == 201, resp.text
+    async with app.state.sessionmaker() as s:
+        assert await rollups.differences(s) == {}
+        sums = (await s.execute(select(RatingMonthly.month, RatingMonthly.level))).all()
+    assert sorted((str(month), level) for month, level in sums) == [
+        ("2026-03-01", "hai_long"),
+        ("2026-03-01", "khong_hai_long"),
+        ("2026-04-01", "hai_long"),
+        ("2026-04-01", "rat_hai_long"),
+    ]
+    # 15/03–30/04: the edge days of March from the ratings, the whole of April from the sums.
+    for period, expected in (
+        ({"from": "2026-03-15", "to": "2026-04-30"}, (1, 1, 3)),
+        ({"from": "2026-03-01", "to": "2026-03-31"}, (0, 1, 2)),
+        ({"from": "2026-04-01", "to": "2026-04-01"}, (1, 0, 1)),
+    ):
+        report = (
+            await client.get(
+                f"{URL}/satisfaction", params={**period, "unit": ROOT}, headers=auth("manager")
+            )
+        ).json()["total"]
+        got = (report["rat_hai_long"], report["khong_hai_long"], report["ratings"])
+        assert got == expected, period

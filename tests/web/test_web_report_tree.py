@@ -1,6 +1,6 @@
-"""The on-time report page's unit tree: the report unit's children first, each row rolled up over
-its subtree; a unit row expands to its child units (an htmx branch, or the page again without
-scripts) with the same figures as the JSON report."""
+"""The report pages' unit tree (on-time, satisfaction): the report unit's children first, each
+row rolled up over its subtree; a unit row expands to its child units (an htmx branch, or the
+page again without scripts) with the same figures as the JSON report."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tests.dossiers.conftest import Headers, act, set_clock
 from tests.factories import World, add_procedure, add_unit, add_user
 from tests.metrics.reports_support import ROOT, processed, receive
 from tests.web.conftest import HX, web_login
+from tests.web.test_web_reports import listed
 
 DISTRICT = "000.02.00.H99"
 COMMUNE = "000.02.30.H99"
@@ -146,7 +147,17 @@ async def test_many_child_units_come_by_level_group_first(
     )
     assert groups == {"cap:province": "Cấp tỉnh (sở, ban, ngành)", "cap:commune": "Cấp xã"}
     province = re.search(r'<tr data-key="cap:province".*?</tr>', page.text, re.S)
-    assert province and '<span data-testid="group-finished">1</span>' in province.group(0)
+    assert province
+    # A group's count is a link to its dossiers: the list is as long as the count.
+    for key, b in (("cap:province", "finished"), ("cap:commune", "finished")):
+        row = re.search(rf'<tr data-key="{key}".*?</tr>', page.text, re.S)
+        assert row
+        found = re.search(rf'data-testid="group-{b}" href="([^"]+)">(\d+)<', row.group(0))
+        assert found, row.group(0)
+        assert len(await listed(client, found.group(1).replace("&amp;", "&"))) == int(
+            found.group(2)
+        )
+    assert re.search(r'data-testid="group-finished" href="[^"]+">1<', province.group(0))
     toggle = re.search(r'data-key="cap:commune".*?hx-get="([^"]+)"', page.text, re.S)
     assert toggle
     branch = await client.get(toggle.group(1).replace("&amp;", "&"), headers=HX)
@@ -156,5 +167,40 @@ async def test_many_child_units_come_by_level_group_first(
     assert "000.01.20.H99" in shown and "000.00.10.H99" not in shown
     resp = await client.get(
         "/web/bao-cao/dung-han/nhanh", params={**PERIOD, "unit": ROOT, "cap": "nope"}, headers=HX
+    )
+    assert resp.status_code == 404
+
+
+async def test_the_satisfaction_page_has_the_same_tree(
+    client: httpx.AsyncClient, world: World, auth: Headers, app: Any
+) -> None:
+    from tests.web.test_web_national_reports import rate
+
+    async with app.state.sessionmaker() as s:
+        for i in range(30):
+            await add_unit(
+                s, f"000.03.{i:02d}.H99", f"UBND xã Thử {i}", "commune", world.units[ROOT]
+            )
+        await s.commit()
+    await rate(client, auth, "khong_hai_long", "Phải chờ lâu")  # Sở Tư pháp's dossier
+    set_clock("2026-03-20 10:00")
+    await web_login(client, "manager")
+    page = await client.get("/web/bao-cao/hai-long", params=PERIOD)
+    assert page.status_code == 200
+    assert rows(page.text) == ["cap:province", "cap:commune"]
+    province = re.search(r'<tr data-key="cap:province".*?</tr>', page.text, re.S)
+    assert province and '<span data-testid="group-khong_hai_long">1</span>' in province.group(0)
+    toggle = re.search(r'data-key="cap:province".*?hx-get="([^"]+)"', page.text, re.S)
+    assert toggle and toggle.group(1).startswith("/web/bao-cao/hai-long/nhanh?")
+    branch = await client.get(toggle.group(1).replace("&amp;", "&"), headers=HX)
+    assert branch.status_code == 200
+    justice = re.search(r'<tr data-key="000.00.10.H99".*?</tr>', branch.text, re.S)
+    assert justice, rows(branch.text)
+    unhappy = re.search(r'data-testid="khong_hai_long" href="([^"]+)">1<', justice.group(0))
+    assert unhappy  # a unit's count links to its ratings
+    ratings = await client.get(unhappy.group(1).replace("&amp;", "&"))
+    assert ratings.status_code == 200 and "(ẩn)" in ratings.text
+    resp = await client.get(
+        "/web/bao-cao/hai-long/nhanh", params={**PERIOD, "unit": ROOT, "cap": "nope"}, headers=HX
     )
     assert resp.status_code == 404

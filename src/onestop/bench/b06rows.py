@@ -16,12 +16,12 @@ import numpy.typing as npt
 from onestop.bench import pgcopy as pc
 from onestop.bench.catalog_gen import Catalog
 from onestop.bench.dossier_gen import LOCAL, Cols
-from onestop.metrics.bieu06 import columns as bieu06_columns
+from onestop.metrics import level_groups
 from onestop.metrics.bieu06.models import FLOWS, STOCKS
 from onestop.metrics.bieu06.rollup import STRIPES
 
 Arr = npt.NDArray[Any]
-GROUPS = ["", *(g for g, _l, _s in bieu06_columns.LEVEL_GROUPS), bieu06_columns.OTHER_GROUP[0]]
+GROUPS = ["", *(g for g, _l, _s in level_groups.LEVEL_GROUPS), level_groups.OTHER_GROUP[0]]
 KEYS = ["grain", "unit_id", "stripe", "level_group", "field"]
 
 
@@ -100,7 +100,7 @@ def tables(c: Cols, cat: Catalog) -> dict[str, tuple[list[str], list[bytes]]]:
     group_of = np.zeros(top, np.int64)
     root_of = np.zeros(top, np.int64)
     for u in cat.units:
-        group_of[int(u[0])] = GROUPS.index(bieu06_columns.level_group(str(u[3])))
+        group_of[int(u[0])] = GROUPS.index(level_groups.level_group(str(u[3])))
         root_of[int(u[0])] = int(str(u[5]).split("/")[1])
     fields = sorted({str(p[3]) for p in cat.procedures})
     field_of = np.array([fields.index(str(p[3])) for p in cat.procedures], np.int64)

@@ -3,8 +3,8 @@
 constraints dropped (re-created afterwards from their own definitions, so the final schema is the
 migrated one), foreign-key triggers off (``session_replication_role = replica``: the data is
 consistent by construction), rollups counted in NumPy exactly as ``metrics.ontime.rollup`` and
-``metrics.bieu06.flows`` define them (the tests compare them with ``metrics.rollups.differences``),
-then VACUUM ANALYZE."""
+``metrics.bieu06.flows`` define them and the ratings' sums by ``metrics.satisfaction.rollup``'s
+own statement (the tests compare them with ``metrics.rollups.differences``), then VACUUM ANALYZE."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy.dialects import postgresql
 
 from onestop.bench import b06rows, pgcopy, pgrows, pgstage, sql
 from onestop.bench.catalog_gen import Catalog
 from onestop.bench.dossier_gen import Cols
+from onestop.metrics.satisfaction import rollup as satisfaction_rollup
 
 #: Tables this loader fills or empties (children first for TRUNCATE).
 DATA_TABLES = [
@@ -29,6 +31,7 @@ DATA_TABLES = [
     "worklist_alert", "idempotency_key", "dossier_code_counter",
     "report_ontime_daily", "report_ontime_unit_daily", "report_ontime_unit_monthly",
     "report_b06_daily", "report_b06_monthly", "report_b06_total", "report_period",
+    "report_rating_monthly",
     "report_evaluation_entry", "dossier",
 ]  # fmt: skip
 CATALOG_TABLES = ["procedure_step", "procedure_unit", "procedure_version", "procedure"]
@@ -164,11 +167,19 @@ async def _copy_rows(dsn: str, cat: Catalog, cols: Cols, log: Log) -> None:
             await pgcopy.copy(conn, table, columns, [pgcopy.encode(arrays)], freeze=True)
         log(f"  rollups: COPY in {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
+        await conn.execute(_compiled(satisfaction_rollup.rebuild_statement("postgresql")))
+        log(f"  ratings rollup: INSERT … SELECT in {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
         for table, (columns, b06) in b06rows.tables(cols, cat).items():
             await pgcopy.copy(conn, table, columns, b06, freeze=True)
         log(f"  Biểu 06 rollups: COPY in {time.perf_counter() - t:.1f} s")
     finally:
         await conn.close()
+
+
+def _compiled(stmt: Any) -> str:
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def _jsonish(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -299,6 +310,7 @@ async def load(
                 "dossier",
                 "dossier_step",
                 "report_rating",
+                "report_rating_monthly",
                 "report_ontime_daily",
                 "report_ontime_unit_daily",
                 "report_ontime_unit_monthly",

@@ -22,7 +22,9 @@ from onestop.dossiers.models import Dossier, DossierStep
 
 @dataclass(frozen=True)
 class Actor:
-    """Who an event is attributed to: ``user:clerk``, ``client:portal`` or ``import:<legacy>``."""
+    """Who an event is attributed to: ``user:clerk``, ``client:portal``, ``import:<legacy>``, or
+    ``citizen``, the applicant themselves (``CITIZEN``: a rating given with the receipt's
+    secret)."""
 
     name: str
     user_id: int | None = None
@@ -33,6 +35,9 @@ class Actor:
         if principal.kind == "user":
             return cls(principal.actor, principal.id, principal.unit_id)
         return cls(principal.actor)
+
+
+CITIZEN = Actor("citizen")
 
 
 async def client_paths(session: AsyncSession, principal: Principal) -> list[str]:

@@ -28,6 +28,7 @@ class EventType(StrEnum):
     NOTIFIED = "notified"  # in older histories: a message to the applicant was queued
     CORRECTION = "correction"  # a reasoned correction of the record, shown under the reports
     DOCUMENT_ADDED = "document_added"  # a document or result attached (its SHA-256 in the payload)
+    RATED = "rated"  # the applicant's satisfaction rating recorded (its level in the payload)
 
 
 class Status(IntEnum):

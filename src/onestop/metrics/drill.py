@@ -1,22 +1,24 @@
 """Drill-down of the on-time report: the dossiers behind one count, same filters, paginated by
 dossier id. They are selected from the dossier rows with ``rates.bucket_sql`` — the very function
-the rollup applies — so the list adds up to the count."""
+the rollup applies — so the list adds up to the count. A Biểu 06 level group (``level_group``)
+narrows the list to the subtrees of the unit's direct children in that group, as the report page's
+group rows sum them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog.models import Procedure
 from onestop.catalog.snapshots import ScopeUnit
 from onestop.core.errors import NotFound
 from onestop.core.paging import ROW_ID, Page, decode_cursor, encode_cursor
-from onestop.metrics import periods
+from onestop.metrics import level_groups, periods
 from onestop.metrics.ontime import rates
 from onestop.metrics.periods import Period
-from onestop.metrics.schemas import OnTimeBucket, ReportDossier
+from onestop.metrics.schemas import LevelGroup, OnTimeBucket, ReportDossier
 
 D = periods.D
 U = periods.U
@@ -84,6 +86,16 @@ async def procedure_id(session: AsyncSession, code: str | None) -> int | None:
     return int(pid)
 
 
+def in_level_group(unit: ScopeUnit, group: LevelGroup) -> Any:
+    """The competent unit lies in the subtree of a child of ``unit`` whose level is in ``group``
+    ("other": in no named group), for a query joined to ``unit`` (paths are ``/1/5/9/``)."""
+    child = U.alias("group_child")
+    of_group = level_groups.in_group(child.c.level, group)
+    return exists().where(
+        and_(child.c.parent_id == unit.id, of_group, U.c.path.startswith(child.c.path))
+    )
+
+
 async def dossiers(
     session: AsyncSession,
     *,
@@ -94,6 +106,7 @@ async def dossiers(
     field: str | None,
     limit: int,
     cursor: str | None,
+    level_group: LevelGroup | None = None,
 ) -> Page[ReportDossier]:
     pid = await procedure_id(session, procedure)
     after = after_id(cursor)
@@ -110,6 +123,8 @@ async def dossiers(
         stmt = stmt.where(D.c.procedure_id == pid)
     if field is not None:
         stmt = stmt.where(P.c.field == field)
+    if level_group is not None:
+        stmt = stmt.where(in_level_group(unit, level_group))
     if after is not None:
         stmt = stmt.where(D.c.id > after)
     rows = (await session.execute(stmt)).mappings().all()

@@ -50,6 +50,31 @@ class Period:
         return (self.end - self.start).days + 1
 
 
+DateRange = tuple[dt.date, dt.date]
+
+
+def whole_months(p: Period) -> tuple[list[DateRange], DateRange | None]:
+    """The period as day ranges outside whole months, and the range of whole months in it (first
+    days of the first and last whole month), if any: what monthly rollups answer and what is
+    read day by day."""
+    first = p.start if p.start.day == 1 else next_month(p.start)
+    month_end = next_month(p.end) - dt.timedelta(days=1)
+    end = p.end if p.end == month_end else p.end.replace(day=1) - dt.timedelta(days=1)
+    if first > end:
+        return [(p.start, p.end)], None
+    edges = []
+    if p.start < first:
+        edges.append((p.start, first - dt.timedelta(days=1)))
+    if end < p.end:
+        edges.append((end + dt.timedelta(days=1), p.end))
+    return edges, (first, end.replace(day=1))
+
+
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
 #: Reports cover the years the working-time calendar knows (it spans 2000–2060).
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2060, 12, 31)
 

@@ -1,5 +1,5 @@
-"""Every rollup at once — on-time and Biểu 06: where the stored sums and a recomputation from the
-dossiers disagree, and a rebuild from scratch.
+"""Every rollup at once — on-time, Biểu 06 and ratings: where the stored sums and a
+recomputation from the dossiers and ratings disagree, and a rebuild from scratch.
 
 The rollups are kept exact in the transaction of each change (``onestop.wiring``); these are the
 checks and the repair: ``onestop rollups verify`` (and its gauge on ``/metrics``) and
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from onestop.metrics.bieu06 import rebuild as bieu06_rebuild
 from onestop.metrics.models import RollupCheck
 from onestop.metrics.ontime import rollup as ontime_rollup
+from onestop.metrics.satisfaction import rollup as satisfaction_rollup
 
 #: Differing cells kept in a check's sample (the CLI prints them all).
 SAMPLE_CELLS = 50
@@ -27,7 +28,11 @@ Differences = dict[str, dict[Any, Any]]
 
 async def differences(session: AsyncSession) -> Differences:
     """Per table, the keys where a rollup and its recomputation disagree; empty when exact."""
-    return await ontime_rollup.differences(session) | await bieu06_rebuild.differences(session)
+    return (
+        await ontime_rollup.differences(session)
+        | await bieu06_rebuild.differences(session)
+        | await satisfaction_rollup.differences(session)
+    )
 
 
 def cells(diff: Differences) -> int:
@@ -38,6 +43,7 @@ def cells(diff: Differences) -> int:
 async def rebuild(session: AsyncSession) -> int:
     """Recompute every rollup in SQL; no commit. Returns the finest-grain on-time rows."""
     await bieu06_rebuild.rebuild(session)
+    await satisfaction_rollup.rebuild(session)
     return await ontime_rollup.rebuild(session)
 
 

@@ -39,6 +39,7 @@ from onestop.metrics.schemas import (
     Format,
     GroupBy,
     Index766Report,
+    LevelGroup,
     OnTimeBucket,
     OnTimeReport,
     PeriodCloseCreate,
@@ -142,10 +143,19 @@ async def on_time_dossiers(
     field: FieldQuery = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
+    level_group: Annotated[
+        LevelGroup | None,
+        Query(
+            description="Only the dossiers of the unit's direct children in this Biểu 06 level "
+            "group, each child with its subtree: province (levels province, department, "
+            "centre), district, commune, ministry, or other (any other level)"
+        ),
+    ] = None,
 ) -> Page[ReportDossier]:
     """The dossiers behind one count of the on-time report (same unit, period and filters, so the
     list adds up to the count), by dossier id, a page at a time (``next_cursor``), without personal
-    data. Requires ``report:view`` and the unit in scope."""
+    data; with ``level_group``, the dossiers behind a level-group row of the unit's children.
+    Requires ``report:view`` and the unit in scope."""
     p = periods.period(from_, to)
     u = await periods.report_unit(session, principal, unit)
     return await drill.dossiers(
@@ -157,6 +167,7 @@ async def on_time_dossiers(
         field=field,
         limit=limit,
         cursor=cursor,
+        level_group=level_group,
     )
 
 

@@ -17,6 +17,8 @@ Num = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="js
 Format = Literal["json", "csv", "xlsx"]
 GroupBy = Literal["unit", "procedure", "field", "month"]
 OnTimeBucket = Literal["early", "on_time", "late", "finished"]
+#: Biểu 06's level groups of units (``metrics.level_groups``, and "other").
+LevelGroup = Literal["province", "district", "commune", "ministry", "other"]
 RatingLevel = Literal["rat_hai_long", "hai_long", "khong_hai_long"]
 ReportKind = Literal["on-time", "bieu-06"]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -201,8 +203,9 @@ class FollowupTaskRead(BaseModel):
 class SatisfactionRow(BaseModel):
     key: str
     label: str
-    unit_code: str
+    unit_code: str | None = Field(description="None on a row that adds several units up")
     parent_code: str | None = None
+    level: str | None = None
     depth: int
     rat_hai_long: int
     hai_long: int

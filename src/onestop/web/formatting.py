@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from onestop.dossiers.access import CITIZEN
 from onestop.forms.formatting import (
     LIMIT_UNITS,
     limit_text as _limit_text,
@@ -17,6 +18,7 @@ from onestop.forms.formatting import (
     short_datetime,
     vn_time,
 )
+from onestop.metrics.satisfaction.service import LEVELS_VI
 
 __all__ = ["local", "money", "number", "short_date", "short_datetime"]
 
@@ -167,6 +169,7 @@ EVENTS_VI = {
     "apologize": "Xin lỗi và hẹn lại ngày trả kết quả",
     "notified": "Đã thông báo cho người nộp",
     "document_added": "Đính kèm bản điện tử",
+    "rated": "Đánh giá mức độ hài lòng",
 }
 
 #: Payload members worth showing on the timeline, with their labels (never personal data).
@@ -189,6 +192,7 @@ PAYLOAD_LABELS = {
     "due_at": "Hạn giải quyết",
     "component_name": "Giấy tờ",
     "sha256": "Mã băm SHA-256",
+    "level": "Mức độ hài lòng",
 }
 
 
@@ -205,6 +209,8 @@ def payload_lines(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
             text = RESULT_VI.get(str(value), str(value))
         elif key == "method":
             text = RETURN_METHODS_VI.get(str(value), str(value))
+        elif key == "level":
+            text = LEVELS_VI.get(str(value), str(value))
         elif isinstance(value, list):
             text = "; ".join(
                 str(v.get("name", v)) if isinstance(v, Mapping) else str(v) for v in value
@@ -222,6 +228,8 @@ def actor(name: str) -> str:
     """Who did it, for the timeline: ``user:clerk`` → ``clerk``, ``client:portal`` →
     ``Cổng: portal``, ``import:x`` → ``Dữ liệu nhập: x``."""
     kind, _, who = name.partition(":")
+    if name == CITIZEN.name:
+        return "Công dân"
     if not who:
         return name
     return {"user": who, "client": f"Cổng: {who}", "import": f"Dữ liệu nhập: {who}"}.get(kind, name)

@@ -24,9 +24,8 @@ from onestop.catalog.snapshots import ScopeUnit
 from onestop.core import clock
 from onestop.core.errors import Conflict
 from onestop.http.deps import SessionDep
-from onestop.metrics import closing, export, frozen, periods
+from onestop.metrics import closing, export, frozen, level_groups, periods
 from onestop.metrics.bieu06 import (
-    columns as bieu06_columns,
     export as bieu06_export,
     report as bieu06_report,
 )
@@ -35,14 +34,12 @@ from onestop.metrics.periods import Period
 from onestop.metrics.schemas import Bieu06Report, Bieu06Row, ReportKind
 from onestop.web.pages_reports import (
     PAGE_SIZE,
-    ChoiceQuery,
-    DateQuery,
-    UnitQuery,
     attachment,
     choose_period,
     period_form,
     web_link,
 )
+from onestop.web.report_query import ChoiceQuery, DateQuery, UnitQuery
 from onestop.web.session import SameOrigin, WebUser
 from onestop.web.templating import WebRoute, render
 
@@ -92,7 +89,7 @@ def frozen_lines(figures: dict[str, Any]) -> list[dict[str, Any]]:
     are today's)."""
     out: list[dict[str, Any]] = []
     for i, s in enumerate(figures.get("sections", [])):
-        label = bieu06_columns.group_label(s["level"])
+        label = level_groups.group_label(s["level"])
         stt = bieu06_report.ROMAN[i] if i < len(bieu06_report.ROMAN) else str(i + 1)
         out.append(_frozen(stt, label, "subtotal", (s["level"], ""), s["subtotal"]))
         for j, r in enumerate(s["rows"], start=1):
@@ -119,7 +116,7 @@ def differences(
         a, b = then.get(key), now.get(key)
         label = (b or a or {}).get("label", "")
         if key != ("", "") and key[1]:
-            label = f"{bieu06_columns.group_label(key[0])} · {label}"
+            label = f"{level_groups.group_label(key[0])} · {label}"
         for c in COLUMNS:
             old = a["cells"][c] if a else 0
             new = b["cells"][c] if b else 0
@@ -234,7 +231,7 @@ async def bieu06_list(
     filters.update({k: v for k, v in (("level", level), ("field", field)) if v})
     here = f"{PAGE}/ho-so?{urlencode(filters)}"
     where = " · ".join(
-        x for x in (bieu06_columns.group_label(level) if level else "", field, u.name) if x
+        x for x in (level_groups.group_label(level) if level else "", field, u.name) if x
     )
     context = {
         "title": f"Biểu 06, cột {COLUMN_VI[f'c{column}']} · {where}",

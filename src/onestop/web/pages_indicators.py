@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.principal import Principal
@@ -32,24 +32,30 @@ from onestop.metrics.index766 import (
 from onestop.metrics.periods import Period
 from onestop.metrics.satisfaction import report as satisfaction_report
 from onestop.metrics.satisfaction.service import LEVELS_VI
-from onestop.metrics.schemas import Index766Report, RatingLevel, SatisfactionReport
+from onestop.metrics.schemas import (
+    Index766Report,
+    RatingLevel,
+    SatisfactionReport,
+    SatisfactionRow,
+)
+from onestop.web import report_tree
 from onestop.web.pages_reports import (
     PAGE_SIZE,
-    ChoiceQuery,
-    DateQuery,
-    UnitQuery,
     attachment,
     choose_period,
     comma_decimals,
     period_form,
     web_link,
 )
+from onestop.web.report_query import BranchQuery, ChoiceQuery, DateQuery, OpenQuery, UnitQuery
 from onestop.web.session import WebUser
 from onestop.web.templating import WebRoute, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 SATISFACTION = "/web/bao-cao/hai-long"
+#: The rating levels as the report's columns.
+LEVEL_COLUMNS = [(lv, LEVELS_VI[lv]) for lv in satisfaction_report.LEVELS]
 INDEX766 = "/web/bao-cao/chi-so-766"
 #: Indicators 1.4 and 4.1–4.3: what their numerator and denominator count
 #: (``index766.digitisation``).
@@ -109,6 +115,7 @@ async def satisfaction_page(
     tu: DateQuery = "",
     den: DateQuery = "",
     unit: UnitQuery = "",
+    mo: OpenQuery = "",
 ) -> Response:
     report, p, u = await _satisfaction(session, user, ky, tu, den, unit)
     query = _query(p, u)
@@ -117,12 +124,53 @@ async def satisfaction_page(
         "period": p,
         "unit": u,
         "form": period_form(ky, p, u),
-        "levels": [(lv, LEVELS_VI[lv]) for lv in satisfaction_report.LEVELS],
+        "levels": LEVEL_COLUMNS,
         "link": web_link,
         "export_url": f"{SATISFACTION}/tai-ve?{query}",
         "menu_query": query,
+        "tree": _satisfaction_tree(report.rows, p, u.code, mo),
     }
     return render(request, "bao_cao_hai_long.html", context, principal=user, active="reports")
+
+
+def _satisfaction_tree(
+    rows: list[SatisfactionRow], p: Period, unit: str, mo: str
+) -> report_tree.UnitTree[SatisfactionRow]:
+    return report_tree.UnitTree(
+        rows,
+        p,
+        unit,
+        satisfaction_report.TARGET,
+        report_tree.open_set(mo),
+        combine=satisfaction_report.combined,
+        path=SATISFACTION,
+    )
+
+
+@router.get(f"{SATISFACTION}/nhanh")
+async def satisfaction_branch(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    q: Annotated[BranchQuery, Depends()],
+) -> Response:
+    """One branch of the tree (a ``<tbody>``), as the on-time page's (``report_tree.branch``)."""
+    report, p, _u = await _satisfaction(session, user, q.ky, q.tu, q.den, q.unit)
+    tree, top = report_tree.branch(
+        report.total,
+        report.rows,
+        q.cap,
+        q.trang,
+        lambda rows, page_unit: _satisfaction_tree(rows, p, page_unit, q.mo),
+    )
+    context = {
+        "top": top,
+        "number": q.so,
+        "tree": tree,
+        "levels": LEVEL_COLUMNS,
+        "link": web_link,
+    }
+    return render(request, "_satisfaction_branch.html", context, principal=user, active="reports")
 
 
 @router.get(f"{SATISFACTION}/tai-ve")

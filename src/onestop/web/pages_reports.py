@@ -10,30 +10,32 @@ matplotlib SVG (see ``web.charts``).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
-import functools
+from collections.abc import Callable, Coroutine
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Protocol, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.catalog.snapshots import ScopeUnit
 from onestop.core import clock
-from onestop.core.errors import InvalidInput, NotFound
+from onestop.core.errors import InvalidInput
 from onestop.http.deps import SessionDep
-from onestop.metrics import dashboard, drill, export, frozen, periods
-from onestop.metrics.bieu06 import columns as bieu06_columns, report as bieu06_report
+from onestop.metrics import dashboard, drill, export, frozen, level_groups, periods
+from onestop.metrics.bieu06 import report as bieu06_report
 from onestop.metrics.index766 import indicators as index766_indicators
 from onestop.metrics.ontime import report as ontime_report
 from onestop.metrics.periods import Period
 from onestop.metrics.satisfaction import report as satisfaction_report
-from onestop.metrics.schemas import GroupBy, OnTimeRow
-from onestop.web import charts, formatting
+from onestop.metrics.schemas import GroupBy, LevelGroup, OnTimeRow
+from onestop.web import charts, formatting, report_tree
+from onestop.web.report_query import BranchQuery, ChoiceQuery, DateQuery, OpenQuery, UnitQuery
 from onestop.web.session import WebUser
 from onestop.web.templating import WebRoute, render
 
@@ -44,9 +46,6 @@ PAGE_SIZE = 100
 #: report pages list them all. A province has 2,000 communes: matplotlib took 45 s to draw them
 #: all, and three tables of 2,000 rows were most of the dashboard's time.
 CHART_UNITS = 15
-UnitQuery = Annotated[str, Query(max_length=60)]
-DateQuery = Annotated[str, Query(max_length=20)]
-ChoiceQuery = Annotated[dashboard.PeriodChoice, Query()]
 BUCKETS_VI = {
     "finished": "Đã giải quyết",
     "early": "Trước hạn",
@@ -128,16 +127,8 @@ def attachment(out: export.Export) -> Response:
     )
 
 
-class _Rated(Protocol):
-    key: str
-    rate: Decimal | None
-
-
-R = TypeVar("R", bound=_Rated)
-
-
-def _worst_first(rows: list[R]) -> list[R]:
-    return sorted(rows, key=lambda r: (r.rate is None, r.rate if r.rate is not None else 0, r.key))
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 def _most_open(rows: list[dashboard.OpenRow]) -> list[dashboard.OpenRow]:
@@ -170,18 +161,58 @@ async def overview(
     p = choose_period(ky, tu, den)
     u = await _unit(session, user, unit)
     now = clock.now()
-    ontime = await ontime_report.report(session, unit=u, p=p, group_by="unit", now=now)
-    children = _worst_first([r for r in ontime.rows if r.parent_code == u.code])
+    (own, open_rows), context = await _beside(
+        request,
+        session,
+        lambda side: dashboard.open_counts(side, u, now),
+        lambda: _overview(session, u, p, now),
+    )
+    by_id = await dashboard.followup_counts(session, u)
+    followups = {r.unit.code: by_id.get(r.unit.id, 0) for r in [own, *open_rows]}
+    context |= {
+        "form": period_form(ky, p, u),
+        "own": own,
+        "open_rows": _most_open(open_rows)[:CHART_UNITS],
+        "chart_units": CHART_UNITS if len(open_rows) > CHART_UNITS else 0,
+        "child_count": len(open_rows),
+        "followups": followups,
+    }
+    return render(request, "tong_quan.html", context, principal=user, active="dashboard")
+
+
+async def _beside(
+    request: Request,
+    session: AsyncSession,
+    side_work: Callable[[AsyncSession], Coroutine[Any, Any, A]],
+    main_work: Callable[[], Coroutine[Any, Any, B]],
+) -> tuple[A, B]:
+    """``side_work`` on a second connection while ``main_work`` runs on the request's (on
+    PostgreSQL: the database scans one while Python builds the other); one after the other on
+    SQLite, whose pool holds one connection."""
+    if session.get_bind().dialect.name != "postgresql":
+        return await side_work(session), await main_work()
+    async with request.app.state.sessionmaker() as side, asyncio.TaskGroup() as group:
+        first = group.create_task(side_work(side))
+        second = group.create_task(main_work())
+    return first.result(), second.result()
+
+
+async def _overview(
+    session: AsyncSession, u: ScopeUnit, p: Period, now: dt.datetime
+) -> dict[str, Any]:
+    """The dashboard's reports (everything but the open dossiers and follow-ups)."""
+    ontime = await ontime_report.report(
+        session, unit=u, p=p, group_by="unit", now=now, worst=CHART_UNITS
+    )
+    children = ontime.rows
     trend_p = dashboard.last_twelve_months(now.astimezone(clock.LOCAL_TZ).date())
     trend = await ontime_report.report(
         session, unit=u, p=trend_p, group_by="month", now=now, with_links=False
     )
-    own, open_rows = await dashboard.open_counts(session, u, now)
-    satisfaction = await satisfaction_report.report(session, unit=u, p=p, now=now)
-    sat_children = _worst_first([r for r in satisfaction.rows if r.parent_code == u.code])
-    by_id = await dashboard.followup_counts(session, u)
-    followups = {r.unit.code: by_id.get(r.unit.id, 0) for r in [own, *open_rows]}
-    open_rows = _most_open(open_rows)
+    satisfaction = await satisfaction_report.report(
+        session, unit=u, p=p, now=now, worst=CHART_UNITS
+    )
+    sat_children = satisfaction.rows
     # 2.1 and 5.4 only: the nine evaluation indicators (seconds at scale) are on their page.
     indicators = [
         i for i in await index766_indicators.indicators(session, u, p) if i.id in ("2.1", "5.4")
@@ -193,15 +224,12 @@ async def overview(
     else:
         bieu06_ref = None
     period_q = urlencode({"ky": "custom", "tu": p.start, "den": p.end, "unit": u.code})
-    rated = [ontime.total, *children[:CHART_UNITS]]  # worst first: the ones to look at
-    context = {
+    rated = [ontime.total, *children]  # worst first: the ones to look at
+    return {
         "unit": u,
         "period": p,
-        "form": period_form(ky, p, u),
         "ontime": ontime,
-        "children": children[:CHART_UNITS],
-        "chart_units": CHART_UNITS if len(children) > CHART_UNITS else 0,
-        "child_count": len(children),
+        "children": children,
         "ontime_url": f"/web/bao-cao/dung-han?{period_q}",
         "satisfaction_url": f"/web/bao-cao/hai-long?{period_q}",
         "bars": charts.bars_svg(
@@ -217,12 +245,9 @@ async def overview(
             Decimal(trend.total.target),
         ),
         "trend_period": trend_p,
-        "own": own,
-        "open_rows": open_rows[:CHART_UNITS],
         "open_kinds": [(k, dashboard.OPEN_KINDS_VI[k]) for k in dashboard.DASHBOARD_KINDS],
         "satisfaction": satisfaction,
-        "sat_children": sat_children[:CHART_UNITS],
-        "followups": followups,
+        "sat_children": sat_children,
         "indicators": indicators,
         "bieu06_closed": bieu06_ref,
         "bieu06_url": f"/web/bao-cao/bieu-06?{period_q}",
@@ -235,7 +260,6 @@ async def overview(
         ),
         "now": now,
     }
-    return render(request, "tong_quan.html", context, principal=user, active="dashboard")
 
 
 @router.get("/web/tong-quan/ho-so")
@@ -273,8 +297,11 @@ async def ontime_list(
     unit: UnitQuery = "",
     procedure: Annotated[str, Query(max_length=60)] = "",
     field: Annotated[str, Query(max_length=255)] = "",
+    cap: Annotated[LevelGroup | Literal[""], Query()] = "",
     cursor: Annotated[str, Query(max_length=512)] = "",
 ) -> Response:
+    """The dossiers behind one count of the on-time report page; ``cap``: behind a level-group
+    row (the unit's children of that Biểu 06 level group)."""
     p = choose_period("custom", from_, to)
     u = await _unit(session, user, unit)
     page = await drill.dossiers(
@@ -286,16 +313,33 @@ async def ontime_list(
         field=field or None,
         limit=PAGE_SIZE,
         cursor=cursor or None,
+        level_group=cap or None,
     )
-    here = ontime_link(p, u.code, bucket, procedure=procedure, field=field)
+    here = ontime_link(p, u.code, bucket, procedure=procedure, field=field, cap=cap)
+    title, subtitle = _ontime_list_heading(bucket, p, u, cap)
     context = {
-        "title": f"{BUCKETS_VI[bucket]} · {u.name}",
+        "title": title,
+        "subtitle": subtitle,
         "period": p,
         "items": page.items,
         "next_url": f"{here}&cursor={page.next_cursor}" if page.next_cursor else "",
         "back": f"/web/tong-quan?ky=custom&tu={p.start}&den={p.end}&unit={u.code}",
     }
     return render(request, "report_dossiers.html", context, principal=user, active="reports")
+
+
+def _ontime_list_heading(bucket: str, p: Period, u: ScopeUnit, cap: str) -> tuple[str, str]:
+    """Title and description of the list: the dossiers resolved in the period in the unit's
+    subtree or, for a level group (``cap``), in its child units of that group."""
+    dates = f"từ {formatting.short_date(p.start)} đến {formatting.short_date(p.end)}"
+    if not cap:
+        return f"{BUCKETS_VI[bucket]} · {u.name}", f"Hồ sơ có ngày giải quyết {dates}"
+    group = level_groups.group_label(cap)
+    return (
+        f"{BUCKETS_VI[bucket]} · {u.name} · {group}",
+        f"Hồ sơ có ngày giải quyết {dates} của các đơn vị trực thuộc {u.name} thuộc nhóm"
+        f" “{group}” (kể cả các đơn vị cấp dưới của chúng)",
+    )
 
 
 @router.get("/web/bao-cao/theo-doi")
@@ -332,92 +376,25 @@ async def _ontime_report(
     return report, p, u
 
 
-# -- the unit tree of the on-time report page ------------------------------------------------------
-#: Codes of the expanded units, comma-separated (``mo=``): the state of the tree in its links.
-OpenQuery = Annotated[str, Query(max_length=4000)]
+ONTIME = "/web/bao-cao/dung-han"
 
 
-def _open_set(text: str) -> frozenset[str]:
-    return frozenset(c.strip() for c in text.split(",") if c.strip())
+def _ontime_tree(
+    rows: list[OnTimeRow], p: Period, unit: str, target: Decimal, mo: str
+) -> report_tree.UnitTree[OnTimeRow]:
+    return report_tree.UnitTree(
+        rows,
+        p,
+        unit,
+        target,
+        report_tree.open_set(mo),
+        combine=ontime_report.combined,
+        path=ONTIME,
+        extra=(("nhom", "unit"),),
+    )
 
 
-#: A unit with more children than this shows them by level group first (a province's 2,000
-#: communes: a row each made the page 2 MB and 20 times the cost of its JSON).
-WIDE = 30
-#: Key prefix of a level-group row (``cap:commune``); the groups are Biểu 06's ("theo cấp").
-GROUP = "cap:"
-
-
-def _group_order(key: str) -> int:
-    """Biểu 06's order of the level groups (province first); "other" last."""
-    keys = [GROUP + k for k, _label, _levels in bieu06_columns.LEVEL_GROUPS]
-    return keys.index(key) if key in keys else len(keys)
-
-
-@dataclasses.dataclass(frozen=True)
-class UnitTree:
-    """The unit rows as a roll-up tree: each row counts its unit and everything below it; the
-    page shows the report unit's children (by level group when there are more than ``WIDE``),
-    and a unit's children once it is expanded (``open``). Expanding or collapsing fetches the
-    branch again (``/web/bao-cao/dung-han/nhanh``, htmx); without scripts the same link reloads
-    the page with the new state."""
-
-    rows: list[OnTimeRow]
-    period: Period
-    #: The report unit (the page's), its target, and the expanded rows.
-    unit: str
-    target: Decimal
-    open: frozenset[str]
-
-    @functools.cached_property
-    def children(self) -> dict[str, list[OnTimeRow]]:
-        """Rows by the key of the row above them (a unit's parent, or its level group)."""
-        out: dict[str, list[OnTimeRow]] = {}
-        for r in self.rows:
-            out.setdefault(r.parent_code or "", []).append(r)
-        top = out.get(self.unit, [])
-        if len(top) > WIDE:
-            groups: dict[str, list[OnTimeRow]] = {}
-            for r in top:
-                groups.setdefault(GROUP + bieu06_columns.level_group(r.level or ""), []).append(r)
-            out.update(groups)
-            out[self.unit] = [
-                ontime_report.combined(
-                    key,
-                    bieu06_columns.group_label(key[len(GROUP) :]),
-                    members,
-                    self.target,
-                    self.unit,
-                )
-                for key, members in sorted(groups.items(), key=lambda kv: _group_order(kv[0]))
-            ]
-        return out
-
-    def toggled(self, code: str) -> str:
-        return ",".join(sorted(self.open ^ {code}))
-
-    def page_url(self, code: str) -> str:
-        return "/web/bao-cao/dung-han?" + urlencode(
-            {**self._period(), "unit": self.unit, "nhom": "unit", "mo": self.toggled(code)}
-        )
-
-    def branch_url(self, top: str, number: int, code: str) -> str:
-        """The branch under ``top`` (a unit, or a level group of the report unit) after
-        expanding or collapsing ``code``."""
-        query = {**self._period(), "unit": top, "trang": self.unit, "so": number}
-        if top.startswith(GROUP):
-            query |= {"unit": self.unit, "cap": top[len(GROUP) :]}
-        return "/web/bao-cao/dung-han/nhanh?" + urlencode({**query, "mo": self.toggled(code)})
-
-    def _period(self) -> dict[str, str]:
-        return {
-            "ky": "custom",
-            "tu": self.period.start.isoformat(),
-            "den": self.period.end.isoformat(),
-        }
-
-
-@router.get("/web/bao-cao/dung-han")
+@router.get(ONTIME)
 async def ontime_page(
     request: Request,
     session: SessionDep,
@@ -442,47 +419,33 @@ async def ontime_page(
         "export_url": f"/web/bao-cao/dung-han/tai-ve?{query}",
         "menu_query": urlencode({"ky": "custom", "tu": p.start, "den": p.end, "unit": u.code}),
         "link": lambda row, bucket: _row_link(p, u, nhom, row, bucket),
-        "tree": UnitTree(report.rows, p, u.code, u.target, _open_set(mo))
-        if nhom == "unit"
-        else None,
+        "tree": _ontime_tree(report.rows, p, u.code, u.target, mo) if nhom == "unit" else None,
     }
     return render(request, "bao_cao_dung_han.html", context, principal=user, active="reports")
 
 
-@router.get("/web/bao-cao/dung-han/nhanh")
+@router.get(f"{ONTIME}/nhanh")
 async def ontime_branch(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    unit: UnitQuery,
-    trang: UnitQuery = "",
-    cap: Annotated[str, Query(max_length=20)] = "",
-    so: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    ky: ChoiceQuery = "custom",
-    tu: DateQuery = "",
-    den: DateQuery = "",
-    mo: OpenQuery = "",
+    q: Annotated[BranchQuery, Depends()],
 ) -> Response:
     """One branch of the tree (a ``<tbody>``): the unit's row, or a level group's under the
     report unit (``cap``), and the rows below it that are expanded; read from the same report
     service, over that unit's subtree."""
     user.require(Right.REPORT_VIEW)
-    report, p, u = await _ontime_report(session, user, ky, tu, den, unit, "unit")
-    if cap:
-        tree = UnitTree(report.rows, p, u.code, u.target, _open_set(mo))
-        found = [r for r in tree.children.get(u.code, []) if r.key == GROUP + cap]
-        if not found:
-            raise NotFound(
-                f"Không có nhóm đơn vị '{cap}' (no such level group)", code="unknown-group"
-            )
-        top = found[0]
-    else:
-        rows = [report.total, *report.rows]
-        tree = UnitTree(rows, p, trang or u.code, u.target, _open_set(mo))
-        top = report.total
+    report, p, u = await _ontime_report(session, user, q.ky, q.tu, q.den, q.unit, "unit")
+    tree, top = report_tree.branch(
+        report.total,
+        report.rows,
+        q.cap,
+        q.trang,
+        lambda rows, page_unit: _ontime_tree(rows, p, page_unit, u.target, q.mo),
+    )
     context = {
         "top": top,
-        "number": so,
+        "number": q.so,
         "tree": tree,
         "link": lambda row, bucket: _row_link(p, u, "unit", row, bucket),
     }
@@ -499,6 +462,9 @@ def _row_link(p: Period, u: ScopeUnit, group: str, row: OnTimeRow | None, bucket
         return ontime_link(p, u.code, bucket)
     if group == "month":
         return _month_link(row.key, u.code, bucket)
+    level_group = report_tree.group_of(row.key)
+    if level_group is not None:  # the report unit's children of one level, their subtrees
+        return ontime_link(p, u.code, bucket, cap=level_group)
     return ontime_link(
         p,
         row.unit_code or u.code,

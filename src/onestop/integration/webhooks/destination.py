@@ -32,6 +32,7 @@ from onestop.catalog.models import Unit
 from onestop.core.errors import Forbidden
 from onestop.dossiers import listing
 from onestop.dossiers.models import Dossier, DossierEvent
+from onestop.dossiers.states import EventType
 from onestop.integration.destinations import DeliveryFailed, Message, each
 from onestop.integration.feed import Change
 from onestop.integration.webhooks import events
@@ -93,7 +94,17 @@ class WebhookDestination:
         """The round's signed bodies, their events read in one query."""
         e = DossierEvent
         rows = await session.execute(
-            select(e.id, e.seq, e.type, e.at, e.from_status, e.to_status, Dossier.code, Unit.code)
+            select(
+                e.id,
+                e.seq,
+                e.type,
+                e.at,
+                e.from_status,
+                e.to_status,
+                Dossier.code,
+                Unit.code,
+                e.payload,
+            )
             .join(Dossier, Dossier.id == e.dossier_id)
             .outerjoin(Unit, Unit.id == e.unit_id)
             .where(e.id.in_([m.event_id for group in groups for m in group]))
@@ -107,8 +118,8 @@ class WebhookDestination:
         return await each(groups, one, self.name)
 
     def _body(self, m: Message, event: Sequence[Any]) -> Prepared:
-        seq, type_, at, from_status, to_status, code, unit = event
-        body = {
+        seq, type_, at, from_status, to_status, code, unit, payload = event
+        body: dict[str, Any] = {
             "type": events.wire_type(m.kind),
             "timestamp": _iso(at),
             "data": {
@@ -122,6 +133,8 @@ class WebhookDestination:
                 "unit": unit,
             },
         }
+        if type_ == EventType.RATED:  # the level alone: a comment may name people
+            body["data"]["rating"] = (payload or {}).get("level")
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         return Prepared(self.url, message_id(m.id), raw, self._secret)
 

@@ -5,19 +5,22 @@ An event can be several types, most specific first: a finish is ``dossier.finish
 types, and the message carries the most specific type it asked for; the payload always has the
 statuses before and after, so a ``dossier.status_changed`` subscriber misses nothing.
 
-Ratings are not dossier events (``report_rating`` rows, outside the event log), so there is no
-``rating.received`` webhook: the outbox only carries what the event log holds.
+A rating is a dossier event too (``rated``, its level in the payload; the status stays), so
+``rating.received`` comes through the same outbox, in order with the dossier's other events.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from onestop.dossiers.states import Status
+from onestop.dossiers.states import EventType, Status
 from onestop.integration.feed import Change
 
-#: The wire name of a kind is ``dossier.<kind>`` (the outbox keeps the short kind).
+#: The wire name of a kind is ``dossier.<kind>`` (the outbox keeps the short kind), but for
+#: the kinds of ``OTHER_NAMES``.
 NAMESPACE = "dossier."
+RATING = "rating_received"
+OTHER_NAMES = {RATING: "rating.received"}
 
 
 def _received(c: Change) -> bool:
@@ -36,8 +39,8 @@ KINDS: tuple[tuple[str, Callable[[Change], bool]], ...] = (
     ("finished", _entered(Status.RESULT_READY)),
     ("returned", _entered(Status.RETURNED)),
     ("status_changed", lambda c: c.from_status != c.to_status),
+    (RATING, lambda c: c.type == EventType.RATED),
 )
-EVENT_TYPES: tuple[str, ...] = tuple(NAMESPACE + kind for kind, _ in KINDS)
 
 
 def kinds_of(change: Change) -> list[str]:
@@ -46,8 +49,11 @@ def kinds_of(change: Change) -> list[str]:
 
 def kind_for(change: Change, wanted: frozenset[str]) -> str | None:
     """The most specific kind of the event among the event types the subscription wants."""
-    return next((k for k in kinds_of(change) if NAMESPACE + k in wanted), None)
+    return next((k for k in kinds_of(change) if wire_type(k) in wanted), None)
 
 
 def wire_type(kind: str) -> str:
-    return NAMESPACE + kind
+    return OTHER_NAMES.get(kind, NAMESPACE + kind)
+
+
+EVENT_TYPES: tuple[str, ...] = tuple(wire_type(kind) for kind, _ in KINDS)

@@ -13,6 +13,8 @@ from onestop.core.db import Base, BigId, EncryptedText, UTCDateTime
 
 #: Destination names of the outbox: ``webhook:<id>``.
 PREFIX = "webhook:"
+#: The purpose the secret is encrypted for (bound into the ciphertext, like a column name).
+ENCRYPTION_PURPOSE = "webhook_secret"
 
 
 class WebhookSubscription(Base):
@@ -24,7 +26,7 @@ class WebhookSubscription(Base):
     url: Mapped[str] = mapped_column(String(2000))
     event_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     unit_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    secret: Mapped[str] = mapped_column(EncryptedText("webhook_secret"))
+    secret: Mapped[str] = mapped_column(EncryptedText(ENCRYPTION_PURPOSE))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     rotated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 

@@ -16,6 +16,7 @@ EventType = Literal[
     "dossier.apologized",
     "dossier.finished",
     "dossier.returned",
+    "rating.received",
 ]
 
 

@@ -18,26 +18,29 @@ import ipaddress
 import secrets
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import Text, delete, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.audit import record
 from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.catalog import lookups
-from onestop.core import clock
+from onestop.core import clock, crypto
 from onestop.core.errors import Forbidden, InvalidInput, NotFound
 from onestop.core.settings import Settings
 from onestop.dossiers.access import require_covers
 from onestop.integration import relay
 from onestop.integration.models import OutboxCursor, OutboxMessage
-from onestop.integration.webhooks.models import WebhookSubscription
+from onestop.integration.webhooks.models import ENCRYPTION_PURPOSE, WebhookSubscription
 from onestop.integration.webhooks.schemas import WebhookCreate, WebhookRead, WebhookWithSecret
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 SECRET_BYTES = 32
 SCHEMES = frozenset({"http", "https"})
 LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+W = WebhookSubscription
 
 
 def new_secret() -> str:
@@ -203,3 +206,21 @@ async def rotate(
     _audit(session, principal, "rotate-secret", w)
     await session.commit()
     return _with_secret(w, secret)
+
+
+async def reencrypt_secrets(session: AsyncSession) -> int:
+    """Bring every signing secret under the current data key (``onestop rotate-key``, with the
+    applicants' data); commits and returns how many were rewritten. A subscription's secret must
+    be read back to sign, so it cannot stay under a key that is about to be removed."""
+    ring = crypto.keyring()
+    stored = type_coerce(W.secret, Text)
+    rows = (await session.execute(select(W.id, stored))).all()
+    changed = 0
+    for subscription_id, value in rows:
+        if ring.key_of(str(value)) == ring.current:
+            continue
+        clear = ring.decrypt(str(value), ENCRYPTION_PURPOSE)
+        await session.execute(update(W).where(W.id == subscription_id).values(secret=clear))
+        changed += 1
+    await session.commit()
+    return changed

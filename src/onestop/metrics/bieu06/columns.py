@@ -52,37 +52,6 @@ RECEIPT = (4, 5, 6)
 RESOLUTION = (8, 9, 10, 12, 13)
 CLOSED_OTHER = (int(Status.WITHDRAWN), int(Status.STOPPED))
 
-#: Levels of the competent unit → the report's "theo cấp" groups.
-LEVEL_GROUPS: list[tuple[str, str, frozenset[str]]] = [
-    ("province", "Cấp tỉnh (sở, ban, ngành)", frozenset({"province", "department", "centre"})),
-    ("district", "Cấp huyện", frozenset({"district"})),
-    ("commune", "Cấp xã", frozenset({"commune"})),
-    ("ministry", "Cấp bộ, ngành", frozenset({"ministry"})),
-]
-OTHER_GROUP = ("other", "Khác")
-
-
-def level_group(level: str) -> str:
-    for key, _label, levels in LEVEL_GROUPS:
-        if level in levels:
-            return key
-    return OTHER_GROUP[0]
-
-
-def group_levels(group: str) -> frozenset[str] | None:
-    """Unit levels of a group (None for "other": every level not in a named group)."""
-    for key, _label, levels in LEVEL_GROUPS:
-        if key == group:
-            return levels
-    return None
-
-
-def group_label(group: str) -> str:
-    for key, label, _levels in LEVEL_GROUPS:
-        if key == group:
-            return label
-    return OTHER_GROUP[1]
-
 
 def _part(unit: ScopeUnit, p: Period, *, open_part: bool) -> Any:
     s, e = p.start_at, p.end_at

@@ -21,8 +21,7 @@ from sqlalchemy import Table, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog.snapshots import ScopeUnit
-from onestop.metrics import periods
-from onestop.metrics.bieu06 import columns as bieu06_columns
+from onestop.metrics import level_groups, periods
 from onestop.metrics.bieu06.columns import Cells
 from onestop.metrics.bieu06.models import FLOWS
 from onestop.metrics.bieu06.rollup import DAILY, MONTHLY, TOTAL
@@ -111,7 +110,7 @@ async def _rows(session: AsyncSession, unit: ScopeUnit, p: Period) -> dict[tuple
     zero = dict.fromkeys(COLUMNS, 0)
     acc: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
     for r in (await session.execute(statement(unit, p))).mappings():
-        lv = str(r["lv"]) if unit.parent_id is None else bieu06_columns.level_group(str(r["lv"]))
+        lv = str(r["lv"]) if unit.parent_id is None else level_groups.level_group(str(r["lv"]))
         parts = acc.setdefault((lv, str(r["field"])), {k: dict(zero) for k in "sft"})
         for m in COLUMNS:
             parts[r["tag"]][m] += int(r[m] or 0)

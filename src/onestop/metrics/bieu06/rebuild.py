@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, delete, func, literal, literal_column, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.dossiers.states import Channel
-from onestop.metrics import flush_diff
+from onestop.metrics import flush_diff, level_groups
 from onestop.metrics.bieu06 import columns as bieu06_columns, rollup as bieu06_rollup
 from onestop.metrics.bieu06.flows import CLOSED_OTHER, FIELDS
 from onestop.metrics.bieu06.models import FLOWS
@@ -31,7 +31,7 @@ async def recompute(session: AsyncSession) -> Rows:
     async for row in result.mappings():
         delta.update(bieu06_rollup.row_delta(dict(row)))
     units = {
-        int(r.id): (bieu06_rollup.root_of(r.path), bieu06_columns.level_group(r.level))
+        int(r.id): (bieu06_rollup.root_of(r.path), level_groups.level_group(r.level))
         for r in await session.execute(select(U.c.id, U.c.path, U.c.level))
     }
     fields = {int(r.id): str(r.field) for r in await session.execute(select(P.c.id, P.c.field))}

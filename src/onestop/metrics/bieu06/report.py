@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog.snapshots import ScopeUnit
 from onestop.core.paging import Page, encode_cursor
-from onestop.metrics import drill, frozen, periods
+from onestop.metrics import drill, frozen, level_groups, periods
 from onestop.metrics.bieu06 import columns as bieu06_columns, read as bieu06_read
 from onestop.metrics.bieu06.columns import Cells
 from onestop.metrics.periods import Period
@@ -76,7 +76,7 @@ async def _build(
     session: AsyncSession, unit: ScopeUnit, p: Period
 ) -> tuple[list[Bieu06Section], Bieu06Row, Cells]:
     cells = await bieu06_read.cells_by_level_field(session, unit, p)
-    order = [g[0] for g in bieu06_columns.LEVEL_GROUPS] + [bieu06_columns.OTHER_GROUP[0]]
+    order = [g[0] for g in level_groups.LEVEL_GROUPS] + [level_groups.OTHER_GROUP[0]]
     sections: list[Bieu06Section] = []
     total = Cells()
     for group in order:
@@ -91,7 +91,7 @@ async def _build(
             rows.append(_row(str(i), fld, c, _links(p, unit, level=group, field=fld), group, fld))
         total.merge(subtotal)
         stt = ROMAN[len(sections)] if len(sections) < len(ROMAN) else str(len(sections) + 1)
-        label = bieu06_columns.group_label(group)
+        label = level_groups.group_label(group)
         sections.append(
             Bieu06Section(
                 level=group,
@@ -180,12 +180,7 @@ async def dossiers(
         .limit(limit + 1)
     )
     if level is not None:
-        levels = bieu06_columns.group_levels(level)
-        if levels is not None:
-            stmt = stmt.where(cu.c.level.in_(sorted(levels)))
-        else:
-            named = sorted(set().union(*(g[2] for g in bieu06_columns.LEVEL_GROUPS)))
-            stmt = stmt.where(cu.c.level.not_in(named))
+        stmt = stmt.where(level_groups.in_group(cu.c.level, level))
     if field is not None:
         stmt = stmt.where(P.c.field == field)
     if pid is not None:

@@ -49,8 +49,7 @@ from onestop.catalog.models import Procedure, Unit
 from onestop.dossiers.intake import statement as intake_statement
 from onestop.dossiers.intake.prepare import Draft
 from onestop.dossiers.models import Dossier
-from onestop.metrics import flush_diff
-from onestop.metrics.bieu06 import columns as bieu06_columns
+from onestop.metrics import flush_diff, level_groups
 from onestop.metrics.bieu06.flows import FIELDS, contribution
 from onestop.metrics.bieu06.models import FLOWS, STOCKS, Bieu06Daily, Bieu06Monthly, Bieu06Total
 
@@ -122,7 +121,7 @@ def lookups(conn: Any, delta: Delta) -> tuple[dict[int, tuple[int, str]], dict[i
     unit_ids = sorted({k[0] for k in delta})
     proc_ids = sorted({k[2] for k in delta})
     units = {
-        int(r.id): (root_of(r.path), bieu06_columns.level_group(r.level))
+        int(r.id): (root_of(r.path), level_groups.level_group(r.level))
         for r in conn.execute(select(U.c.id, U.c.path, U.c.level).where(U.c.id.in_(unit_ids)))
     }
     fields = {
@@ -199,8 +198,8 @@ def root_sql(path: Any, dialect: str) -> Any:
 def group_sql(level: Any) -> Any:
     # CASE level WHEN …: plain binds (no expanding IN list), so the fused intake statement can be
     # compiled once and sent to asyncpg as is.
-    whens = {lvl: key for key, _l, levels in bieu06_columns.LEVEL_GROUPS for lvl in sorted(levels)}
-    return case(whens, value=level, else_=literal(bieu06_columns.OTHER_GROUP[0]))
+    whens = {lvl: key for key, _l, levels in level_groups.LEVEL_GROUPS for lvl in sorted(levels)}
+    return case(whens, value=level, else_=literal(level_groups.OTHER_GROUP[0]))
 
 
 def regroup(conn: Any) -> None:
@@ -270,7 +269,7 @@ def _draft_rows(draft: Draft, stripe: int) -> tuple[str, ...]:
     unit, proc = draft.competent, draft.procedure
     flows = contribution(_intake_values(draft.dossier))
     return _intake_rows(
-        (unit.id, root_of(unit.path), bieu06_columns.level_group(unit.level)),
+        (unit.id, root_of(unit.path), level_groups.level_group(unit.level)),
         (proc.id, proc.field),
         stripe,
         tuple(sorted(flows.items())),

@@ -93,26 +93,28 @@ async def auto_scores(
     session: AsyncSession, unit: ScopeUnit, p: Period
 ) -> tuple[int, dict[int, Decimal | None]]:
     """(dossiers scored, mean points per automatic indicator)."""
-    steps = (
-        select(
-            ST.c.dossier_id,
-            func.sum(case((ST.c.outcome == "late", 1), else_=0)).label("late"),
-            func.sum(case((ST.c.outcome == "early", 1), else_=0)).label("early"),
-            func.count(ST.c.outcome).label("classified"),
-        )
-        .group_by(ST.c.dossier_id)
-        .subquery("steps")
-    )
     ru = U.alias("ru")
     b = rates.bucket_sql()
     p1 = _points(b)
-    classified = func.coalesce(steps.c.classified, 0)
-    p2 = case(
-        (func.coalesce(steps.c.late, 0) > 0, 0),
-        (and_(classified > 0, steps.c.early == classified), 2),
-        (classified > 0, 1),
-        else_=p1,
+    # Indicator 2 per dossier from its own steps (a correlated subquery: an index lookup per
+    # dossier of the period, not an aggregate over every step ever recorded); NULL when no
+    # step is classified, and then the dossier's points of indicator 1.
+    late = func.sum(case((ST.c.outcome == "late", 1), else_=0))
+    early = func.sum(case((ST.c.outcome == "early", 1), else_=0))
+    classified = func.count(ST.c.outcome)
+    steps = (
+        select(
+            case(
+                (late > 0, 0),
+                (and_(classified > 0, early == classified), 2),
+                (classified > 0, 1),
+                else_=None,
+            )
+        )
+        .where(ST.c.dossier_id == D.c.id)
+        .scalar_subquery()
     )
+    p2 = func.coalesce(steps, p1)
     contacts = D.c.reception_supplement_count + D.c.supplement_count
     p3 = case((contacts == 0, 2), (contacts == 1, 1), else_=0)
     remote = (Channel.ONLINE, Channel.POSTAL)
@@ -129,9 +131,7 @@ async def auto_scores(
             *(func.coalesce(func.sum(x), literal(0)) for x in (p1, p2, p3, p4, p7)),
         )
         .select_from(
-            D.join(U, U.c.id == D.c.competent_unit_id)
-            .join(ru, ru.c.id == D.c.receiving_unit_id)
-            .outerjoin(steps, steps.c.dossier_id == D.c.id)
+            D.join(U, U.c.id == D.c.competent_unit_id).join(ru, ru.c.id == D.c.receiving_unit_id)
         )
         .where(D.c.finished_at >= p.start_at, D.c.finished_at < p.end_at, periods.in_subtree(unit))
     )

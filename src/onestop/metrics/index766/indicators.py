@@ -21,19 +21,17 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog.snapshots import ScopeUnit
 from onestop.metrics import periods
 from onestop.metrics.bieu06 import read as bieu06_read
 from onestop.metrics.periods import Period
-from onestop.metrics.satisfaction.models import Rating
+from onestop.metrics.satisfaction import rollup as satisfaction_rollup
 from onestop.metrics.schemas import IndicatorRead
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
-RT = Rating.__table__
 
 
 def q(value: Decimal) -> Decimal:
@@ -47,17 +45,8 @@ def _b06(p: Period, unit: ScopeUnit, column: int) -> str:
 async def dissatisfied(session: AsyncSession, unit: ScopeUnit, p: Period) -> int:
     """Ratings "không hài lòng" given in the period to dossiers of the subtree (one per
     dossier)."""
-    stmt = (
-        select(func.count())
-        .select_from(RT.join(periods.U, periods.U.c.id == RT.c.unit_id))
-        .where(
-            RT.c.level == "khong_hai_long",
-            RT.c.at >= p.start_at,
-            RT.c.at < p.end_at,
-            periods.in_subtree(unit),
-        )
-    )
-    return int((await session.execute(stmt)).scalar_one())
+    counts = await satisfaction_rollup.level_counts(session, unit, p, level="khong_hai_long")
+    return sum(counts.values())
 
 
 async def indicators(session: AsyncSession, unit: ScopeUnit, p: Period) -> list[IndicatorRead]:

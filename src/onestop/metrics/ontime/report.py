@@ -40,26 +40,6 @@ THRESHOLDS = {
 }
 
 
-def split(p: Period) -> tuple[list[tuple[dt.date, dt.date]], tuple[dt.date, dt.date] | None]:
-    """The period as day ranges outside whole months, and the range of whole months in it (first
-    days of the first and last whole month), if any."""
-    first = p.start if p.start.day == 1 else _next_month(p.start)
-    month_end = _next_month(p.end) - dt.timedelta(days=1)
-    end = p.end if p.end == month_end else p.end.replace(day=1) - dt.timedelta(days=1)
-    if first > end:
-        return [(p.start, p.end)], None
-    edges = []
-    if p.start < first:
-        edges.append((p.start, first - dt.timedelta(days=1)))
-    if end < p.end:
-        edges.append((end + dt.timedelta(days=1), p.end))
-    return edges, (first, end.replace(day=1))
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-
-
 async def grouped_counts(
     session: AsyncSession, unit: ScopeUnit, p: Period, group_by: GroupBy
 ) -> dict[Any, Counts]:
@@ -73,7 +53,7 @@ async def grouped_counts(
         stmt = ontime_sums.statement("daily", key, "day", 1)
         await add_sums(session, stmt, ontime_sums.params(unit, [(p.start, p.end)]), out, _same)
         return out
-    edges, months = split(p)
+    edges, months = periods.whole_months(p)
     by = "competent_unit_id" if group_by == "unit" else None
     as_key = _month_key if group_by == "month" else _same
     if months is not None:
@@ -196,9 +176,11 @@ async def _rows(
     group_by: GroupBy,
     links: Linker,
     as_json: bool = False,
+    worst: int | None = None,
 ) -> tuple[Counts, Rows]:
     """The total, and the rows as a function that makes them (on demand: a closed period's
-    frozen figures are built only when there is one)."""
+    frozen figures are built only when there is one); ``worst``: by unit, only the unit's
+    ``worst`` children with the lowest rates, worst first (the dashboard), not its subtree."""
     counts = await grouped_counts(session, unit, p, group_by)
     total = Counts()
     for c in counts.values():
@@ -207,10 +189,11 @@ async def _rows(
         units = await snapshots.subtree(session, unit)
         by_id = {u.id: u for u in units}
         rolled = roll_up(units, counts)
+        shown = units[1:] if worst is None else worst_children(unit, units, rolled, worst)
 
         def unit_rows() -> Iterator[dict[str, Any]]:
             no_links: dict[str, str] = {}  # shared by every row when links are off
-            for u in units[1:]:
+            for u in shown:
                 parent = by_id.get(u.parent_id) if u.parent_id else None
                 code = parent.code if parent else None
                 row_links = links(u.code) if links.enabled else no_links
@@ -263,6 +246,19 @@ async def _rows(
     return total, month_rows
 
 
+def worst_children(
+    unit: ScopeUnit, units: list[ScopeUnit], rolled: dict[int, Counts], n: int
+) -> list[ScopeUnit]:
+    """The unit's ``n`` children with the lowest on-time rates (none yet: last), worst first."""
+
+    def rate(u: ScopeUnit) -> tuple[bool, int, str]:
+        c = rolled[u.id]
+        h = rates.hundredths(c.early + c.on_time, c.finished) if c.finished else None
+        return h is None, h or 0, u.code
+
+    return sorted((u for u in units if u.parent_id == unit.id), key=rate)[:n]
+
+
 def combined(
     key: str, label: str, rows: Iterable[OnTimeRow], target: Decimal, parent_code: str | None
 ) -> OnTimeRow:
@@ -287,6 +283,7 @@ async def assemble(
     now: dt.datetime,
     with_links: bool,
     as_json: bool = False,
+    worst: int | None = None,
 ) -> tuple[dict[str, Any], Rows]:
     """The report's fields but its rows, and its rows (made on demand)."""
     links = Linker(p, with_links)
@@ -294,8 +291,11 @@ async def assemble(
     # these two each time cost more than running them).
     corrections = await periods.corrections(session, unit, p)
     stored = await frozen.find(session, "on-time", unit, p) if group_by == "unit" else None
-    total, rows = await _rows(session, unit, p, group_by, links, as_json)
-    closed = frozen.compare(stored, lambda: freeze(unit, p, total, rows()))
+    total, rows = await _rows(session, unit, p, group_by, links, as_json, worst)
+    full = rows
+    if worst is not None and stored is not None:  # a closed period compares every unit's figures
+        full = (await _rows(session, unit, p, group_by, Linker(p, enabled=False)))[1]
+    closed = frozen.compare(stored, lambda: freeze(unit, p, total, full()))
     head = {
         "unit": ReportUnit(code=unit.code, name=unit.name),
         "period": PeriodRead(from_=p.start, to=p.end),
@@ -318,9 +318,16 @@ async def report(
     group_by: GroupBy,
     now: dt.datetime,
     with_links: bool = True,
+    worst: int | None = None,
 ) -> OnTimeReport:
     head, rows = await assemble(
-        session, unit=unit, p=p, group_by=group_by, now=now, with_links=with_links
+        session,
+        unit=unit,
+        p=p,
+        group_by=group_by,
+        now=now,
+        with_links=with_links,
+        worst=worst,
     )
     return OnTimeReport.model_validate({**head, "rows": list(rows())})
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Date,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
 )
@@ -36,6 +38,21 @@ class Rating(Base):
     #: "citizen" (receipt secret) or the clerk's actor name ("user:clerk").
     given_by: Mapped[str] = mapped_column(String(120))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class RatingMonthly(Base):
+    """Ratings per competent unit, local month of ``at`` (its first day) and level: the
+    satisfaction figures of whole months are read from these sums (``satisfaction.rollup``)."""
+
+    __tablename__ = "report_rating_monthly"
+    __table_args__ = (
+        Index("ix_report_rating_monthly_month", "month", "unit_id", postgresql_include=["n"]),
+    )
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    level: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FollowupTask(Base):

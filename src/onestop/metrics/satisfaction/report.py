@@ -6,12 +6,13 @@ on-time report. Each count links to ``/api/v1/reports/satisfaction/ratings``."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote_plus
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog.snapshots import ScopeUnit
@@ -21,6 +22,7 @@ from onestop.metrics import drill, periods
 from onestop.metrics.export import Cell, Table, period_text
 from onestop.metrics.ontime import rates
 from onestop.metrics.periods import Period
+from onestop.metrics.satisfaction import rollup
 from onestop.metrics.satisfaction.models import FollowupTask, Rating
 from onestop.metrics.satisfaction.service import LEVELS_VI
 from onestop.metrics.schemas import (
@@ -55,48 +57,83 @@ def _ratings_link(p: Period) -> str:
     return periods.link("satisfaction/ratings", from_=p.start, to=p.end)
 
 
-def _row(
-    u: ScopeUnit, counts: dict[str, int] | dict[RatingLevel, int], p: Period, parent: str | None
-) -> SatisfactionRow:
-    total = sum(counts.values())
+def _figures(counts: Mapping[str, int], target: Decimal) -> dict[str, Any]:
+    """A row's counts per level, their total, the rate and its status against the target."""
+    total = sum(counts[lv] for lv in LEVELS)
     r = rates.percent(counts["rat_hai_long"] + counts["hai_long"], total) if total else None
+    return {
+        **{lv: counts[lv] for lv in LEVELS},
+        "ratings": total,
+        "rate": r,
+        "target": target,
+        "status": rates.status(r, target),
+    }
+
+
+def _row(u: ScopeUnit, counts: Mapping[str, int], p: Period, parent: str | None) -> SatisfactionRow:
     return SatisfactionRow(
         key=u.code,
         label=u.name,
         unit_code=u.code,
         parent_code=parent,
+        level=u.level,
         depth=u.depth,
-        rat_hai_long=counts["rat_hai_long"],
-        hai_long=counts["hai_long"],
-        khong_hai_long=counts["khong_hai_long"],
-        ratings=total,
-        rate=r,
-        target=TARGET,
-        status=rates.status(r, TARGET),
         links=_links(p, u.code),
+        **_figures(counts, TARGET),
     )
+
+
+def combined(
+    key: str, label: str, rows: Sequence[SatisfactionRow], target: Decimal, parent_code: str
+) -> SatisfactionRow:
+    """One row for several rows of disjoint subtrees (the units of a level group under one
+    unit): their ratings added, the rate and status of the sum; no links (a group is not a
+    unit the ratings list filters by)."""
+    return SatisfactionRow(
+        key=key,
+        label=label,
+        unit_code=None,
+        parent_code=parent_code,
+        depth=rows[0].depth if rows else 1,
+        links={},
+        **_figures({lv: sum(getattr(r, lv) for r in rows) for lv in LEVELS}, target),
+    )
+
+
+def _worst_children(
+    unit: ScopeUnit, units: list[ScopeUnit], rolled: dict[int, dict[str, int]], n: int
+) -> list[ScopeUnit]:
+    """The unit's ``n`` children with the lowest satisfaction rates (none yet: last)."""
+
+    def rate(u: ScopeUnit) -> tuple[bool, Decimal, str]:
+        r = _figures(rolled[u.id], TARGET)["rate"]
+        return r is None, r or Decimal(0), u.code
+
+    return sorted((u for u in units if u.parent_id == unit.id), key=rate)[:n]
 
 
 async def report(
-    session: AsyncSession, *, unit: ScopeUnit, p: Period, now: dt.datetime
+    session: AsyncSession,
+    *,
+    unit: ScopeUnit,
+    p: Period,
+    now: dt.datetime,
+    worst: int | None = None,
 ) -> SatisfactionReport:
-    stmt = (
-        select(RT.c.unit_id, RT.c.level, func.count())
-        .select_from(RT.join(U, U.c.id == RT.c.unit_id))
-        .where(RT.c.at >= p.start_at, RT.c.at < p.end_at, periods.in_subtree(unit))
-        .group_by(RT.c.unit_id, RT.c.level)
-    )
+    """Every unit of the subtree, each with the ratings of its own subtree (``worst``: only the
+    unit's ``worst`` children with the lowest rates, worst first, for the dashboard)."""
     await periods.custom_plans(session)
     units = await periods.subtree(session, unit)
     ids = {u.id for u in units}
     by_id = {u.id: u for u in units}
     rolled: dict[int, dict[str, int]] = {u.id: {lv: 0 for lv in LEVELS} for u in units}
-    for unit_id, level, n in (await session.execute(stmt)).all():
+    for (unit_id, level), n in (await rollup.level_counts(session, unit, p)).items():
         for part in by_id[unit_id].path.strip("/").split("/"):
             if int(part) in ids:
                 rolled[int(part)][level] += int(n)
     rows = []
-    for u in units[1:]:
+    shown = units[1:] if worst is None else _worst_children(unit, units, rolled, worst)
+    for u in shown:
         parent = by_id.get(u.parent_id) if u.parent_id else None
         rows.append(_row(u, rolled[u.id], p, parent.code if parent else None))
     return SatisfactionReport(

@@ -21,15 +21,18 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
+from onestop.core import clock
 from onestop.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
-from onestop.dossiers.access import require_any, require_sees, unknown_dossier
+from onestop.dossiers.access import CITIZEN, Actor, require_any, require_sees, unknown_dossier
 from onestop.dossiers.intake.lookup_secret import secret_matches
-from onestop.dossiers.models import Dossier
+from onestop.dossiers.models import Dossier, DossierEvent
 from onestop.dossiers.reading import by_public_code
-from onestop.dossiers.states import Status
+from onestop.dossiers.states import EventType, Status
+from onestop.metrics.satisfaction import rollup
 from onestop.metrics.satisfaction.models import FollowupTask, Rating
 from onestop.metrics.schemas import RatingCreate, RatingRead
 
@@ -82,6 +85,27 @@ def already_rated(code: str) -> Conflict:
         f" (dossier {code} has already been rated)",
         code="already-rated",
         dossier_code=code,
+    )
+
+
+def _record_event(session: AsyncSession, d: Dossier, rating: Rating, actor: Actor) -> None:
+    """The ``rated`` event: the rating in the dossier's history and its changes feed (webhook
+    ``rating.received``); the level only, never the comment (it may name people)."""
+    seq = d.event_count + 1
+    d.event_count = seq
+    session.add(
+        DossierEvent(
+            dossier_id=d.id,
+            seq=seq,
+            type=EventType.RATED,
+            at=rating.at,
+            recorded_at=clock.now(),
+            actor=actor.name,
+            unit_id=actor.unit_id,
+            from_status=d.status,
+            to_status=d.status,
+            payload={"level": rating.level, "channel": rating.channel},
+        )
     )
 
 
@@ -144,9 +168,11 @@ async def rate(
         at=at,
     )
     session.add(rating)
+    _record_event(session, d, rating, Actor.of(principal) if counter and principal else CITIZEN)
     task: FollowupTask | None = None
     try:
         await session.flush()
+        await rollup.count(session, rating)
         if body.level == "khong_hai_long":
             task = FollowupTask(
                 kind=FOLLOWUP_KIND,
@@ -161,7 +187,7 @@ async def rate(
             session.add(task)
             await session.flush()
         await session.commit()
-    except IntegrityError:  # a concurrent rating won the unique (dossier_id)
+    except (IntegrityError, StaleDataError):  # a concurrent rating won the unique (dossier_id)
         await session.rollback()
         raise already_rated(code) from None
     return RatingRead(
