@@ -23,7 +23,7 @@ from onestop.auth.rights import Right
 from onestop.catalog.snapshots import ScopeUnit
 from onestop.core import clock
 from onestop.http.deps import SessionDep
-from onestop.metrics import export, periods
+from onestop.metrics import export
 from onestop.metrics.bieu06 import read as bieu06_read
 from onestop.metrics.index766 import (
     digitisation as index766_digitisation,
@@ -45,6 +45,7 @@ from onestop.web.pages_reports import (
     choose_period,
     comma_decimals,
     period_form,
+    report_unit,
     web_link,
 )
 from onestop.web.report_query import BranchQuery, ChoiceQuery, DateQuery, OpenQuery, UnitQuery
@@ -80,7 +81,7 @@ async def _scope(
 ) -> tuple[Period, ScopeUnit]:
     user.require(Right.REPORT_VIEW)
     p = choose_period(ky, tu, den)
-    return p, await periods.report_unit(session, user, unit.strip() or None)
+    return p, await report_unit(session, user, unit)
 
 
 def _query(p: Period, u: ScopeUnit) -> str:
@@ -202,7 +203,7 @@ async def ratings_list(
 ) -> Response:
     """The ratings behind one count of the satisfaction page (or of indicator 5.4)."""
     p = choose_period("custom", from_, to)
-    u = await periods.report_unit(session, user, unit.strip() or None)
+    u = await report_unit(session, user, unit)
     page = await satisfaction_report.ratings(
         session, unit=u, p=p, level=level, limit=PAGE_SIZE, cursor=cursor or None
     )
@@ -315,7 +316,7 @@ async def index766_list(
 ) -> Response:
     """The dossiers behind the numerator or denominator of indicator 1.4, 4.1, 4.2 or 4.3."""
     p = choose_period("custom", from_, to)
-    u = await periods.report_unit(session, user, unit.strip() or None)
+    u = await report_unit(session, user, unit)
     page = await index766_digitisation.dossiers(
         session,
         unit=u,

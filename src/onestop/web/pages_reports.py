@@ -1,21 +1,18 @@
-"""The managers' pages: the dashboard (``/web/tong-quan``), the on-time report page with its
-CSV / XLSX download, and the drill-down lists behind every number.
+"""The on-time report page (its unit tree, its CSV / XLSX download, the list of dossiers behind
+every count) and what every report page shares: the period form, the unit, links from the JSON
+reports' drill-downs to the pages, downloads.
 
 Every number on these pages is a link to the list of dossiers behind it, built by the same service
-that counted it (``metrics.drill`` for the on-time counts, ``metrics.dashboard`` for the open
-dossiers, ``satisfaction.report.followups`` for the open follow-ups), so the list has exactly that
-many rows. The lists carry no personal data (codes, procedures, units, dates only). Charts are
-matplotlib SVG (see ``web.charts``).
+that counted it (``metrics.drill`` for the on-time counts), so the list has exactly that many rows.
+The lists carry no personal data (codes, procedures, units, dates only).
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Coroutine
 from decimal import Decimal
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -27,14 +24,11 @@ from onestop.catalog.snapshots import ScopeUnit
 from onestop.core import clock
 from onestop.core.errors import InvalidInput
 from onestop.http.deps import SessionDep
-from onestop.metrics import dashboard, drill, export, frozen, level_groups, periods
-from onestop.metrics.bieu06 import report as bieu06_report
-from onestop.metrics.index766 import indicators as index766_indicators
+from onestop.metrics import dashboard, drill, export, level_groups, periods
 from onestop.metrics.ontime import report as ontime_report
 from onestop.metrics.periods import Period
-from onestop.metrics.satisfaction import report as satisfaction_report
 from onestop.metrics.schemas import GroupBy, LevelGroup, OnTimeRow
-from onestop.web import charts, formatting, report_tree
+from onestop.web import formatting, report_tree
 from onestop.web.report_query import BranchQuery, ChoiceQuery, DateQuery, OpenQuery, UnitQuery
 from onestop.web.session import WebUser
 from onestop.web.templating import WebRoute, render
@@ -42,10 +36,6 @@ from onestop.web.templating import WebRoute, render
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 PAGE_SIZE = 100
-#: Child units in the dashboard's chart and tables (the worst rates, the most open dossiers); the
-#: report pages list them all. A province has 2,000 communes: matplotlib took 45 s to draw them
-#: all, and three tables of 2,000 rows were most of the dashboard's time.
-CHART_UNITS = 15
 BUCKETS_VI = {
     "finished": "Đã giải quyết",
     "early": "Trước hạn",
@@ -84,7 +74,8 @@ def choose_period(choice: str, start: str, end: str) -> Period:
     return dashboard.chosen_period(choice, _date(start, "Từ ngày"), _date(end, "Đến ngày"), today)
 
 
-async def _unit(session: AsyncSession, user: Principal, code: str) -> ScopeUnit:
+async def report_unit(session: AsyncSession, user: Principal, code: str) -> ScopeUnit:
+    """The report's unit: the one typed (its code), or the caller's own; within their scope."""
     return await periods.report_unit(session, user, code.strip() or None)
 
 
@@ -98,11 +89,6 @@ def ontime_link(p: Period, unit: str, bucket: str, **filters: str | None) -> str
     return "/web/bao-cao/ho-so?" + urlencode(query)
 
 
-def open_link(unit: str, kind: str) -> str:
-    return "/web/tong-quan/ho-so?" + urlencode({"unit": unit, "kind": kind})
-
-
-#: The API's drill-down lists (the links the JSON reports carry) → the pages that show them.
 WEB_DRILLS = {
     "/api/v1/reports/on-time/dossiers?": "/web/bao-cao/ho-so?",
     "/api/v1/reports/bieu-06/dossiers?": "/web/bao-cao/bieu-06/ho-so?",
@@ -127,16 +113,6 @@ def attachment(out: export.Export) -> Response:
     )
 
 
-A = TypeVar("A")
-B = TypeVar("B")
-
-
-def _most_open(rows: list[dashboard.OpenRow]) -> list[dashboard.OpenRow]:
-    """Child units with the most overdue dossiers first (then the other categories in order)."""
-    kinds = dashboard.DASHBOARD_KINDS
-    return sorted(rows, key=lambda r: (*(-r.counts[k] for k in kinds), r.unit.code))
-
-
 def period_form(choice: str, p: Period, unit: ScopeUnit) -> dict[str, Any]:
     return {
         "choice": choice,
@@ -145,145 +121,6 @@ def period_form(choice: str, p: Period, unit: ScopeUnit) -> dict[str, Any]:
         "to": formatting.short_date(p.end),
         "unit_code": unit.code,
     }
-
-
-@router.get("/web/tong-quan")
-async def overview(
-    request: Request,
-    session: SessionDep,
-    user: WebUser,
-    ky: ChoiceQuery = "quarter",
-    tu: DateQuery = "",
-    den: DateQuery = "",
-    unit: UnitQuery = "",
-) -> Response:
-    user.require(Right.REPORT_VIEW)
-    p = choose_period(ky, tu, den)
-    u = await _unit(session, user, unit)
-    now = clock.now()
-    (own, open_rows), context = await _beside(
-        request,
-        session,
-        lambda side: dashboard.open_counts(side, u, now),
-        lambda: _overview(session, u, p, now),
-    )
-    by_id = await dashboard.followup_counts(session, u)
-    followups = {r.unit.code: by_id.get(r.unit.id, 0) for r in [own, *open_rows]}
-    context |= {
-        "form": period_form(ky, p, u),
-        "own": own,
-        "open_rows": _most_open(open_rows)[:CHART_UNITS],
-        "chart_units": CHART_UNITS if len(open_rows) > CHART_UNITS else 0,
-        "child_count": len(open_rows),
-        "followups": followups,
-    }
-    return render(request, "tong_quan.html", context, principal=user, active="dashboard")
-
-
-async def _beside(
-    request: Request,
-    session: AsyncSession,
-    side_work: Callable[[AsyncSession], Coroutine[Any, Any, A]],
-    main_work: Callable[[], Coroutine[Any, Any, B]],
-) -> tuple[A, B]:
-    """``side_work`` on a second connection while ``main_work`` runs on the request's (on
-    PostgreSQL: the database scans one while Python builds the other); one after the other on
-    SQLite, whose pool holds one connection."""
-    if session.get_bind().dialect.name != "postgresql":
-        return await side_work(session), await main_work()
-    async with request.app.state.sessionmaker() as side, asyncio.TaskGroup() as group:
-        first = group.create_task(side_work(side))
-        second = group.create_task(main_work())
-    return first.result(), second.result()
-
-
-async def _overview(
-    session: AsyncSession, u: ScopeUnit, p: Period, now: dt.datetime
-) -> dict[str, Any]:
-    """The dashboard's reports (everything but the open dossiers and follow-ups)."""
-    ontime = await ontime_report.report(
-        session, unit=u, p=p, group_by="unit", now=now, worst=CHART_UNITS
-    )
-    children = ontime.rows
-    trend_p = dashboard.last_twelve_months(now.astimezone(clock.LOCAL_TZ).date())
-    trend = await ontime_report.report(
-        session, unit=u, p=trend_p, group_by="month", now=now, with_links=False
-    )
-    satisfaction = await satisfaction_report.report(
-        session, unit=u, p=p, now=now, worst=CHART_UNITS
-    )
-    sat_children = satisfaction.rows
-    # 2.1 and 5.4 only: the nine evaluation indicators (seconds at scale) are on their page.
-    indicators = [
-        i for i in await index766_indicators.indicators(session, u, p) if i.id in ("2.1", "5.4")
-    ]
-    bieu06_closed = await frozen.find(session, "bieu-06", u, p)
-    if bieu06_closed is not None:  # recomputed only when the period was closed
-        current = await bieu06_report.figures(session, u, p)
-        bieu06_ref = frozen.compare(bieu06_closed, lambda: current)
-    else:
-        bieu06_ref = None
-    period_q = urlencode({"ky": "custom", "tu": p.start, "den": p.end, "unit": u.code})
-    rated = [ontime.total, *children]  # worst first: the ones to look at
-    return {
-        "unit": u,
-        "period": p,
-        "ontime": ontime,
-        "children": children,
-        "ontime_url": f"/web/bao-cao/dung-han?{period_q}",
-        "satisfaction_url": f"/web/bao-cao/hai-long?{period_q}",
-        "bars": charts.bars_svg(
-            tuple(r.label for r in rated),
-            tuple(r.rate for r in rated),
-            tuple(r.status for r in rated),
-            Decimal(ontime.total.target),
-        ),
-        "trend": trend.rows,
-        "trend_svg": charts.trend_svg(
-            tuple(r.label.replace("Tháng ", "") for r in trend.rows),
-            tuple(r.rate for r in trend.rows),
-            Decimal(trend.total.target),
-        ),
-        "trend_period": trend_p,
-        "open_kinds": [(k, dashboard.OPEN_KINDS_VI[k]) for k in dashboard.DASHBOARD_KINDS],
-        "satisfaction": satisfaction,
-        "sat_children": sat_children,
-        "indicators": indicators,
-        "bieu06_closed": bieu06_ref,
-        "bieu06_url": f"/web/bao-cao/bieu-06?{period_q}",
-        "index766_url": f"/web/bao-cao/chi-so-766?{period_q}",
-        "web_link": web_link,
-        "ontime_link": lambda unit_code, bucket: ontime_link(p, unit_code, bucket),
-        "open_link": open_link,
-        "followup_link": lambda unit_code: (
-            "/web/bao-cao/theo-doi?" + urlencode({"unit": unit_code})
-        ),
-        "now": now,
-    }
-
-
-@router.get("/web/tong-quan/ho-so")
-async def open_list(
-    request: Request,
-    session: SessionDep,
-    user: WebUser,
-    kind: Annotated[dashboard.OpenKind, Query()],
-    unit: UnitQuery = "",
-    cursor: Annotated[str, Query(max_length=512)] = "",
-) -> Response:
-    u = await _unit(session, user, unit)
-    now = clock.now()
-    items, nxt = await dashboard.open_dossiers(
-        session, kind, u, now, limit=PAGE_SIZE, cursor=cursor or None
-    )
-    context = {
-        "title": f"{dashboard.OPEN_KINDS_VI[kind]} · {u.name}",
-        "items": items,
-        "next_url": f"{open_link(u.code, kind)}&cursor={nxt}" if nxt else "",
-        "as_of": now,
-        "back": f"/web/tong-quan?unit={u.code}",
-    }
-    return render(request, "open_dossiers.html", context, principal=user, active="dashboard")
 
 
 @router.get("/web/bao-cao/ho-so")
@@ -303,7 +140,7 @@ async def ontime_list(
     """The dossiers behind one count of the on-time report page; ``cap``: behind a level-group
     row (the unit's children of that Biểu 06 level group)."""
     p = choose_period("custom", from_, to)
-    u = await _unit(session, user, unit)
+    u = await report_unit(session, user, unit)
     page = await drill.dossiers(
         session,
         unit=u,
@@ -342,36 +179,12 @@ def _ontime_list_heading(bucket: str, p: Period, u: ScopeUnit, cap: str) -> tupl
     )
 
 
-@router.get("/web/bao-cao/theo-doi")
-async def followup_list(
-    request: Request,
-    session: SessionDep,
-    user: WebUser,
-    unit: UnitQuery = "",
-    cursor: Annotated[str, Query(max_length=512)] = "",
-) -> Response:
-    u = await _unit(session, user, unit)
-    page = await satisfaction_report.followups(
-        session, unit=u, open_only=True, limit=PAGE_SIZE, cursor=cursor or None
-    )
-    context = {
-        "unit": u,
-        "items": page.items,
-        "personal": user.can(Right.PERSONAL_DATA_VIEW),
-        "can_record": False,
-        "next_url": f"/web/bao-cao/theo-doi?unit={u.code}&cursor={page.next_cursor}"
-        if page.next_cursor
-        else "",
-    }
-    return render(request, "followups.html", context, principal=user, active="dashboard")
-
-
 # -- the on-time report page -----------------------------------------------------------------------
 async def _ontime_report(
     session: AsyncSession, user: Principal, ky: str, tu: str, den: str, unit: str, group: GroupBy
 ) -> tuple[Any, Period, ScopeUnit]:
     p = choose_period(ky, tu, den)
-    u = await _unit(session, user, unit)
+    u = await report_unit(session, user, unit)
     report = await ontime_report.report(session, unit=u, p=p, group_by=group, now=clock.now())
     return report, p, u
 
