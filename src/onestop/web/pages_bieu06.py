@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,11 +35,17 @@ from onestop.metrics.schemas import Bieu06Report, Bieu06Row, ReportKind
 from onestop.web.pages_reports import (
     PAGE_SIZE,
     attachment,
-    choose_period,
     period_form,
     web_link,
 )
-from onestop.web.report_query import ChoiceQuery, DateQuery, UnitQuery
+from onestop.web.report_query import (
+    ChoiceQuery,
+    DateQuery,
+    ReportQuery,
+    UnitQuery,
+    choose_period,
+    report_unit,
+)
 from onestop.web.session import SameOrigin, WebUser
 from onestop.web.templating import WebRoute, render
 
@@ -126,11 +132,9 @@ def differences(
 
 
 async def _report(
-    session: AsyncSession, user: Principal, ky: str, tu: str, den: str, unit: str
+    session: AsyncSession, user: Principal, q: ReportQuery
 ) -> tuple[Bieu06Report, Period, ScopeUnit]:
-    user.require(Right.REPORT_VIEW)
-    p = choose_period(ky, tu, den)
-    u = await periods.report_unit(session, user, unit.strip() or None)
+    p, u = await q.scope(session, user)
     report = await bieu06_report.report(session, unit=u, p=p, now=clock.now())
     return report, p, u
 
@@ -158,13 +162,10 @@ async def bieu06_page(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    ky: ChoiceQuery = "quarter",
-    tu: DateQuery = "",
-    den: DateQuery = "",
-    unit: UnitQuery = "",
+    q: Annotated[ReportQuery, Depends()],
     khoa: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> Response:
-    report, p, u = await _report(session, user, ky, tu, den, unit)
+    report, p, u = await _report(session, user, q)
     shown = lines(report)
     closed = await frozen.find(session, KIND, u, p) if report.closed_period else None
     query = urlencode({"ky": "custom", "tu": p.start, "den": p.end, "unit": u.code})
@@ -172,7 +173,7 @@ async def bieu06_page(
         "report": report,
         "period": p,
         "unit": u,
-        "form": period_form(ky, p, u),
+        "form": period_form(q.ky, p, u),
         "lines": shown,
         "columns": COLUMNS,
         "status": _status(report, closed, shown),
@@ -190,12 +191,9 @@ async def bieu06_download(
     session: SessionDep,
     user: WebUser,
     fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")],
-    ky: ChoiceQuery = "quarter",
-    tu: DateQuery = "",
-    den: DateQuery = "",
-    unit: UnitQuery = "",
+    q: Annotated[ReportQuery, Depends()],
 ) -> Response:
-    report, p, u = await _report(session, user, ky, tu, den, unit)
+    report, p, u = await _report(session, user, q)
     slug = f"bieu-06-{u.code}-{p.start:%Y%m%d}-{p.end:%Y%m%d}"
     return attachment(export.render(bieu06_export.table(report), fmt, slug))
 
@@ -215,7 +213,7 @@ async def bieu06_list(
 ) -> Response:
     """The dossiers of one cell of the table (the same membership as its count)."""
     p = choose_period("custom", from_, to)
-    u = await periods.report_unit(session, user, unit.strip() or None)
+    u = await report_unit(session, user, unit)
     page = await bieu06_report.dossiers(
         session,
         unit=u,

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.auth.rights import Right
@@ -34,13 +34,11 @@ from onestop.metrics.satisfaction import report as satisfaction_report
 from onestop.web import charts
 from onestop.web.pages_reports import (
     PAGE_SIZE,
-    choose_period,
     ontime_link,
     period_form,
-    report_unit,
     web_link,
 )
-from onestop.web.report_query import ChoiceQuery, DateQuery, UnitQuery
+from onestop.web.report_query import ReportQuery, UnitQuery, report_unit
 from onestop.web.session import WebUser
 from onestop.web.templating import WebRoute, render
 
@@ -73,14 +71,9 @@ async def overview(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    ky: ChoiceQuery = "quarter",
-    tu: DateQuery = "",
-    den: DateQuery = "",
-    unit: UnitQuery = "",
+    q: Annotated[ReportQuery, Depends()],
 ) -> Response:
-    user.require(Right.REPORT_VIEW)
-    p = choose_period(ky, tu, den)
-    u = await report_unit(session, user, unit)
+    p, u = await q.scope(session, user)
     now = clock.now()
     (own, open_rows), context = await _beside(
         request,
@@ -91,7 +84,7 @@ async def overview(
     by_id = await dashboard.followup_counts(session, u)
     followups = {r.unit.code: by_id.get(r.unit.id, 0) for r in [own, *open_rows]}
     context |= {
-        "form": period_form(ky, p, u),
+        "form": period_form(q.ky, p, u),
         "own": own,
         "open_rows": _most_open(open_rows)[:CHART_UNITS],
         "chart_units": CHART_UNITS if len(open_rows) > CHART_UNITS else 0,

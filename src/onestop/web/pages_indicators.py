@@ -42,13 +42,19 @@ from onestop.web import report_tree
 from onestop.web.pages_reports import (
     PAGE_SIZE,
     attachment,
-    choose_period,
     comma_decimals,
     period_form,
-    report_unit,
     web_link,
 )
-from onestop.web.report_query import BranchQuery, ChoiceQuery, DateQuery, OpenQuery, UnitQuery
+from onestop.web.report_query import (
+    BranchQuery,
+    DateQuery,
+    OpenQuery,
+    ReportQuery,
+    UnitQuery,
+    choose_period,
+    report_unit,
+)
 from onestop.web.session import WebUser
 from onestop.web.templating import WebRoute, render
 
@@ -76,14 +82,6 @@ CHANNELS_VI = {
 }
 
 
-async def _scope(
-    session: AsyncSession, user: Principal, ky: str, tu: str, den: str, unit: str
-) -> tuple[Period, ScopeUnit]:
-    user.require(Right.REPORT_VIEW)
-    p = choose_period(ky, tu, den)
-    return p, await report_unit(session, user, unit)
-
-
 def _query(p: Period, u: ScopeUnit) -> str:
     return urlencode({"ky": "custom", "tu": p.start, "den": p.end, "unit": u.code})
 
@@ -101,9 +99,9 @@ def number(value: Any) -> str:
 
 # -- satisfaction ----------------------------------------------------------------------------------
 async def _satisfaction(
-    session: AsyncSession, user: Principal, ky: str, tu: str, den: str, unit: str
+    session: AsyncSession, user: Principal, q: ReportQuery
 ) -> tuple[SatisfactionReport, Period, ScopeUnit]:
-    p, u = await _scope(session, user, ky, tu, den, unit)
+    p, u = await q.scope(session, user)
     return await satisfaction_report.report(session, unit=u, p=p, now=clock.now()), p, u
 
 
@@ -112,19 +110,16 @@ async def satisfaction_page(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    ky: ChoiceQuery = "quarter",
-    tu: DateQuery = "",
-    den: DateQuery = "",
-    unit: UnitQuery = "",
+    q: Annotated[ReportQuery, Depends()],
     mo: OpenQuery = "",
 ) -> Response:
-    report, p, u = await _satisfaction(session, user, ky, tu, den, unit)
+    report, p, u = await _satisfaction(session, user, q)
     query = _query(p, u)
     context = {
         "report": report,
         "period": p,
         "unit": u,
-        "form": period_form(ky, p, u),
+        "form": period_form(q.ky, p, u),
         "levels": LEVEL_COLUMNS,
         "link": web_link,
         "export_url": f"{SATISFACTION}/tai-ve?{query}",
@@ -156,7 +151,7 @@ async def satisfaction_branch(
     q: Annotated[BranchQuery, Depends()],
 ) -> Response:
     """One branch of the tree (a ``<tbody>``), as the on-time page's (``report_tree.branch``)."""
-    report, p, _u = await _satisfaction(session, user, q.ky, q.tu, q.den, q.unit)
+    report, p, _u = await _satisfaction(session, user, q.report())
     tree, top = report_tree.branch(
         report.total,
         report.rows,
@@ -179,12 +174,9 @@ async def satisfaction_download(
     session: SessionDep,
     user: WebUser,
     fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")],
-    ky: ChoiceQuery = "quarter",
-    tu: DateQuery = "",
-    den: DateQuery = "",
-    unit: UnitQuery = "",
+    q: Annotated[ReportQuery, Depends()],
 ) -> Response:
-    report, p, u = await _satisfaction(session, user, ky, tu, den, unit)
+    report, p, u = await _satisfaction(session, user, q)
     table = satisfaction_report.table(report)
     slug = f"muc-do-hai-long-{u.code}-{p.start:%Y%m%d}-{p.end:%Y%m%d}"
     return attachment(export.render(comma_decimals(table) if fmt == "csv" else table, fmt, slug))
@@ -226,9 +218,9 @@ async def ratings_list(
 
 # -- Decision 766 ----------------------------------------------------------------------------------
 async def _index(
-    session: AsyncSession, user: Principal, ky: str, tu: str, den: str, unit: str
+    session: AsyncSession, user: Principal, q: ReportQuery
 ) -> tuple[Index766Report, Period, ScopeUnit]:
-    p, u = await _scope(session, user, ky, tu, den, unit)
+    p, u = await q.scope(session, user)
     return await index766_report.report(session, unit=u, p=p, now=clock.now()), p, u
 
 
@@ -273,12 +265,9 @@ async def index766_page(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    ky: ChoiceQuery = "quarter",
-    tu: DateQuery = "",
-    den: DateQuery = "",
-    unit: UnitQuery = "",
+    q: Annotated[ReportQuery, Depends()],
 ) -> Response:
-    report, p, u = await _index(session, user, ky, tu, den, unit)
+    report, p, u = await _index(session, user, q)
     table = index766_report.table(report)
     # The denominator of 2.1 and 5.4 (rows 0 and 1, column "Mẫu số") is one list.
     cell_links = {
@@ -295,7 +284,7 @@ async def index766_page(
         "components": await components(session, report, u, p),
         "period": p,
         "unit": u,
-        "form": period_form(ky, p, u),
+        "form": period_form(q.ky, p, u),
         "export_url": f"{INDEX766}/tai-ve?{query}",
         "menu_query": query,
     }
@@ -346,12 +335,9 @@ async def index766_download(
     session: SessionDep,
     user: WebUser,
     fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")],
-    ky: ChoiceQuery = "quarter",
-    tu: DateQuery = "",
-    den: DateQuery = "",
-    unit: UnitQuery = "",
+    q: Annotated[ReportQuery, Depends()],
 ) -> Response:
-    report, p, u = await _index(session, user, ky, tu, den, unit)
+    report, p, u = await _index(session, user, q)
     table = index766_report.table(report)
     slug = f"chi-so-766-{u.code}-{p.start:%Y%m%d}-{p.end:%Y%m%d}"
     return attachment(export.render(comma_decimals(table) if fmt == "csv" else table, fmt, slug))

@@ -22,14 +22,21 @@ from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.catalog.snapshots import ScopeUnit
 from onestop.core import clock
-from onestop.core.errors import InvalidInput
 from onestop.http.deps import SessionDep
 from onestop.metrics import dashboard, drill, export, level_groups, periods
 from onestop.metrics.ontime import report as ontime_report
 from onestop.metrics.periods import Period
 from onestop.metrics.schemas import GroupBy, LevelGroup, OnTimeRow
 from onestop.web import formatting, report_tree
-from onestop.web.report_query import BranchQuery, ChoiceQuery, DateQuery, OpenQuery, UnitQuery
+from onestop.web.report_query import (
+    BranchQuery,
+    DateQuery,
+    OpenQuery,
+    ReportQuery,
+    UnitQuery,
+    choose_period,
+    report_unit,
+)
 from onestop.web.session import WebUser
 from onestop.web.templating import WebRoute, render
 
@@ -48,35 +55,6 @@ GROUPS_VI: dict[str, str] = {
     "field": "Theo lĩnh vực",
     "month": "Theo tháng",
 }
-
-
-def _date(text: str, label: str) -> dt.date | None:
-    """A date typed day first (``31/03/2026``), or as the links of these pages write it
-    (``2026-03-31``); a 422 with the Vietnamese message otherwise."""
-    text = text.strip()
-    if not text:
-        return None
-    found = formatting.parse_date(text)
-    if found is not None:
-        return found
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(
-            f"{label} “{text}” không phải ngày hợp lệ (ngày/tháng/năm, ví dụ 31/03/2026)"
-            f" ({label}: not a date)",
-            code="invalid-period",
-        ) from None
-
-
-def choose_period(choice: str, start: str, end: str) -> Period:
-    today = clock.now().astimezone(clock.LOCAL_TZ).date()
-    return dashboard.chosen_period(choice, _date(start, "Từ ngày"), _date(end, "Đến ngày"), today)
-
-
-async def report_unit(session: AsyncSession, user: Principal, code: str) -> ScopeUnit:
-    """The report's unit: the one typed (its code), or the caller's own; within their scope."""
-    return await periods.report_unit(session, user, code.strip() or None)
 
 
 def period_query(p: Period) -> str:
@@ -181,10 +159,9 @@ def _ontime_list_heading(bucket: str, p: Period, u: ScopeUnit, cap: str) -> tupl
 
 # -- the on-time report page -----------------------------------------------------------------------
 async def _ontime_report(
-    session: AsyncSession, user: Principal, ky: str, tu: str, den: str, unit: str, group: GroupBy
+    session: AsyncSession, user: Principal, q: ReportQuery, group: GroupBy
 ) -> tuple[Any, Period, ScopeUnit]:
-    p = choose_period(ky, tu, den)
-    u = await report_unit(session, user, unit)
+    p, u = await q.scope(session, user)
     report = await ontime_report.report(session, unit=u, p=p, group_by=group, now=clock.now())
     return report, p, u
 
@@ -212,21 +189,18 @@ async def ontime_page(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    ky: ChoiceQuery = "quarter",
-    tu: DateQuery = "",
-    den: DateQuery = "",
-    unit: UnitQuery = "",
+    q: Annotated[ReportQuery, Depends()],
     nhom: Annotated[GroupBy, Query()] = "unit",
     mo: OpenQuery = "",
 ) -> Response:
     user.require(Right.REPORT_VIEW)
-    report, p, u = await _ontime_report(session, user, ky, tu, den, unit, nhom)
+    report, p, u = await _ontime_report(session, user, q, nhom)
     query = urlencode({"ky": "custom", "tu": p.start, "den": p.end, "unit": u.code, "nhom": nhom})
     context = {
         "report": report,
         "period": p,
         "unit": u,
-        "form": period_form(ky, p, u),
+        "form": period_form(q.ky, p, u),
         "group": nhom,
         "groups": GROUPS_VI,
         "export_url": f"/web/bao-cao/dung-han/tai-ve?{query}",
@@ -248,7 +222,7 @@ async def ontime_branch(
     report unit (``cap``), and the rows below it that are expanded; read from the same report
     service, over that unit's subtree."""
     user.require(Right.REPORT_VIEW)
-    report, p, u = await _ontime_report(session, user, q.ky, q.tu, q.den, q.unit, "unit")
+    report, p, u = await _ontime_report(session, user, q.report(), "unit")
     tree, top = report_tree.branch(
         report.total,
         report.rows,
@@ -308,13 +282,10 @@ async def ontime_download(
     session: SessionDep,
     user: WebUser,
     fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")],
-    ky: ChoiceQuery = "quarter",
-    tu: DateQuery = "",
-    den: DateQuery = "",
-    unit: UnitQuery = "",
+    q: Annotated[ReportQuery, Depends()],
     nhom: Annotated[GroupBy, Query()] = "unit",
 ) -> Response:
-    report, p, u = await _ontime_report(session, user, ky, tu, den, unit, nhom)
+    report, p, u = await _ontime_report(session, user, q, nhom)
     out = export.render(
         comma_decimals(export.ontime_table(report))
         if fmt == "csv"
