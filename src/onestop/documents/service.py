@@ -35,7 +35,6 @@ from onestop.auth import audit
 from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.catalog import lookups
-from onestop.core import clock
 from onestop.core.errors import InvalidInput, NotFound, RuleViolation
 from onestop.documents import validation
 from onestop.documents.models import RESULT, SUBMITTED, DossierDocument
@@ -47,11 +46,11 @@ from onestop.documents.schemas import (
     StoredDocumentRead,
 )
 from onestop.documents.storage import DocumentStore
-from onestop.dossiers import states
+from onestop.dossiers import history, states
 from onestop.dossiers.access import Actor, require_any, require_sees
 from onestop.dossiers.actions.registry import concurrent_update, load
 from onestop.dossiers.intake.lookup_secret import secret_matches
-from onestop.dossiers.models import Dossier, DossierEvent
+from onestop.dossiers.models import Dossier
 from onestop.dossiers.reading import by_public_code, load_visible
 from onestop.dossiers.states import OPEN, EventType, Status
 
@@ -270,23 +269,7 @@ def append_event(
     session: AsyncSession, d: Dossier, row: DossierDocument, actor: Actor, at: dt.datetime
 ) -> None:
     """The ``document_added`` event: the hash in the dossier's history; the status stays."""
-    seq = d.event_count + 1
-    d.event_count = seq
-    d.updated_at = at
-    session.add(
-        DossierEvent(
-            dossier_id=d.id,
-            seq=seq,
-            type=EventType.DOCUMENT_ADDED,
-            at=at,
-            recorded_at=clock.now(),
-            actor=actor.name,
-            unit_id=actor.unit_id,
-            from_status=d.status,
-            to_status=d.status,
-            payload=event_payload(row),
-        )
-    )
+    history.record(session, d, EventType.DOCUMENT_ADDED, actor, at, event_payload(row))
 
 
 def event_payload(row: DossierDocument) -> dict[str, Any]:

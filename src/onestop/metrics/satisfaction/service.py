@@ -25,11 +25,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
-from onestop.core import clock
 from onestop.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from onestop.dossiers import history
 from onestop.dossiers.access import CITIZEN, Actor, require_any, require_sees, unknown_dossier
 from onestop.dossiers.intake.lookup_secret import secret_matches
-from onestop.dossiers.models import Dossier, DossierEvent
+from onestop.dossiers.models import Dossier
 from onestop.dossiers.reading import by_public_code
 from onestop.dossiers.states import EventType, Status
 from onestop.metrics.satisfaction import rollup
@@ -91,22 +91,8 @@ def already_rated(code: str) -> Conflict:
 def _record_event(session: AsyncSession, d: Dossier, rating: Rating, actor: Actor) -> None:
     """The ``rated`` event: the rating in the dossier's history and its changes feed (webhook
     ``rating.received``); the level only, never the comment (it may name people)."""
-    seq = d.event_count + 1
-    d.event_count = seq
-    session.add(
-        DossierEvent(
-            dossier_id=d.id,
-            seq=seq,
-            type=EventType.RATED,
-            at=rating.at,
-            recorded_at=clock.now(),
-            actor=actor.name,
-            unit_id=actor.unit_id,
-            from_status=d.status,
-            to_status=d.status,
-            payload={"level": rating.level, "channel": rating.channel},
-        )
-    )
+    payload = {"level": rating.level, "channel": rating.channel}
+    history.record(session, d, EventType.RATED, actor, rating.at, payload)
 
 
 async def rate(
