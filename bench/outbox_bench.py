@@ -317,7 +317,7 @@ async def analyze_often(stop: asyncio.Event) -> None:
     conn = await asyncpg.connect(DSN)
     try:
         while not stop.is_set():
-            await conn.execute("ANALYZE outbox_message, dossier_event")
+            await conn.execute("ANALYZE outbox_message, outbox_delivered, dossier_event")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), ANALYZE_EVERY)
     finally:

@@ -45,8 +45,8 @@ def upgrade() -> None:
         postgresql_include=["n"],
     )
     month = MONTH[op.get_bind().dialect.name]
-    op.execute(
-        "INSERT INTO report_rating_monthly (unit_id, month, level, n)"
+    op.execute(  # one of the constant expressions of MONTH
+        "INSERT INTO report_rating_monthly (unit_id, month, level, n)"  # noqa: S608
         f" SELECT unit_id, {month}, level, count(*) FROM report_rating"
         f" GROUP BY unit_id, {month}, level"
     )

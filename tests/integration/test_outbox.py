@@ -11,10 +11,11 @@ from tests.integration.conftest import FULL_LIFE, Portal, full_life
 from tests.integration.helpers import Scene, advance
 
 from onestop.core import clock
+from onestop.dossiers.models import Dossier
 from onestop.integration import delivery, feed, relay
 from onestop.integration.dvcqg import destination as dvcqg_destination, payload
 from onestop.integration.dvcqg.destination import DvcqgDestination
-from onestop.integration.models import OutboxCursor, OutboxMessage
+from onestop.integration.models import OutboxCursor, OutboxDelivered, OutboxMessage
 from onestop.integration.worker import IntegrationPass
 
 
@@ -211,3 +212,35 @@ async def test_a_round_whose_reading_fails_is_retried_whole(
     advance(5)
     await scene.run()
     assert [portal.records(code) for code in codes] == [[("sync", 2, "False")]] * 3
+
+
+async def test_old_delivered_messages_go_and_what_reached_the_portal_stays(
+    scene: Scene, portal: Portal, settings: Any
+) -> None:
+    portal.start()
+    done = await full_life(scene)
+    later = await scene.receive()
+    stuck = await scene.receive()
+    portal.failing[stuck] = 500
+    await scene.run()
+    assert portal.records(done) == FULL_LIFE
+    assert portal.records(later) == [("sync", 2, "False")]
+    advance(60 * 24 * (settings.outbox_keep_days + 1))  # more than the keeping time later
+    await scene.run()  # the stuck one is dead by now; the delivered ones are removed
+    async with scene.session() as s:
+        stuck_id = (await s.execute(select(Dossier.id).where(Dossier.code == stuck))).scalar()
+    assert [(d, state) for d, _seq, _kind, state in await messages(scene)] == [(stuck_id, "dead")]
+    admin = scene.auth("admin")
+    for code in (done, later):
+        sync = (await scene.client.get(f"/api/v1/dossiers/{code}/sync", headers=admin)).json()
+        assert [(x["destination"], x["state"], x["pending"]) for x in sync] == [
+            ("dvcqg", "synced", 0)
+        ]
+        assert sync[0]["synced_at"] is not None
+    # The portal holds the record: the next one is an update, as before the removal.
+    await scene.act("clerk", later, "transfer")
+    await scene.run()
+    assert portal.records(later)[:2] == [("sync", 2, "False"), ("sync", 4, "True")]
+    async with scene.session() as s:
+        reached = (await s.execute(select(func.count()).select_from(OutboxDelivered))).scalar()
+    assert reached == 2  # done and later; never the stuck one

@@ -13,10 +13,10 @@ from tests.metrics.reports_support import JUSTICE, follow
 
 from onestop import cli_commands
 from onestop.core import clock
-from onestop.integration import relay
+from onestop.integration import relay, retention
 from onestop.integration.dvcqg import reconcile as dvcqg_reconcile
 from onestop.integration.dvcqg.destination import NAME
-from onestop.integration.models import OutboxMessage
+from onestop.integration.models import OutboxDelivered, OutboxMessage
 from onestop.metrics.index766 import synced
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
@@ -24,10 +24,10 @@ MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
 def test_the_indicator_reads_the_outbox_as_integration_writes_it() -> None:
     assert synced.DVCQG == NAME
-    model = OutboxMessage.__table__.c
-    for col in synced.OUTBOX.c:
-        assert col.name in model
-    assert synced.OUTBOX.name == OutboxMessage.__tablename__
+    for view, model in ((synced.OUTBOX, OutboxMessage), (synced.FOLDED, OutboxDelivered)):
+        assert view.name == model.__tablename__
+        for col in view.c:
+            assert col.name in model.__table__.c
 
 
 async def test_indicator_1_4_counts_dossiers_the_portal_took(scene: Scene, portal: Portal) -> None:
@@ -46,6 +46,14 @@ async def test_indicator_1_4_counts_dossiers_the_portal_took(scene: Scene, porta
     assert (i["numerator"], i["denominator"], i["ratio"], i["score"]) == (2, 3, 66.67, None)
     assert set(await follow(scene.client, headers, i["links"]["numerator"])) == {a, b}
     assert set(await follow(scene.client, headers, i["links"]["denominator"])) == {a, b, refused}
+    # Delivered messages removed once old: what they said is kept, the indicator stays.
+    async with scene.session() as s:
+        assert await retention.prune(s, before=clock.now() + dt.timedelta(seconds=1)) == 2
+    again = await scene.client.get(
+        "/api/v1/reports/index-766", params={**MARCH, "unit": JUSTICE}, headers=headers
+    )
+    assert {x["id"]: x for x in again.json()["indicators"]}["1.4"]["numerator"] == 2
+    assert set(await follow(scene.client, headers, i["links"]["numerator"])) == {a, b}
     april = await scene.client.get(
         "/api/v1/reports/index-766",
         params={"from": "2026-04-01", "to": "2026-04-30"},

@@ -26,7 +26,7 @@ from onestop.metrics.satisfaction import rollup as satisfaction_rollup
 
 #: Tables this loader fills or empties (children first for TRUNCATE).
 DATA_TABLES = [
-    "outbox_message", "outbox_cursor", "dossier_document", "apology_draft",
+    "outbox_message", "outbox_cursor", "outbox_delivered", "dossier_document", "apology_draft",
     "report_rating", "dossier_apology", "dossier_pause", "dossier_step", "dossier_event",
     "worklist_alert", "idempotency_key", "dossier_code_counter",
     "report_ontime_daily", "report_ontime_unit_daily", "report_ontime_unit_monthly",

@@ -11,6 +11,8 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -96,6 +98,12 @@ def include_in_comparison(dialect: str) -> Callable[..., bool]:
         return only is None or only.dialect in (None, dialect)
 
     return include
+
+
+def upsert(dialect: str) -> Any:
+    """The ``insert`` construct with ``on_conflict_do_update`` / ``_do_nothing`` of a dialect (the
+    two the service runs on share that API)."""
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def make_engine(settings: Settings) -> AsyncEngine:

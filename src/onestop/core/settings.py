@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     outbox_retry_base_seconds: float = Field(default=30.0, gt=0)
     outbox_retry_max_seconds: float = Field(default=3600.0, gt=0)
     outbox_retry_window_seconds: float = Field(default=3 * 24 * 3600.0, gt=0, le=3 * 24 * 3600.0)
+    #: Delivered outbox messages older than this are removed (``integration.retention``).
+    outbox_keep_days: float = Field(default=30.0, gt=0)
     #: Webhooks of API clients (``integration.webhooks``): how long a receiver has to answer, and
     #: whether a webhook may point at a loopback, private or link-local address (refused by
     #: default; tests and a local setup allow it). The service's own public host is always refused.

@@ -22,6 +22,7 @@ from onestop.core.paging import ROW_ID, Page, decode_cursor, encode_cursor
 from onestop.dossiers import listing
 from onestop.dossiers.access import unknown_dossier
 from onestop.dossiers.models import Dossier
+from onestop.integration import retention
 from onestop.integration.models import OutboxMessage
 from onestop.integration.schemas import FailingDossier, MessageRead, SyncState
 
@@ -131,21 +132,25 @@ async def failing(
 
 
 async def sync_states(session: AsyncSession, dossier_id: int) -> list[SyncState]:
-    """Per destination that has messages for the dossier: ``synced`` (everything delivered),
-    ``not_synced`` (messages waiting, none failing) or ``failing`` (since when, and why)."""
-    by_destination = M.destination
-    rows = await session.execute(
-        select(
-            by_destination,
-            func.max(M.delivered_at),
-            func.count().filter(M.state != "delivered"),
-        )
-        .where(M.dossier_id == dossier_id)
-        .group_by(by_destination)
-        .order_by(by_destination)
+    """Per destination that has messages for the dossier or has taken one: ``synced`` (everything
+    delivered), ``not_synced`` (messages waiting, none failing) or ``failing`` (since when, and
+    why); ``synced_at``: when the destination last took one."""
+    waiting = dict(
+        (
+            await session.execute(
+                select(M.destination, func.count())
+                .where(M.dossier_id == dossier_id, M.state != "delivered")
+                .group_by(M.destination)
+            )
+        ).all()
     )
+    reached = {
+        destination: r.at
+        for (destination, _d), r in (await retention.reached(session, [dossier_id])).items()
+    }
     out = []
-    for destination, delivered_at, pending in rows:
+    for destination in sorted(waiting.keys() | reached.keys()):
+        pending = int(waiting.get(destination, 0))
         head = (
             await session.execute(
                 select(M)
@@ -159,10 +164,10 @@ async def sync_states(session: AsyncSession, dossier_id: int) -> list[SyncState]
             SyncState(
                 destination=destination,
                 state=state,
-                synced_at=delivered_at,
+                synced_at=reached.get(destination),
                 failing_since=head.failing_since if head is not None else None,
                 last_error=head.last_error if head is not None else None,
-                pending=int(pending or 0),
+                pending=pending,
             )
         )
     return out

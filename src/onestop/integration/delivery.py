@@ -184,15 +184,6 @@ async def _followers(
     return out
 
 
-async def _delivered_before(session: AsyncSession, destination: str, ids: list[int]) -> set[int]:
-    rows = await session.execute(
-        select(M.dossier_id)
-        .where(M.destination == destination, M.dossier_id.in_(ids), M.state == "delivered")
-        .distinct()
-    )
-    return {int(r[0]) for r in rows}
-
-
 async def claim(
     session: AsyncSession,
     destination: Destination,
@@ -224,7 +215,6 @@ async def claim(
                 .execution_options(synchronize_session=False)
             )
             taken = {int(r[0]) for r in result}
-        delivered = await _delivered_before(session, name, [g[0].dossier_id for g in groups])
         await session.commit()
     except BaseException:
         await session.rollback()
@@ -232,7 +222,7 @@ async def claim(
     return [
         Claimed(
             group[0].dossier_id,
-            [_message(m, group[0].dossier_id in delivered) for m in group if m.id in taken],
+            [_message(m) for m in group if m.id in taken],
             token,
         )
         for group in groups
@@ -240,8 +230,8 @@ async def claim(
     ]
 
 
-def _message(m: OutboxMessage, follows_delivered: bool) -> Message:
-    return Message(m.id, m.dossier_id, m.event_id, m.seq, m.kind, m.attempts, follows_delivered)
+def _message(m: OutboxMessage) -> Message:
+    return Message(m.id, m.dossier_id, m.event_id, m.seq, m.kind, m.attempts)
 
 
 def _claimed(claims: Sequence[Claimed]) -> ColumnElement[bool]:

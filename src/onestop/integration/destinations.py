@@ -32,8 +32,6 @@ class Message:
     seq: int
     kind: str
     attempts: int
-    #: Whether a message of this dossier already reached the destination.
-    follows_delivered: bool
 
 
 class DeliveryFailed(Exception):

@@ -10,6 +10,11 @@ delivery claim: a worker that dies mid-delivery loses it then, and the message g
 ``failing_since`` is the first failure of the current run of failures (the retry window counts
 from it); ``last_error`` never holds personal data.
 
+``outbox_delivered``: per destination and dossier, when the destination first and last took a
+message and the ``seq`` of the last one, for the delivered messages removed once they are
+``outbox_keep_days`` old (``retention`` folds them here first). What has reached a destination
+is the delivered messages kept plus these rows (``retention.reached``).
+
 ``outbox_cursor``: per destination, the last feed position ``(txid, event_id)`` the relay has
 turned into messages.
 """
@@ -40,7 +45,9 @@ class OutboxMessage(Base):
             sqlite_where=text(PENDING),
         ),
         Index("ix_outbox_message_dossier", "destination", "dossier_id", "seq"),
-        Index("ix_outbox_message_state", "state", "destination"),
+        # Messages by state (dead letters, failing dossiers), and delivered ones by age
+        # (``retention``): the delivery's update changes the state, so this entry moves anyway.
+        Index("ix_outbox_message_state", "state", "delivered_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -59,6 +66,16 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxDelivered(Base):
+    __tablename__ = "outbox_delivered"
+
+    destination: Mapped[str] = mapped_column(String(40), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    first_delivered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_delivered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_seq: Mapped[int] = mapped_column(Integer)
 
 
 class OutboxCursor(Base):

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from onestop.core.db import upsert
 from onestop.integration import feed
 from onestop.integration.destinations import Destination, Screening
 from onestop.integration.models import OutboxCursor, OutboxMessage
@@ -62,7 +61,7 @@ async def position_of(session: AsyncSession, destination: str) -> feed.Position:
 
 
 def _insert(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return upsert(session.get_bind().dialect.name)
 
 
 async def _save_position(

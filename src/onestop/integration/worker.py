@@ -6,7 +6,8 @@ The worker loop (``metrics.alerts.worker``) runs it after the worklist job on ea
 entry points hand it over (``cli_commands``, ``app``), so nothing below this package imports it.
 A pass runs rounds — relay what is new, then deliver what is due — until a round delivers
 nothing, or ``MAX_ROUNDS`` rounds (the next tick goes on): under steady load, an event waits for
-the end of the round in progress, not for the end of the pass.
+the end of the round in progress, not for the end of the pass. Then, every ``PRUNE_EVERY`` at
+most, it removes old delivered messages (``retention``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from onestop.core import clock
 from onestop.core.settings import Settings
-from onestop.integration import delivery, relay
+from onestop.integration import delivery, relay, retention
 from onestop.integration.destinations import Destination
 from onestop.integration.dvcqg.destination import DvcqgDestination
 from onestop.integration.notify.destination import EmailDestination, SmsDestination
 from onestop.integration.webhooks.destination import WebhookSender
 
 MAX_ROUNDS = 20
+#: Old delivered messages are looked for at most this often by a worker.
+PRUNE_EVERY = dt.timedelta(minutes=5)
 
 
 def destinations(settings: Settings) -> list[Destination]:
@@ -48,12 +51,15 @@ class IntegrationPass:
         policy: delivery.Policy,
         now: Callable[[], dt.datetime] = clock.now,
         webhooks: WebhookSender | None = None,
+        keep: dt.timedelta = dt.timedelta(days=30),
     ) -> None:
         self.maker = maker
         self.targets = list(targets)
         self.policy = policy
         self.now = now
         self.webhooks = webhooks
+        self.keep = keep
+        self.pruned_at: dt.datetime | None = None
 
     @classmethod
     def from_settings(
@@ -62,7 +68,13 @@ class IntegrationPass:
         """The pass of the configured destinations and of the clients' webhooks (any client may
         subscribe at any time, so there is always a pass)."""
         webhooks = WebhookSender(timeout=settings.webhook_timeout_seconds)
-        return cls(maker, destinations(settings), delivery.Policy.of(settings), webhooks=webhooks)
+        return cls(
+            maker,
+            destinations(settings),
+            delivery.Policy.of(settings),
+            webhooks=webhooks,
+            keep=dt.timedelta(days=settings.outbox_keep_days),
+        )
 
     async def _webhook_targets(self) -> list[Destination]:
         if self.webhooks is None:
@@ -88,7 +100,18 @@ class IntegrationPass:
                 f"{target.name}: {queued} queued, {total.delivered} delivered,"
                 f" {total.failed} failed, {total.dead} dead-lettered"
             )
+        removed = await self._prune()
+        if removed:
+            lines.append(f"{removed} delivered messages older than {self.keep.days} days removed")
         return "; ".join(lines)
+
+    async def _prune(self) -> int:
+        now = self.now()
+        if self.pruned_at is not None and now - self.pruned_at < PRUNE_EVERY:
+            return 0
+        self.pruned_at = now
+        async with self.maker() as session:
+            return await retention.prune(session, before=now - self.keep)
 
     async def aclose(self) -> None:
         for target in self.targets:

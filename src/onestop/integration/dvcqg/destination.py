@@ -28,6 +28,7 @@ from onestop.catalog.models import Procedure, Unit
 from onestop.core.settings import Settings
 from onestop.documents.models import DossierDocument
 from onestop.dossiers.models import Dossier, DossierEvent
+from onestop.integration import retention
 from onestop.integration.destinations import DeliveryFailed, Message, each
 from onestop.integration.dvcqg import payload
 from onestop.integration.dvcqg.client import Credentials, PortalClient
@@ -91,6 +92,7 @@ class DvcqgDestination:
         """The round's requests, from a few queries for all its dossiers."""
         facts = await _facts(session, {g[0].dossier_id for g in groups})
         histories = await _histories(session, set(facts))
+        known = await _known(session, set(facts))
         officers = await _officers(
             session,
             {m.event_id for g in groups for m in g if m.kind in (PROGRESS, DOSSIER_PROGRESS)},
@@ -98,7 +100,8 @@ class DvcqgDestination:
 
         async def one(messages: Sequence[Message]) -> Prepared:
             dossier_id = messages[0].dossier_id
-            return _requests(facts[dossier_id], histories.get(dossier_id, []), messages, officers)
+            history = histories.get(dossier_id, [])
+            return _requests(facts[dossier_id], history, messages, officers, dossier_id in known)
 
         return await each(groups, one, self.name)
 
@@ -119,16 +122,18 @@ def _requests(
     history: list[payload.EventFacts],
     messages: Sequence[Message],
     officers: dict[int, payload.Officer],
+    known: bool,
 ) -> Prepared:
     """One claimed group's requests: a record per ``dossier`` message (as of its event), then the
-    progress entries in one call."""
+    progress entries in one call; ``known``: the portal already holds the dossier's record (the
+    next one is an update)."""
     by_seq = {ev.seq: ev for ev in history}
     requests: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
     for m in messages:
         if m.kind in (DOSSIER, DOSSIER_PROGRESS):
             record = payload.dossier_record(facts, [e for e in history if e.seq <= m.seq])
-            updating = m.follows_delivered or bool(requests)
+            updating = known or bool(requests)
             requests.append(payload.sync_request(record, updating=updating))
         if m.kind in (PROGRESS, DOSSIER_PROGRESS):
             entries.append(payload.progress_entry(facts, by_seq[m.seq], officers[m.event_id]))
@@ -172,6 +177,11 @@ async def _facts(session: AsyncSession, ids: set[int]) -> dict[int, payload.Doss
         dossier_id = int(fields.pop("id"))
         out[dossier_id] = payload.DossierFacts(**fields, documents=documents.get(dossier_id, ()))
     return out
+
+
+async def _known(session: AsyncSession, ids: set[int]) -> set[int]:
+    """The dossiers the portal has taken a message of."""
+    return {dossier_id for _name, dossier_id in await retention.reached(session, ids, NAME)}
 
 
 async def _histories(session: AsyncSession, ids: set[int]) -> dict[int, list[payload.EventFacts]]:

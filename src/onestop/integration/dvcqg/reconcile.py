@@ -16,12 +16,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.core.clock import day_start
 from onestop.dossiers.models import Dossier, DossierEvent
-from onestop.integration import relay
+from onestop.integration import relay, retention
 from onestop.integration.dvcqg.destination import DOSSIER, NAME
 from onestop.integration.feed import Change
 from onestop.integration.models import OutboxMessage
@@ -55,13 +55,15 @@ async def _received(session: AsyncSession, start: dt.date, end: dt.date) -> list
 
 async def _told(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
     """The status after each dossier's last delivered message."""
+    last = await retention.reached(session, ids, NAME)
+    if not last:
+        return {}
     rows = await session.execute(
-        select(M.dossier_id, M.seq, E.to_status)
-        .join(E, E.id == M.event_id)
-        .where(M.destination == NAME, M.state == "delivered", M.dossier_id.in_(ids))
-        .order_by(M.dossier_id, M.seq)
+        select(E.dossier_id, E.seq, E.to_status).where(
+            tuple_(E.dossier_id, E.seq).in_([(d, r.seq) for (_n, d), r in last.items()])
+        )
     )
-    return {int(d): int(status) for d, _seq, status in rows}  # the last seq wins
+    return {int(d): int(status) for d, _seq, status in rows}
 
 
 async def _latest_event(session: AsyncSession, dossier_id: int) -> Change:

@@ -22,10 +22,9 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, exists, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from onestop.core.db import upsert
 from onestop.dossiers.models import Dossier
 from onestop.metrics.alerts.models import Alert
 from onestop.metrics.worklists import query as worklists_query
@@ -55,7 +54,7 @@ def threshold_key(kind: str, at: dt.datetime) -> str:
 
 
 def _insert(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return upsert(session.get_bind().dialect.name)
 
 
 async def insert_alerts(session: AsyncSession, values: list[dict[str, Any]]) -> int:

@@ -40,12 +40,11 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from onestop.catalog.models import Procedure, Unit
+from onestop.core.db import upsert
 from onestop.dossiers.intake import statement as intake_statement
 from onestop.dossiers.intake.prepare import Draft
 from onestop.dossiers.models import Dossier
@@ -132,7 +131,7 @@ def lookups(conn: Any, delta: Delta) -> tuple[dict[int, tuple[int, str]], dict[i
 
 
 def _upsert(dialect: str, table: Table, rows: list[dict[str, Any]]) -> Any:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = upsert(dialect)
     stmt = insert(table).values(rows)
     return stmt.on_conflict_do_update(
         index_elements=list(table.primary_key.columns),

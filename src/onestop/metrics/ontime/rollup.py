@@ -25,12 +25,11 @@ from collections import Counter
 from typing import Any
 
 from sqlalchemy import Date, Table, case, delete, func, inspect, literal_column, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from onestop.core import clock
+from onestop.core.db import upsert
 from onestop.dossiers.models import Dossier
 from onestop.metrics import flush_diff
 from onestop.metrics.ontime import rates
@@ -123,7 +122,7 @@ def before_flush(session: Session, _flush_context: Any, _instances: Any) -> None
 
 
 def _upsert(dialect: str, table: Table, rows: list[dict[str, Any]]) -> Any:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = upsert(dialect)
     stmt = insert(table).values(rows)
     return stmt.on_conflict_do_update(
         index_elements=list(table.primary_key.columns),

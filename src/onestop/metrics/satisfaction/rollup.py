@@ -16,12 +16,11 @@ from collections import Counter
 from typing import Any
 
 from sqlalchemy import Date, Table, and_, delete, func, literal_column, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog.snapshots import ScopeUnit
 from onestop.core import clock
+from onestop.core.db import upsert
 from onestop.metrics import periods
 from onestop.metrics.periods import Period
 from onestop.metrics.satisfaction.models import Rating, RatingMonthly
@@ -40,7 +39,7 @@ def month_of(at: dt.datetime) -> dt.date:
 
 async def count(session: AsyncSession, rating: Rating) -> None:
     """Add a new rating to its month's sum (in the caller's transaction)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert(session.get_bind().dialect.name)
     stmt = insert(RM).values(
         unit_id=rating.unit_id, month=month_of(rating.at), level=rating.level, n=1
     )

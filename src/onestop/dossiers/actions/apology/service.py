@@ -17,14 +17,13 @@ import datetime as dt
 from typing import Any, cast
 
 from sqlalchemy import Table, exists, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from onestop.auth.models import User
 from onestop.auth.principal import Principal
 from onestop.auth.rights import Right
 from onestop.catalog import lookups
 from onestop.catalog.lookups import UnitInfo
+from onestop.core.db import upsert
 from onestop.core.errors import Forbidden, InvalidInput, RuleViolation
 from onestop.dossiers import deadlines, states
 from onestop.dossiers.access import missing_right
@@ -164,8 +163,8 @@ async def _letter_number(ctx: ActionContext, body: ApologizeBody, unit: UnitInfo
                 letter_number=body.letter_number,
             )
         return body.letter_number
-    insert = pg_insert if ctx.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    upsert = (
+    insert = upsert(ctx.session.get_bind().dialect.name)
+    next_number = (
         insert(COUNTER)
         .values(unit_id=unit.id, year=year, last_number=1)
         .on_conflict_do_update(
@@ -175,7 +174,7 @@ async def _letter_number(ctx: ActionContext, body: ApologizeBody, unit: UnitInfo
         .returning(COUNTER.c.last_number)
     )
     while True:  # skip numbers already typed in by hand
-        n = (await ctx.session.execute(upsert)).scalar_one()
+        n = (await ctx.session.execute(next_number)).scalar_one()
         number = f"{n}/{LETTER_SUFFIX}"
         if not (await ctx.session.execute(select(taken(number)))).scalar():
             return number
