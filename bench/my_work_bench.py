@@ -58,31 +58,13 @@ def rb_asyncpg(url: str) -> str:
 async def ensure_officer(url: str, unit_code: str, assigned: int) -> tuple[int, int]:
     """``bench_officer`` at ``unit_code`` and ``assigned`` open dossiers of that unit handed to
     it (most urgent first); returns its id and how many dossiers it holds."""
-    from sqlalchemy import select, text
+    from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
 
-    import onestop.models  # noqa: F401  (every table, for the ORM's foreign keys)
-    from onestop.auth.models import User
-    from onestop.auth.service import create_user
-    from onestop.wiring import make_sessionmaker
-
+    uid = await rb.ensure_user(url, OFFICER, "officer", unit_code)
     engine = create_async_engine(url, poolclass=NullPool)
     try:
-        async with make_sessionmaker(engine)() as session:
-            uid = (
-                await session.execute(select(User.id).where(User.username == OFFICER))
-            ).scalar_one_or_none()
-            if uid is None:
-                user = await create_user(
-                    session=session,
-                    username=OFFICER,
-                    password="bench-Password-123",
-                    full_name="Bench Officer",
-                    role="officer",
-                    unit_code=unit_code,
-                )
-                uid = user.id
         async with engine.begin() as conn:
             params = {"uid": uid, "unit": unit_code, "n": assigned}
             await conn.execute(

@@ -42,7 +42,8 @@ def summary(ms: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(ms), "p99": pct(ms, 0.99), "n": float(len(ms))}
 
 
-async def ensure_admin(url: str) -> int:
+async def ensure_user(url: str, username: str, role: str, unit_code: str) -> int:
+    """The id of the account ``username`` (created with ``role`` at ``unit_code`` if missing)."""
     from sqlalchemy import select
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
@@ -56,21 +57,25 @@ async def ensure_admin(url: str) -> int:
     try:
         async with make_sessionmaker(engine)() as session:
             uid = (
-                await session.execute(select(User.id).where(User.username == "bench_admin"))
+                await session.execute(select(User.id).where(User.username == username))
             ).scalar_one_or_none()
             if uid is None:
                 user = await create_user(
                     session=session,
-                    username="bench_admin",
+                    username=username,
                     password="bench-Password-123",
-                    full_name="Bench Admin",
-                    role="admin",
-                    unit_code=ROOT,
+                    full_name=f"Bench {role.title()}",
+                    role=role,
+                    unit_code=unit_code,
                 )
                 uid = user.id
             return int(uid)
     finally:
         await engine.dispose()
+
+
+async def ensure_admin(url: str) -> int:
+    return await ensure_user(url, "bench_admin", "admin", ROOT)
 
 
 def token_for(uid: int) -> str:

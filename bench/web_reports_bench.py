@@ -36,34 +36,7 @@ ROOT_LEADER = "bench_leader_root"
 
 
 async def ensure_leader(url: str, unit_code: str, username: str = LEADER) -> int:
-    from sqlalchemy import select
-    from sqlalchemy.ext.asyncio import create_async_engine
-    from sqlalchemy.pool import NullPool
-
-    import onestop.models  # noqa: F401  (every table, for the ORM's foreign keys)
-    from onestop.auth.models import User
-    from onestop.auth.service import create_user
-    from onestop.wiring import make_sessionmaker
-
-    engine = create_async_engine(url, poolclass=NullPool)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            uid = (
-                await session.execute(select(User.id).where(User.username == username))
-            ).scalar_one_or_none()
-            if uid is None:
-                user = await create_user(
-                    session=session,
-                    username=username,
-                    password="bench-Password-123",
-                    full_name="Bench Leader",
-                    role="leader",
-                    unit_code=unit_code,
-                )
-                uid = user.id
-            return int(uid)
-    finally:
-        await engine.dispose()
+    return await rb.ensure_user(url, username, "leader", unit_code)
 
 
 def series(client: rb.Http, path: str, n: int, warm: int) -> dict[str, float]:

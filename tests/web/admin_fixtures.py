@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 from tests.factories import World, add_unit, add_user
+from tests.web.conftest import ORIGIN, visible_text
 
 from onestop.auth.models import ApiClient, AuditEntry, User
 from onestop.catalog.models import Unit
@@ -28,6 +30,20 @@ async def commune_admin(app: Any, world: World) -> str:
         await add_user(s, "admin_a", "admin", commune, "Đỗ Văn Quản Trị Xã")
         await s.commit()
     return "admin_a"
+
+
+async def refused(
+    client: httpx.AsyncClient, url: str, data: dict[str, Any], field: str, words: str
+) -> str:
+    """Post an administrator's form that must be refused: a 409 or 422 with the Vietnamese
+    message next to ``field`` and the page saying nothing changed; the page's HTML."""
+    resp = await client.post(url, data=data, headers=ORIGIN)
+    assert resp.status_code in {409, 422}, resp.status_code
+    assert f'data-field-error="{field}"' in resp.text
+    text = visible_text(resp.text)
+    assert words in text
+    assert "Chưa lưu — không có gì thay đổi." in text
+    return resp.text
 
 
 async def audit_rows(app: Any, action: str) -> list[AuditEntry]:

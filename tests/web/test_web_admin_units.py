@@ -14,6 +14,7 @@ from tests.web.admin_fixtures import (
     VILLAGE,
     audit_rows,
     commune_admin,
+    refused,
     unit_row,
 )
 from tests.web.conftest import ORIGIN, auth, visible_text, web_login, world
@@ -108,11 +109,7 @@ async def test_a_refused_unit_is_said_next_to_its_field_and_nothing_is_written(
     words: str,
 ) -> None:
     await web_login(client, commune_admin)
-    resp = await client.post(UNITS, data=new_unit(**over), headers=ORIGIN)
-    assert resp.status_code in {409, 422}
-    assert f'data-field-error="{field}"' in resp.text
-    assert words in visible_text(resp.text)
-    assert "Chưa lưu — không có gì thay đổi." in visible_text(resp.text)
+    await refused(client, UNITS, new_unit(**over), field, words)
     assert await unit_row(app, "000.01.20.02.H99") is None
     assert await audit_rows(app, "unit.create") == []
 
