@@ -10,8 +10,8 @@ Needs wrk (Debian package) and PostgreSQL on 127.0.0.1:5432 (or BENCH_PG_URL). I
 database ``onestop_bench``, migrates it, seeds the demo province and prints a Markdown table.
 
 Every intake writes its ``dossier_event`` row either way. "Outbox off" runs no integration worker:
-nothing relays or delivers the events. "Outbox on" runs one worker process (``outbox_bench.py
---worker``: relay, then delivery rounds, in a loop) with ``ONESTOP_DVCQG_URL`` pointing at
+nothing relays or delivers the events. "Outbox on" runs one worker process (``onestop worker``:
+its integration pass relays, then delivers, round after round) with ``ONESTOP_DVCQG_URL`` at
 ``outbox_bench``'s fake national portal (answers in 50 ms), served from a thread of this process,
 and ``outbox_bench.analyze_often`` standing in for autovacuum's ANALYZE. Before each "on" window
 the portal's relay position goes to the end of the feed and what an earlier window left pending
@@ -275,7 +275,7 @@ def count_dossiers() -> int:
 
 @contextlib.contextmanager
 def integration_worker(portal_port: int) -> Iterator[None]:
-    """One integration worker process (``outbox_bench.py --worker``) on this run's database."""
+    """One ``onestop worker`` process on this run's database."""
     ob.PG_URL, ob.DSN = PG_URL, DSN  # outbox_bench's workers and ANALYZE use its own database
     worker = ob.start_workers(1, portal_port)[0]
     try:

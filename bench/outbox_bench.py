@@ -11,9 +11,10 @@ places the portal's relay position at the end of the feed. The generator does no
 action path (the intake benchmark tops out near 1,000 intakes/s on this machine with nothing else
 running, and an action is heavier): it inserts the ``dossier_event`` rows the supplement actions
 write (``request-supplement`` 4 → 5, ``supplement-received`` 5 → 4, their payload keys) and the
-dossier's new status, ``--per-tx`` events per transaction. Each worker process runs the worker's
-integration pass (``IntegrationPass``: relay, then delivery rounds) in a loop, without the worklist
-job, with ``ONESTOP_DVCQG_URL`` pointing at the portal. The portal is an asyncio HTTP/1.1 server in
+dossier's new status, ``--per-tx`` events per transaction. Each worker process is ``onestop worker``
+as a province runs it (the worklist job every minute; beside it the integration pass: relay, then
+delivery rounds, again at once while there is work), with ``ONESTOP_DVCQG_URL`` pointing at the
+portal. The portal is an asyncio HTTP/1.1 server in
 this process; it orders a dossier's records by (supplements listed, status), which grows with each
 event. ``ANALYZE`` runs every 5 s on the outbox and the event log (``analyze_often``). Prints a
 Markdown table; exits 1 when the target is missed.
@@ -221,26 +222,6 @@ async def generate(
 # --- the workers ----------------------------------------------------------------------------
 
 
-def worker_main() -> None:
-    """One worker process: the integration pass in a loop (``ONESTOP_*`` from the environment)."""
-    from onestop.core.db import make_engine
-    from onestop.core.settings import Settings
-    from onestop.integration.worker import IntegrationPass
-    from onestop.wiring import make_sessionmaker
-
-    async def loop() -> None:
-        settings = Settings()
-        engine = make_engine(settings)
-        job = IntegrationPass.from_settings(make_sessionmaker(engine), settings)
-        assert job is not None
-        while True:
-            summary = await job.run()
-            if " 0 delivered" in summary.split(";")[0]:
-                await asyncio.sleep(0.05)
-
-    asyncio.run(loop())
-
-
 def start_workers(count: int, portal_port: int) -> list[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
@@ -249,7 +230,7 @@ def start_workers(count: int, portal_port: int) -> list[subprocess.Popen[bytes]]
         "ONESTOP_DB_POOL_SIZE": "20",
         "ONESTOP_LOG_LEVEL": "WARNING",
     }
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker"]
+    cmd = [str(VENV_BIN / "onestop"), "worker"]
     return [subprocess.Popen(cmd, cwd=ROOT, env=env) for _ in range(count)]
 
 
@@ -380,11 +361,7 @@ def main() -> int:
     parser.add_argument("--drain", type=float, default=120.0, help="seconds to wait for the tail")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker:
-        worker_main()
-        return 0
     if not args.reuse:
         prepare_database(args.dossiers)
     return asyncio.run(run(args))

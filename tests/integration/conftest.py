@@ -37,12 +37,15 @@ TOKEN = "portal-token-1"
 
 @dataclass
 class Portal(LocalServer):
-    """A stand-in for the national portal: records every request it answers. ``failing`` maps a
-    dossier code to the answer its requests get: an HTTP status, or ``"error"`` (HTTP 200 with
-    ``error_code`` "1")."""
+    """A stand-in for the national portal: records every request it takes, and counts every call
+    (``calls``, taken or not). ``failing`` maps a dossier code to the answer a request with it
+    gets: an HTTP status, or ``"error"`` (HTTP 200 with ``error_code`` "1"); with
+    ``token_failing`` the token endpoint answers 500."""
 
     requests: list[dict[str, Any]] = field(default_factory=list)
+    calls: int = 0
     token_requests: int = 0
+    token_failing: bool = False
     failing: dict[str, int | str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -64,8 +67,13 @@ class Portal(LocalServer):
                 if self.path == "/token":
                     with portal.lock:
                         portal.token_requests += 1
-                    self._answer(200, {"access_token": TOKEN, "expires_in": 3600})
+                    if portal.token_failing:
+                        self._answer(500, {"error": "server_error"})
+                    else:
+                        self._answer(200, {"access_token": TOKEN, "expires_in": 3600})
                     return
+                with portal.lock:
+                    portal.calls += 1
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     self._answer(401, {"error_code": "401", "message": "unauthorised"})
                     return

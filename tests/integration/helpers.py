@@ -123,6 +123,6 @@ class Scene:
         await settled(self.app)
 
     async def run(self) -> str:
-        """The integration pass, once every event so far has settled."""
+        """The integration pass, once every event so far has settled; its log line."""
         await settled(self.app)
-        return await self.job.run()
+        return (await self.job.run()).summary

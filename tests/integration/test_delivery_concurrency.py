@@ -85,7 +85,7 @@ class OverlapPortal(LocalServer):
 async def test_dossiers_go_out_together_each_in_its_own_order(scene: Scene) -> None:
     portal = OverlapPortal(free_port())
     portal.start()
-    destination = DvcqgDestination(PortalClient(portal.url, timeout=10))
+    destination = DvcqgDestination(PortalClient(portal.url, timeout=10), records_per_call=1)
     job = IntegrationPass(scene.app.state.sessionmaker, [destination], scene.job.policy)
     try:
         codes = [await full_life(scene) for _ in range(10)]

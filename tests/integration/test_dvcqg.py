@@ -4,6 +4,7 @@ it in errors or logs; and the worker loop running the integration pass."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -15,7 +16,7 @@ from tests.integration.conftest import Portal
 from tests.integration.helpers import Scene, advance
 
 from onestop.integration.dvcqg import payload
-from onestop.integration.dvcqg.destination import personal_values, scrub
+from onestop.integration.dvcqg.redaction import personal_values, scrub
 from onestop.integration.models import OutboxMessage
 from onestop.metrics.alerts import worker as alerts_worker
 
@@ -211,8 +212,9 @@ async def test_the_worker_loop_runs_the_integration_pass(scene: Scene, portal: P
 
     class Broken:
         name = "broken"
+        idle_seconds = 0.5
 
-        async def run(self) -> str:
+        async def run(self) -> alerts_worker.PassResult:
             raise RuntimeError("down")
 
         async def aclose(self) -> None:
@@ -221,3 +223,26 @@ async def test_the_worker_loop_runs_the_integration_pass(scene: Scene, portal: P
     assert (
         await alerts_worker.run_loop(scene.app.state.sessionmaker, once=True, extra=[Broken()]) == 1
     )
+
+
+async def test_the_worker_sends_within_the_poll_time_not_the_worklist_interval(
+    scene: Scene, portal: Portal
+) -> None:
+    portal.start()
+    scene.job.idle_seconds = 0.05
+    stop = asyncio.Event()
+    loop = asyncio.create_task(
+        alerts_worker.run_loop(scene.app.state.sessionmaker, interval=3600, stop=stop,
+                               extra=[scene.job])
+    )  # fmt: skip
+    try:
+        code = await scene.receive()
+        await scene.act("clerk", code, "transfer")
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(sync_records(portal, code)) < 2:
+            assert asyncio.get_running_loop().time() < deadline, "nothing sent"
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(loop, timeout=30) == 0
+    assert [r["TrangThaiHoSo"] for r in sync_records(portal, code)] == [2, 4]

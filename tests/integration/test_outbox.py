@@ -120,6 +120,53 @@ async def test_one_failing_dossier_retries_then_dead_letters_and_replays(
     assert failing["items"] == []
 
 
+async def test_dossiers_share_calls_and_a_refused_call_is_sent_again_one_at_a_time(
+    scene: Scene, portal: Portal
+) -> None:
+    portal.start()
+    codes = [await scene.receive() for _ in range(5)]
+    portal.failing[codes[2]] = "error"
+    await scene.run()
+    # One call of five records, refused; then each dossier alone: four taken, one refused.
+    assert portal.calls == 1 + 5
+    assert [(b["isUpdating"], len(b["data"])) for b in portal.requests] == [("False", 1)] * 4
+    assert [portal.records(c) for c in codes] == [[("sync", 2, "False")]] * 2 + [[]] + [
+        [("sync", 2, "False")]
+    ] * 2
+    del portal.failing[codes[2]]
+    advance(15)
+    await scene.run()
+    assert portal.records(codes[2]) == [("sync", 2, "False")]
+    portal.requests.clear()
+    for code in codes:
+        await scene.act("clerk", code, "transfer")
+    await scene.run()
+    # Each 2 → 4 hand-over is a record then a progress entry: the five records in one call,
+    # then the five entries in one call.
+    calls = [(b["service"], b.get("isUpdating"), len(b["data"])) for b in portal.requests]
+    assert calls == [("DongBoHoSoMC", "True", 5), ("CapNhatTienDoHoSoMC", None, 5)]
+    for code in codes:
+        assert portal.records(code) == [("sync", 4, "True"), ("progress", 4)]
+
+
+async def test_a_call_that_cannot_reach_the_portal_is_not_sent_again_dossier_by_dossier(
+    scene: Scene, portal: Portal
+) -> None:
+    portal.start()
+    portal.token_failing = True
+    codes = [await scene.receive() for _ in range(5)]
+    await scene.run()
+    assert (portal.token_requests, portal.calls) == (1, 0)
+    async with scene.session() as s:
+        errors = (await s.execute(select(OutboxMessage.last_error))).scalars().all()
+    assert errors == ["token endpoint answered HTTP 500"] * 5
+    portal.token_failing = False
+    advance(15)
+    await scene.run()
+    assert portal.calls == 1
+    assert all(portal.records(c) == [("sync", 2, "False")] for c in codes)
+
+
 async def test_a_claim_left_by_a_dead_worker_expires_and_is_delivered_again(
     scene: Scene, portal: Portal, settings: Any
 ) -> None:

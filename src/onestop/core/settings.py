@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     dvcqg_client_id: str = ""
     dvcqg_client_secret: str = ""
     dvcqg_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    #: Dossier records sent in one ``DongBoHoSoMC`` call at most (``integration.dvcqg.calls``);
+    #: 1 sends each record alone.
+    dvcqg_records_per_call: int = Field(default=20, ge=1, le=100)
     #: Notifications to applicants (``onestop.integration.notify``): e-mail over SMTP when
     #: ``smtp_host`` is set (STARTTLS when asked, login when ``smtp_user`` is set), SMS through
     #: an HTTP gateway when ``sms_url`` is set (a bearer ``sms_token`` when given); with
@@ -73,6 +76,9 @@ class Settings(BaseSettings):
     outbox_retry_base_seconds: float = Field(default=30.0, gt=0)
     outbox_retry_max_seconds: float = Field(default=3600.0, gt=0)
     outbox_retry_window_seconds: float = Field(default=3 * 24 * 3600.0, gt=0, le=3 * 24 * 3600.0)
+    #: Seconds the worker's integration pass waits after a pass that found nothing to relay or
+    #: deliver (after a busy one, the next starts at once).
+    outbox_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     #: Delivered outbox messages older than this are removed (``integration.retention``).
     outbox_keep_days: float = Field(default=30.0, gt=0)
     #: Webhooks of API clients (``integration.webhooks``): how long a receiver has to answer, and

@@ -8,7 +8,8 @@ with an older status once the dead one is replayed. A claimed ``progress`` messa
 the dossier's following ``progress`` messages (up to ``CHUNK`` in one call).
 
 Concurrency: a round claims up to ``CLAIM_BATCH`` dossiers and sends to ``CONCURRENCY`` of them
-at a time (the destination's answer time, not the database, bounds a sequential sender); since a
+at a time (the destination's answer time, not the database, bounds a sequential sender), or hands
+the whole round to a destination that sends several dossiers in one call (``Batching``); since a
 dossier's next message is claimable only once the one before it is delivered, one dossier never
 has two calls in flight, in one worker or across workers. What the round's messages say is read
 at once (``Destination.prepare``: a few queries for the whole round, not a few per message), and
@@ -45,7 +46,7 @@ from sqlalchemy.orm import aliased
 from onestop.core.settings import Settings
 from onestop.dossiers.models import DossierEvent
 from onestop.integration import relay
-from onestop.integration.destinations import DeliveryFailed, Destination, Message
+from onestop.integration.destinations import Batching, DeliveryFailed, Destination, Message
 from onestop.integration.feed import Position
 from onestop.integration.models import OutboxMessage
 
@@ -318,6 +319,25 @@ async def _send(destination: Destination, prepared: object) -> str | None:
     return None
 
 
+async def _send_round(destination: Destination, prepared: Sequence[object]) -> list[str | None]:
+    """Send a round's prepared groups: through the destination's own ``send_round`` when it
+    batches, else one ``send`` per group, ``CONCURRENCY`` at a time; each group's failure reason,
+    or None when taken."""
+    if isinstance(destination, Batching):
+        try:
+            return await destination.send_round(prepared)
+        except Exception as exc:  # retried like the destination's own failure
+            log.exception("delivery to %s failed", destination.name)
+            return [f"internal error: {type(exc).__name__}"] * len(prepared)
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(item: object) -> str | None:
+        async with gate:
+            return await _send(destination, item)
+
+    return list(await asyncio.gather(*(one(item) for item in prepared)))
+
+
 async def _record_failure(
     session: AsyncSession,
     destination: Destination,
@@ -355,14 +375,9 @@ async def deliver_due(
     async with maker() as session:
         claims = await claim(session, destination, now=now(), policy=policy, limit=limit)
     claims = [c for c in claims if c.messages]
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(claimed: Claimed, prepared: object) -> tuple[Claimed, str | None]:
-        async with gate:
-            return claimed, await _send(destination, prepared)
-
     prepared = await _prepare(maker, destination, claims) if claims else []
-    outcomes = await asyncio.gather(*(one(c, p) for c, p in zip(claims, prepared, strict=True)))
+    reasons = await _send_round(destination, prepared)
+    outcomes = list(zip(claims, reasons, strict=True))
     total = DeliveryResult()
     async with maker() as session:
         taken = [claimed for claimed, reason in outcomes if reason is None]

@@ -87,6 +87,16 @@ async def each(
 
 
 @runtime_checkable
+class Batching(Protocol):
+    """A destination that sends a whole round's prepared groups itself (several dossiers in one
+    call), instead of one ``send`` per group."""
+
+    async def send_round(self, prepared: Sequence[object]) -> list[str | None]:
+        """Each group's failure reason, in the groups' order; None when the destination took it.
+        A ``DeliveryFailed`` item (a group that could not be prepared) keeps its own reason."""
+
+
+@runtime_checkable
 class Screening(Protocol):
     """A destination that hears only about some dossiers (e.g. those with an e-mail address)."""
 

@@ -2,10 +2,11 @@
 due, for every configured destination (the national portal, when ``dvcqg_url`` is set; e-mail and
 SMS notices) and every API client's webhook (read again on each pass).
 
-The worker loop (``metrics.alerts.worker``) runs it after the worklist job on each tick; the
-entry points hand it over (``cli_commands``, ``app``), so nothing below this package imports it.
-A pass runs rounds — relay what is new, then deliver what is due — until a round delivers
-nothing, or ``MAX_ROUNDS`` rounds (the next tick goes on): under steady load, an event waits for
+The worker loop (``metrics.alerts.worker``) runs it beside the worklist job, at its own pace: the
+next pass at once after one that queued or delivered anything, else after
+``outbox_poll_seconds``; the entry points hand it over (``cli_commands``, ``app``), so nothing
+below this package imports it. A pass runs rounds — relay what is new, then deliver what is due —
+until a round delivers nothing, or ``MAX_ROUNDS`` rounds: under steady load, an event waits for
 the end of the round in progress, not for the end of the pass. Then, every ``PRUNE_EVERY`` at
 most, it removes old delivered messages (``retention``).
 """
@@ -24,6 +25,7 @@ from onestop.integration.destinations import Destination
 from onestop.integration.dvcqg.destination import DvcqgDestination
 from onestop.integration.notify.destination import EmailDestination, SmsDestination
 from onestop.integration.webhooks.destination import WebhookSender
+from onestop.metrics.alerts.worker import PassResult
 
 MAX_ROUNDS = 20
 #: Old delivered messages are looked for at most this often by a worker.
@@ -52,6 +54,7 @@ class IntegrationPass:
         now: Callable[[], dt.datetime] = clock.now,
         webhooks: WebhookSender | None = None,
         keep: dt.timedelta = dt.timedelta(days=30),
+        idle_seconds: float = 0.5,
     ) -> None:
         self.maker = maker
         self.targets = list(targets)
@@ -59,6 +62,7 @@ class IntegrationPass:
         self.now = now
         self.webhooks = webhooks
         self.keep = keep
+        self.idle_seconds = idle_seconds
         self.pruned_at: dt.datetime | None = None
 
     @classmethod
@@ -74,6 +78,7 @@ class IntegrationPass:
             delivery.Policy.of(settings),
             webhooks=webhooks,
             keep=dt.timedelta(days=settings.outbox_keep_days),
+            idle_seconds=settings.outbox_poll_seconds,
         )
 
     async def _webhook_targets(self) -> list[Destination]:
@@ -82,8 +87,9 @@ class IntegrationPass:
         async with self.maker() as session:
             return list(await self.webhooks.destinations(session))
 
-    async def run(self) -> str:
+    async def run(self) -> PassResult:
         lines = []
+        busy = False
         for target in [*self.targets, *await self._webhook_targets()]:
             queued = 0
             total = delivery.DeliveryResult()
@@ -96,6 +102,7 @@ class IntegrationPass:
                 total.add(result)
                 if result.delivered == 0:  # nothing due, or only failures (retried later)
                     break
+            busy = busy or bool(queued or total.delivered)
             lines.append(
                 f"{target.name}: {queued} queued, {total.delivered} delivered,"
                 f" {total.failed} failed, {total.dead} dead-lettered"
@@ -103,7 +110,7 @@ class IntegrationPass:
         removed = await self._prune()
         if removed:
             lines.append(f"{removed} delivered messages older than {self.keep.days} days removed")
-        return "; ".join(lines)
+        return PassResult("; ".join(lines), busy or bool(removed))
 
     async def _prune(self) -> int:
         now = self.now()

@@ -37,6 +37,10 @@ POOLS = 8
 POOL_CONNECTIONS = -(-CONCURRENCY // POOLS)
 
 
+class PortalUnavailable(DeliveryFailed):
+    """The call never reached the portal (no connection, no token): nothing in it was judged."""
+
+
 @dataclass(frozen=True)
 class Credentials:
     token_url: str
@@ -85,8 +89,10 @@ class PortalClient:
             response = await next(self._turn).post(self.url, json=body, headers=headers)
         except httpx.TimeoutException:
             raise DeliveryFailed("timeout waiting for the portal") from None
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise PortalUnavailable(f"cannot reach the portal ({type(exc).__name__})") from None
         except httpx.HTTPError as exc:
-            raise DeliveryFailed(f"cannot reach the portal ({type(exc).__name__})") from None
+            raise DeliveryFailed(f"the call to the portal failed ({type(exc).__name__})") from None
         if response.status_code == 401 and self.credentials is not None:
             self._token = None  # revoked or expired early: the next attempt fetches a new one
         verdict(response)
@@ -112,15 +118,15 @@ class PortalClient:
                 auth=(credentials.client_id, credentials.client_secret),
             )
         except httpx.HTTPError as exc:
-            raise DeliveryFailed(f"cannot get a token ({type(exc).__name__})") from None
+            raise PortalUnavailable(f"cannot get a token ({type(exc).__name__})") from None
         if not response.is_success:
-            raise DeliveryFailed(f"token endpoint answered HTTP {response.status_code}")
+            raise PortalUnavailable(f"token endpoint answered HTTP {response.status_code}")
         try:
             data = response.json()
             value = str(data["access_token"])
             seconds = int(data.get("expires_in") or DEFAULT_TOKEN_SECONDS)
         except (ValueError, KeyError, TypeError):
-            raise DeliveryFailed("token endpoint answered without an access_token") from None
+            raise PortalUnavailable("token endpoint answered without an access_token") from None
         return _Token(value, self._now() + dt.timedelta(seconds=seconds))
 
 

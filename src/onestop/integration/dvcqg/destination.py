@@ -1,5 +1,6 @@
-"""The national portal (DVCQG) as a destination: which events it hears about, and one call per
-claimed message group.
+"""The national portal (DVCQG) as a destination: which events it hears about, what each claimed
+message group asks of the portal (its requests, in order), and a round's requests sent together
+(``calls``: several dossiers' records or progress entries in one call).
 
 Kinds: ``dossier`` — the dossier record after the event (``DongBoHoSoMC``): its first event, every
 status change, and the events that change its dates, supplements or documents without changing
@@ -13,7 +14,6 @@ is never sent twice unless it failed).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,16 +31,11 @@ from onestop.dossiers.models import Dossier, DossierEvent
 from onestop.integration import retention
 from onestop.integration.destinations import DeliveryFailed, Message, each
 from onestop.integration.dvcqg import payload
+from onestop.integration.dvcqg.calls import RoundSender
 from onestop.integration.dvcqg.client import Credentials, PortalClient
 from onestop.integration.feed import Change
 
 NAME = "dvcqg"
-#: Fields of a request that hold the applicant's personal data.
-PERSONAL_FIELDS = ("ChuHoSo", "SoGiayToChuHoSo", "SoDienThoai", "Email")
-#: A file's name as sent may carry a name or a number too.
-FILE_NAME_FIELD = ("TaiLieuNop", "TenTepDinhKem")
-#: Runs of digits as long as a phone or ID number.
-LONG_NUMBER = re.compile(r"\d{9,}")
 DOSSIER, PROGRESS, DOSSIER_PROGRESS = "dossier", "progress", "dossier_progress"
 HANDOVERS = frozenset({"assign", "transfer"})
 #: Events that change what the record says without changing the status.
@@ -60,8 +55,9 @@ class DvcqgDestination:
     name = NAME
     chunked_kinds = frozenset({PROGRESS})
 
-    def __init__(self, client: PortalClient) -> None:
+    def __init__(self, client: PortalClient, records_per_call: int) -> None:
         self.client = client
+        self.sender = RoundSender(client, records_per_call)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DvcqgDestination | None:
@@ -76,7 +72,7 @@ class DvcqgDestination:
         client = PortalClient(
             settings.dvcqg_url, timeout=settings.dvcqg_timeout_seconds, credentials=credentials
         )
-        return cls(client)
+        return cls(client, settings.dvcqg_records_per_call)
 
     def kind_of(self, change: Change) -> str | None:
         status_changed = change.from_status is None or change.from_status != change.to_status
@@ -106,12 +102,19 @@ class DvcqgDestination:
         return await each(groups, one, self.name)
 
     async def send(self, prepared: object) -> None:
-        assert isinstance(prepared, Prepared)
-        for body in prepared.requests:
-            try:
-                await self.client.post(body)
-            except DeliveryFailed as exc:
-                raise DeliveryFailed(scrub(exc.reason, personal_values(body))) from None
+        (reason,) = await self.send_round([prepared])
+        if reason is not None:
+            raise DeliveryFailed(reason)
+
+    async def send_round(self, prepared: Sequence[object]) -> list[str | None]:
+        """The round's groups in as few calls as the portal takes (``calls``); each group's
+        failure reason, or None when the portal took it."""
+        groups = [p.requests if isinstance(p, Prepared) else [] for p in prepared]
+        sent = await self.sender.send(groups)
+        return [
+            p.reason if isinstance(p, DeliveryFailed) else r
+            for p, r in zip(prepared, sent, strict=True)
+        ]
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -267,18 +270,3 @@ async def _officers(session: AsyncSession, event_ids: set[int]) -> dict[int, pay
             officer = payload.Officer(clients[name], None, unit_name)
         out[int(event_id)] = officer
     return out
-
-
-def personal_values(body: dict[str, Any]) -> list[str]:
-    items = body.get("data", [])
-    values = [str(item[key]) for item in items for key in PERSONAL_FIELDS if item.get(key)]
-    files, name = FILE_NAME_FIELD
-    values += [str(f[name]) for item in items for f in item.get(files) or [] if f.get(name)]
-    return values
-
-
-def scrub(reason: str, values: Sequence[str]) -> str:
-    """The portal's message without the applicant's data it may echo (kept as the last error)."""
-    for value in sorted(values, key=len, reverse=True):
-        reason = reason.replace(value, "***")
-    return LONG_NUMBER.sub("***", reason)

@@ -1,8 +1,12 @@
 """Running the worklist job: ``onestop worker [--once] [--interval S]``, or inside the app process
 under ``make run`` on SQLite (``settings.run_worker_in_app``). Each pass also forgets the
-idempotency keys past their retention (``dossiers.intake.idempotency``), then runs the extra
-passes its entry point hands over (``ExtraPass``: the integration relay and delivery), each one
-failing on its own."""
+idempotency keys past their retention (``dossiers.intake.idempotency``).
+
+The extra passes its entry point hands over (``ExtraPass``: the integration relay and delivery)
+keep their own pace beside it, each failing on its own: a pass that did something is followed at
+once by the next, and one that found nothing waits its ``idle_seconds`` (a fraction of a second
+for the outbox, whose lag is measured in seconds, against the worklist job's minute).
+"""
 
 from __future__ import annotations
 
@@ -28,13 +32,24 @@ DEFAULT_INTERVAL = 60.0
 DEFAULT_KEY_DAYS: int = Settings.model_fields["idempotency_key_days"].default
 
 
+@dataclass(frozen=True)
+class PassResult:
+    """What an extra pass did: a line for the log, and whether it did anything (``busy``: the
+    next pass starts at once)."""
+
+    summary: str
+    busy: bool
+
+
 class ExtraPass(Protocol):
-    """Work a layer above this one runs on every tick (its entry point hands it over)."""
+    """Work a layer above this one runs beside the worklist job (its entry point hands it over)."""
 
     name: str
+    #: Seconds to wait after a pass that found nothing to do.
+    idle_seconds: float
 
-    async def run(self) -> str:
-        """One pass; a line for the log."""
+    async def run(self) -> PassResult:
+        """One pass."""
 
     async def aclose(self) -> None: ...
 
@@ -49,15 +64,46 @@ def no_extra_passes(
     return ()
 
 
-async def _run_extra(extra: Sequence[ExtraPass]) -> bool:
-    ok = True
-    for job in extra:
-        try:
-            log.info("%s: %s", job.name, await job.run())
-        except Exception:
-            log.exception("%s pass failed", job.name)
-            ok = False
-    return ok
+#: Seconds an extra pass waits after it failed (the database or a destination away).
+FAILED_PASS_PAUSE = 5.0
+
+
+async def _run_extra(job: ExtraPass) -> PassResult | None:
+    """One pass of ``job``, logged; None when it failed."""
+    try:
+        result = await job.run()
+    except Exception:
+        log.exception("%s pass failed", job.name)
+        return None
+    log.log(logging.INFO if result.busy else logging.DEBUG, "%s: %s", job.name, result.summary)
+    return result
+
+
+async def _keep_running(job: ExtraPass, stop: asyncio.Event) -> None:
+    """``job`` again and again until ``stop``: at once after a busy pass, else after a pause."""
+    while not stop.is_set():
+        result = await _run_extra(job)
+        if result is not None and result.busy:
+            continue
+        pause = job.idle_seconds if result is not None else FAILED_PASS_PAUSE
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=pause)
+
+
+async def _worklist_pass(maker: async_sessionmaker[AsyncSession], key_days: int) -> bool:
+    """The worklist job and the idempotency keys' retention, once; False when it failed."""
+    try:
+        now = clock.now()
+        async with maker() as session:
+            result = await alerts_job.run_once(session, now=now)
+            forgotten = await idempotency.forget_idempotency_keys(
+                session, before=now - dt.timedelta(days=key_days)
+            )
+    except Exception:
+        log.exception("worklist job failed")
+        return False
+    log.info("worklist job: %s; %d idempotency keys forgotten", result.summary(), forgotten)
+    return True
 
 
 async def run_loop(
@@ -69,29 +115,25 @@ async def run_loop(
     key_days: int = DEFAULT_KEY_DAYS,
     extra: Sequence[ExtraPass] = (),
 ) -> int:
-    """Run passes every ``interval`` seconds until ``stop`` is set (or one pass with ``once``).
-    A failed pass is logged and retried at the next tick; with ``once`` it makes the exit code 1."""
+    """The worklist job every ``interval`` seconds and the extra passes at their own pace, until
+    ``stop`` is set; with ``once``, each of them once, and exit code 1 when any failed. A failed
+    pass is logged and tried again later."""
+    if once:
+        ok = await _worklist_pass(maker, key_days)
+        for job in extra:
+            ok = await _run_extra(job) is not None and ok
+        return 0 if ok else 1
     stop = stop or asyncio.Event()
-    while True:
-        ok = True
-        try:
-            now = clock.now()
-            async with maker() as session:
-                result = await alerts_job.run_once(session, now=now)
-                forgotten = await idempotency.forget_idempotency_keys(
-                    session, before=now - dt.timedelta(days=key_days)
-                )
-            log.info("worklist job: %s; %d idempotency keys forgotten", result.summary(), forgotten)
-        except Exception:
-            log.exception("worklist job failed")
-            ok = False
-        ok = await _run_extra(extra) and ok
-        if once:
-            return 0 if ok else 1
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        if stop.is_set():
-            return 0
+    beside = [asyncio.create_task(_keep_running(job, stop), name=job.name) for job in extra]
+    try:
+        while not stop.is_set():
+            await _worklist_pass(maker, key_days)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+    finally:
+        stop.set()
+        await asyncio.gather(*beside)
+    return 0
 
 
 def run_command(
