@@ -13,7 +13,7 @@ from tests.dossiers.conftest import Headers, create
 from tests.factories import World
 
 from onestop.core.settings import Settings
-from onestop.http.ratelimit import TokenBucket
+from onestop.http.ratelimit import LOOKUPS, TokenBucket
 
 world = dossier_fixtures.world  # the fixtures of the dossier tests
 auth = dossier_fixtures.auth
@@ -42,9 +42,11 @@ def test_a_bucket_spends_its_burst_then_refills_at_the_rate() -> None:
 def clock_of(app: Any, settings: Settings) -> list[float]:
     """The lookup bucket of the app, on a clock the test moves."""
     now = [1000.0]
-    app.state.lookup_limiter = TokenBucket(
-        settings.public_lookup_per_minute, settings.public_lookup_burst, now=lambda: now[0]
-    )
+    app.state.rate_limits = {
+        LOOKUPS.name: TokenBucket(
+            settings.public_lookup_per_minute, settings.public_lookup_burst, now=lambda: now[0]
+        )
+    }
     return now
 
 

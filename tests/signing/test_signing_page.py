@@ -12,6 +12,7 @@ from tests.signing.ca import PASSWORD, Issued
 from tests.signing.conftest import CENTRE_NAME
 from tests.web.conftest import ORIGIN, visible_text
 
+from onestop.core.settings import Settings
 from onestop.forms import render_pdf
 from onestop.signing import pades
 from onestop.signing.pkcs12 import Pkcs12Signer
@@ -83,3 +84,25 @@ async def test_a_cross_site_upload_is_refused(client: httpx.AsyncClient) -> None
         headers={"Origin": "https://evil.example"},
     )
     assert resp.status_code == 403
+
+
+async def test_checks_are_limited_per_address_on_the_page_and_the_api_alike(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    burst = settings.signature_check_burst
+    for _ in range(burst - 1):  # the API and the page share one allowance
+        resp = await client.post(
+            "/api/v1/signatures/verify", files={"file": ("x.pdf", b"not a pdf", "application/pdf")}
+        )
+        assert resp.status_code == 422
+    assert (await upload(client, b"not a pdf")).status_code == 422
+    resp = await upload(client, b"not a pdf")
+    assert resp.status_code == 429 and int(resp.headers["retry-after"]) > 0
+    assert "Bạn đã kiểm tra quá nhiều lần trong thời gian ngắn" in visible_text(resp.text)
+    resp = await client.post(
+        "/api/v1/signatures/verify", files={"file": ("x.pdf", b"%PDF-1.7", "application/pdf")}
+    )
+    assert resp.status_code == 429
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert resp.json()["type"] == "/problems/too-many-signature-checks"
+    assert resp.json()["retry_after"] == int(resp.headers["retry-after"])

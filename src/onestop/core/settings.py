@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     signing_stamp_font: str = ""
     #: Largest PDF the signature check accepts (bytes).
     signature_check_max_bytes: int = Field(default=1_000_000, ge=1024)
+    #: Signature checks (API and ``/web/kiem-tra-chu-ky``, no login) per client address: a
+    #: burst, refilled at this rate per minute, in each worker process (``http.ratelimit``).
+    signature_check_per_minute: float = Field(default=10.0, gt=0)
+    signature_check_burst: int = Field(default=5, ge=1)
 
     @model_validator(mode="after")
     def _refuse_demo_secret_in_production(self) -> Settings:

@@ -267,6 +267,13 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
         ops("public_lookup", "public_result*"),
         "retry_after",
     ),
+    _t(
+        "too-many-signature-checks",
+        "Too many requests",
+        429,
+        ops("verify_signatures"),
+        "retry_after",
+    ),
     # Catalogue.
     _t(
         "unknown-unit",

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 
 from onestop.core import clock
+from onestop.http.ratelimit import limit_signature_checks
 from onestop.signing.schemas import VerificationResult
 from onestop.signing.verify import check_pdf
 
@@ -22,6 +23,7 @@ async def read_upload(upload: UploadFile, max_bytes: int) -> bytes:
 @router.post(
     "/signatures/verify",
     response_model=VerificationResult,
+    dependencies=[Depends(limit_signature_checks)],
     summary="Check every signature of an uploaded PDF: valid, signer, signing time, changed"
     " after signing",
 )
@@ -33,7 +35,7 @@ async def verify_signatures(
     trust roots configured on this server, without fetching anything from the network: intact,
     certificate chain and validity, signer, signing time and whether the document was changed after
     signing. No login is needed; an empty file or one that is not a PDF answers 422, one over the
-    size limit 413."""
+    size limit 413; checks are rate-limited per address (429 with ``Retry-After``)."""
     settings = request.app.state.settings
     max_bytes = settings.signature_check_max_bytes
     data = await read_upload(file, max_bytes)

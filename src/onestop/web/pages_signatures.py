@@ -1,8 +1,8 @@
 """``/web/kiem-tra-chu-ky``: anyone (no login) uploads a PDF and reads, in Vietnamese, whether
 each of its signatures is valid, who signed, when, and whether the document was changed after
-signing — the same check as ``POST /api/v1/signatures/verify``. A citizen holding a signed form
-can see that it is genuine; the upload is a plain form POST (same-origin checked), nothing is
-kept."""
+signing — the same check as ``POST /api/v1/signatures/verify``, with the same allowance per
+address (``http.ratelimit``). A citizen holding a signed form can see that it is genuine; the
+upload is a plain form POST (same-origin checked), nothing is kept."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Request, Response, UploadFile
 
 from onestop.core import clock
 from onestop.core.errors import DomainError
+from onestop.http.ratelimit import SIGNATURE_CHECKS, wait_for
 from onestop.signing.router import read_upload
 from onestop.signing.verify import check_pdf
 from onestop.web.session import SameOrigin
@@ -51,6 +52,11 @@ async def signature_check(
 ) -> Response:
     if file is None or not file.filename:
         return _page(request, 422, error="Hãy chọn tệp PDF cần kiểm tra.")
+    if wait := wait_for(request, SIGNATURE_CHECKS):
+        error = f"Bạn đã kiểm tra quá nhiều lần trong thời gian ngắn; hãy thử lại sau {wait} giây."
+        response = _page(request, 429, error=error, filename=file.filename)
+        response.headers["Retry-After"] = str(wait)
+        return response
     max_bytes = request.app.state.settings.signature_check_max_bytes
     try:
         result = await check_pdf(
