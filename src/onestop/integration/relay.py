@@ -133,13 +133,14 @@ async def relay_step(
         heard = await destination.screen(session, {row["dossier_id"] for row in rows})
         rows = [row for row in rows if row["dossier_id"] in heard]
     if rows:
+        # One statement with the rows as parameters (compiled once and cached), not a VALUES
+        # list of them: compiling a 500-row VALUES cost the worker a third of its time.
         stmt = (
             _insert(session)(MESSAGES)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=[MESSAGES.c.destination, MESSAGES.c.event_id])
             .returning(MESSAGES.c.id)
         )
-        queued = len((await session.execute(stmt)).all())
+        queued = len((await session.execute(stmt, rows)).all())
     if changes:
         position = changes[-1].position
         await _save_position(session, name, position, now)
