@@ -305,6 +305,12 @@ async def analyze_often(stop: asyncio.Event) -> None:
         await conn.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def outbox_states(conn: Any) -> str:
     rows = await conn.fetch("SELECT state, count(*) FROM outbox_message GROUP BY 1 ORDER BY 1")
     return ", ".join(f"{r[0]} {r[1]}" for r in rows)
@@ -321,10 +327,12 @@ async def run(args: argparse.Namespace) -> int:
     analyzer = asyncio.create_task(analyze_often(stop))
     try:
         await asyncio.sleep(3)  # the workers start and import
+        cpu_before = sum(cpu_seconds(w.pid) for w in workers)
         sent, held = await generate(
             conn, dossiers, args.rate, args.seconds, args.per_tx, random.Random(args.seed)
         )
         waited = await drained(portal, sent, args.drain)
+        worker_cpu = sum(cpu_seconds(w.pid) for w in workers) - cpu_before
         verdict = judge(dossiers, portal)
         states = await outbox_states(conn)
     finally:
@@ -343,6 +351,8 @@ async def run(args: argparse.Namespace) -> int:
     print(f"| lag p50 / p95 / p99 / max (s) | {verdict.p(0.5):.2f} / {verdict.p(0.95):.2f} /"
           f" **{verdict.p(0.99):.2f}** / {max(verdict.lags, default=0):.2f} |")  # fmt: skip
     print(f"| drained after the generator stopped | {waited:.1f} s |")
+    per_thousand = 1000 * worker_cpu / max(sent, 1)
+    print(f"| workers' CPU per 1,000 events (user + system) | {per_thousand:.2f} s |")
     print(f"| portal requests / peak in flight | {portal.requests:,} / {portal.peak} |")
     print(f"| outbox after the run | {states} |")
     if verdict.lags:

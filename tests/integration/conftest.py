@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,13 +40,14 @@ TOKEN = "portal-token-1"
 class Portal(LocalServer):
     """A stand-in for the national portal: records every request it takes, and counts every call
     (``calls``, taken or not). ``failing`` maps a dossier code to the answer a request with it
-    gets: an HTTP status, or ``"error"`` (HTTP 200 with ``error_code`` "1"); with
-    ``token_failing`` the token endpoint answers 500."""
+    gets: an HTTP status, ``"error"`` (HTTP 200 with ``error_code`` "1"), or ``"slow"`` (taken,
+    but answered after ``slow_seconds``); with ``token_failing`` the token endpoint answers 500."""
 
     requests: list[dict[str, Any]] = field(default_factory=list)
     calls: int = 0
     token_requests: int = 0
     token_failing: bool = False
+    slow_seconds: float = 2.0
     failing: dict[str, int | str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,6 +82,9 @@ class Portal(LocalServer):
                 body = json.loads(raw)
                 codes = {item["MaHoSo"] for item in body.get("data", [])}
                 failure = next((portal.failing[c] for c in codes if c in portal.failing), None)
+                if failure == "slow":
+                    time.sleep(portal.slow_seconds)
+                    failure = None
                 if failure == "error":
                     self._answer(200, {"error_code": "1", "message": "Mã TTHC không hợp lệ"})
                 elif failure is not None:
@@ -91,11 +96,14 @@ class Portal(LocalServer):
 
             def _answer(self, status: int, data: dict[str, Any]) -> None:
                 raw = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # a slow answer the client no longer waits for
 
         self.serve(Handler)
 

@@ -14,6 +14,7 @@ from onestop.core import clock
 from onestop.dossiers.models import Dossier
 from onestop.integration import delivery, feed, relay
 from onestop.integration.dvcqg import destination as dvcqg_destination, payload
+from onestop.integration.dvcqg.client import Credentials, PortalClient
 from onestop.integration.dvcqg.destination import DvcqgDestination
 from onestop.integration.models import OutboxCursor, OutboxDelivered, OutboxMessage
 from onestop.integration.worker import IntegrationPass
@@ -147,6 +148,39 @@ async def test_dossiers_share_calls_and_a_refused_call_is_sent_again_one_at_a_ti
     assert calls == [("DongBoHoSoMC", "True", 5), ("CapNhatTienDoHoSoMC", None, 5)]
     for code in codes:
         assert portal.records(code) == [("sync", 4, "True"), ("progress", 4)]
+
+
+async def test_a_dossier_the_portal_times_out_on_retries_while_the_others_flow(
+    scene: Scene, portal: Portal, settings: Any
+) -> None:
+    portal.start()
+    client = PortalClient(
+        portal.url,
+        timeout=0.5,
+        credentials=Credentials(portal.token_url, "onestop", settings.dvcqg_client_secret),
+    )
+    scene.job.targets[0] = DvcqgDestination(client, records_per_call=20)
+    slow, good = await scene.receive(), await scene.receive()
+    portal.failing[slow] = "slow"
+    await scene.run()
+    assert portal.records(good) == [("sync", 2, "False")]
+    async with scene.session() as s:
+        rows = await s.execute(
+            select(Dossier.code, OutboxMessage.state, OutboxMessage.last_error)
+            .join(Dossier, Dossier.id == OutboxMessage.dossier_id)
+            .order_by(Dossier.code)
+        )
+        states = {code: (state, error) for code, state, error in rows}
+    assert states == {
+        slow: ("pending", "timeout waiting for the portal"),
+        good: ("delivered", None),
+    }
+    del portal.failing[slow]
+    advance(15)
+    await scene.run()
+    assert portal.records(slow)[-1] == ("sync", 2, "False")
+    assert {state for *_, state in await messages(scene)} == {"delivered"}
+    await client.aclose()
 
 
 async def test_a_call_that_cannot_reach_the_portal_is_not_sent_again_dossier_by_dossier(

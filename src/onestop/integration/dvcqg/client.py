@@ -87,10 +87,10 @@ class PortalClient:
         headers = await self._auth_headers()
         try:
             response = await next(self._turn).post(self.url, json=body, headers=headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise PortalUnavailable(f"cannot reach the portal ({type(exc).__name__})") from None
         except httpx.TimeoutException:
             raise DeliveryFailed("timeout waiting for the portal") from None
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise PortalUnavailable(f"cannot reach the portal ({type(exc).__name__})") from None
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"the call to the portal failed ({type(exc).__name__})") from None
         if response.status_code == 401 and self.credentials is not None:
