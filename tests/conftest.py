@@ -6,10 +6,17 @@ the database is marked ``no_database``: it runs on the first backend only, and f
 out a database connection after all.
 
 PostgreSQL comes from ONESTOP_TEST_PG_URL (``make test`` starts a throwaway cluster when nothing
-listens on 127.0.0.1:5432). A missing PostgreSQL is an error, never a silent skip: the quick lane
-(``make check``) leaves PostgreSQL out with ``ONESTOP_TEST_BACKENDS=sqlite -m "not postgres"``;
-every case parametrised with ``postgres`` carries the ``postgres`` marker, every test under
-tests/e2e the ``e2e`` marker and every one under tests/ops the ``slow`` marker.
+listens on 127.0.0.1:5432); the session drops that database and creates it again. A missing
+PostgreSQL is an error, never a silent skip: the quick lane (``make check``) leaves PostgreSQL out
+with ``ONESTOP_TEST_BACKENDS=sqlite -m "not postgres"``; every case parametrised with ``postgres``
+carries the ``postgres`` marker, every test under tests/e2e the ``e2e`` marker and every one under
+tests/ops the ``slow`` marker.
+
+Under pytest-xdist (``make test`` runs two processes) each worker has a database of its own: the
+URL's name + ``_gw0``, ``_gw1``…, written back to ONESTOP_TEST_PG_URL when this file is imported,
+so the test modules that read the variable and the processes the tests start use the worker's
+database. A test that needs more databases names them after that one (``pg_side_url``): two
+workers never share a database.
 
 ``ONESTOP_TEST_FAST_HASH=1`` (set by ``make unit`` / ``make check``) hashes passwords and client
 secrets with Argon2id at its cheapest parameters: a log-in then costs a fraction of a millisecond
@@ -23,12 +30,14 @@ import asyncio
 import datetime as dt
 import os
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool, Pool
 
@@ -37,9 +46,23 @@ from onestop.core import clock
 from onestop.core.settings import Settings
 from onestop.models import Base
 
-PG_URL = os.environ.get(
-    "ONESTOP_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/onestop_test"
+
+def _worker_database(url: str) -> str:
+    """``url`` with the xdist worker's name appended to its database (``onestop_test_gw0``);
+    ``url`` itself outside xdist, or when it already names the worker's database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    parsed = make_url(url)
+    if not worker or parsed.database is None or parsed.database.endswith(f"_{worker}"):
+        return url
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database(
+    os.environ.get(
+        "ONESTOP_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/onestop_test"
+    )
 )
+os.environ["ONESTOP_TEST_PG_URL"] = PG_URL
 BACKENDS = [
     name.strip()
     for name in os.environ.get("ONESTOP_TEST_BACKENDS", "sqlite,postgres").split(",")
@@ -80,8 +103,28 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("database_url", backends, indirect=True, scope="session")
 
 
+def _unique_nodeids(items: list[pytest.Item]) -> None:
+    """Every test under an id of its own. On pytest 9.2, schemathesis's cases
+    (tests/test_api_contract.py) all carry the test function's id; xdist's ``loadfile``
+    scheduler keys the tests by id and would run the first of them only. Each such case gets its
+    item's name back as its id (``…::test_every_operation_honours_its_contract[GET /healthz]``);
+    under xdist, any id still shared is an error rather than tests silently left out."""
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and isinstance(item, pytest.Function):
+            params = item.name.removeprefix(item.originalname)
+            if item._id.params is None and params.startswith("[") and params.endswith("]"):
+                item._id = item._id.with_params(params[1:-1])
+    shared = sorted(n for n, count in Counter(i.nodeid for i in items).items() if count > 1)
+    if shared and os.environ.get("PYTEST_XDIST_WORKER"):
+        raise pytest.UsageError(f"tests collected under one id, xdist would run one: {shared[:5]}")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Ids of their own for schemathesis's cases; markers from where a test lives and what it is
+    parametrised with."""
+    _unique_nodeids(items)
     for item in items:
         if E2E in item.path.parents:
             item.add_marker(pytest.mark.e2e)
@@ -127,6 +170,14 @@ def pytest_runtest_call(item: pytest.Item) -> object:
     return result
 
 
+def pg_side_url(suffix: str) -> str:
+    """A further database on PG_URL's server, named after the test database (``<name>_<suffix>``):
+    a test that migrates or seeds one of its own keeps off the shared schema and off the other
+    workers' databases."""
+    parsed = make_url(PG_URL)
+    return parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(hide_password=False)
+
+
 async def _recreate_pg_database(url: str) -> None:
     import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
@@ -146,10 +197,20 @@ async def _create_schema(url: str) -> None:
     await engine.dispose()
 
 
+_databases: dict[str, str] = {}  # backend → its database, made once per process
+
+
 @pytest.fixture(scope="session")
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated-equivalent empty schema on the backend (create_all here; migrations are tested
-    separately in tests/test_migrations.py). Parametrised by ``pytest_generate_tests``."""
+    separately in tests/test_migrations.py). Parametrised by ``pytest_generate_tests``.
+
+    Made once per backend and process: pytest sets this fixture up again whenever the next test
+    is on the other backend (under xdist, at about every module), and dropping a PostgreSQL
+    database forces a checkpoint of the whole server. The tables are emptied after each test
+    (``app``), as between the tests of one backend."""
+    if request.param in _databases:
+        return _databases[request.param]
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("db") / "onestop.db"
         url = f"sqlite+aiosqlite:///{path}"
@@ -160,6 +221,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     before = _checkouts
     asyncio.run(_create_schema(url))
     _schema_checkouts += _checkouts - before
+    _databases[request.param] = url
     return url
 
 

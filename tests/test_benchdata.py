@@ -1,17 +1,18 @@
 """``onestop bench-data`` at a tiny size: counts, ~3 % open, due instants from the engine, and
-rollups equal to a recomputation from the dossier rows, on SQLite and PostgreSQL."""
+rollups equal to a recomputation from the dossier rows, on SQLite and PostgreSQL (a database of its
+own there, the test database's name + ``_bench``)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+from tests.conftest import pg_side_url
 
 from onestop.catalog.models import DEFAULT_HOURS, ProcedureVersion
 from onestop.dossiers.models import Dossier, DossierEvent, DossierPause
@@ -19,27 +20,25 @@ from onestop.metrics import rollups
 from onestop.wiring import make_sessionmaker
 from onestop.worktime import TimeLimit, WorkingHours, load_calendar
 
-PG = os.environ.get("ONESTOP_TEST_PG_URL")
 N = 2000
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgres"])
 def bench_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}"
-    if not PG:
-        pytest.skip("ONESTOP_TEST_PG_URL not set")
-    base = PG.rsplit("/", 1)[0]
-    asyncio.run(_drop_database(base.replace("+asyncpg", ""), "onestop_test_bench"))
-    return f"{base}/onestop_test_bench"
+    url = pg_side_url("bench")
+    asyncio.run(_drop_database(url))
+    return url
 
 
-async def _drop_database(server: str, name: str) -> None:
+async def _drop_database(url: str) -> None:
     """A fresh database each run (the generator creates and migrates it)."""
     import asyncpg  # type: ignore[import-untyped]
 
-    conn = await asyncpg.connect(f"{server}/postgres")
+    base, _, name = url.replace("postgresql+asyncpg://", "postgresql://").rpartition("/")
+    conn = await asyncpg.connect(f"{base}/postgres")
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
-from tests.conftest import PG_URL, _recreate_pg_database
+from tests.conftest import _recreate_pg_database, pg_side_url
 
 from onestop.core import migrate
 from onestop.core.db import include_in_comparison
@@ -42,7 +42,7 @@ async def _inspect(url: str) -> tuple[list[object], set[str]]:
 def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
-    url = PG_URL.rsplit("/", 1)[0] + "/onestop_migrations"
+    url = pg_side_url("migrations")
     asyncio.run(_recreate_pg_database(url))
     return url
 

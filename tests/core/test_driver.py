@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.elements import ClauseElement
-from tests.conftest import PG_URL, _recreate_pg_database
+from tests.conftest import _recreate_pg_database, pg_side_url
 
 from onestop.core import driver
 from onestop.core.db import UTCDateTime, make_engine
@@ -72,14 +72,9 @@ def _checked_out(engine: AsyncEngine) -> int:
     return cast(QueuePool, engine.pool).checkedout()
 
 
-def _pg_url() -> str:
-    base, _, name = PG_URL.rpartition("/")
-    return f"{base}/{name}_driver"
-
-
 @pytest.fixture(scope="module")
 def driver_url() -> Iterator[str]:
-    url = _pg_url()
+    url = pg_side_url("driver")
     asyncio.run(_recreate_pg_database(url))
     yield url
 

@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
-from tests.conftest import PG_URL, _recreate_pg_database
+from tests.conftest import _recreate_pg_database, pg_side_url
 from tests.dossiers.conftest import Headers, intake_body, set_clock
 from tests.factories import World, build_world
 
@@ -165,7 +165,7 @@ async def test_rotate_key_moves_every_row_to_the_new_key(
 def migrated_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'personal.db'}"
-    url = PG_URL.rsplit("/", 1)[0] + "/onestop_personal_data"
+    url = pg_side_url("personal_data")
     asyncio.run(_recreate_pg_database(url))
     return url
 

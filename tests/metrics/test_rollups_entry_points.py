@@ -24,7 +24,7 @@ import tests.dossiers.conftest as dossier_fixtures
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
-from tests.conftest import BACKENDS, PG_URL, _recreate_pg_database
+from tests.conftest import BACKENDS, _recreate_pg_database, pg_side_url
 from tests.dossiers.conftest import Headers, act, create, intake_body, set_clock
 from tests.dossiers.test_import import COMPLETE, ev, line
 from tests.factories import World
@@ -272,8 +272,7 @@ def demo_url(
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{where / 'demo.db'}"
     else:
-        base, _, name = PG_URL.rpartition("/")
-        url = f"{base}/{name}_demo"
+        url = pg_side_url("demo")
         asyncio.run(_recreate_pg_database(url))
     cli("migrate", url=url, cwd=where)  # outside the repository, as an operator may run it
     seeded = cli("seed-demo", url=url, cwd=where)
