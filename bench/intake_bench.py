@@ -274,10 +274,10 @@ def count_dossiers() -> int:
 
 
 @contextlib.contextmanager
-def integration_worker(portal_port: int) -> Iterator[None]:
+def integration_worker(portal_port: int, nice: int) -> Iterator[None]:
     """One ``onestop worker`` process on this run's database."""
     ob.PG_URL, ob.DSN = PG_URL, DSN  # outbox_bench's workers and ANALYZE use its own database
-    worker = ob.start_workers(1, portal_port)[0]
+    worker = ob.start_workers(1, portal_port, nice)[0]
     try:
         yield
     finally:
@@ -312,7 +312,7 @@ def measure_outbox_on(
     intakes the window wrote and how many records the portal took during it and by the end of
     the drain (``drain_s`` is NaN when it did not drain in ``DRAIN_WAIT`` s)."""
     asyncio.run(restart_relay())
-    with integration_worker(portal.port), portal.analyzing():
+    with integration_worker(portal.port, args.worker_nice), portal.analyzing():
         before_probe = portal.records()
         post_intake(tokens[0])
         if wait_until(lambda: portal.records() > before_probe, WORKER_START_WAIT) is None:
@@ -353,6 +353,12 @@ def main() -> int:
         action="store_true",
         help="also measure onestop with one integration worker delivering to a fake portal"
         " (outbox on) against no worker (off), paired in each round",
+    )
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=ob.WORKER_NICE,
+        help="the worker's nice level with --outbox (the README's unit: 10)",
     )
     args = parser.parse_args()
 

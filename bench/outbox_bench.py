@@ -47,6 +47,8 @@ PG_URL = os.environ.get(
 )
 DSN = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
 PORTAL_DELAY = 0.05
+#: The worker's CPU priority in the README's systemd unit (``Nice=10``).
+WORKER_NICE = 10
 TARGET_P99 = 2.0
 ANALYZE_EVERY = 5.0
 PROCESSING, SUPPLEMENT = 4, 5
@@ -222,7 +224,10 @@ async def generate(
 # --- the workers ----------------------------------------------------------------------------
 
 
-def start_workers(count: int, portal_port: int) -> list[subprocess.Popen[bytes]]:
+def start_workers(
+    count: int, portal_port: int, nice: int = WORKER_NICE
+) -> list[subprocess.Popen[bytes]]:
+    """``count`` ``onestop worker`` processes at the CPU priority the README's unit gives them."""
     env = {
         **os.environ,
         "ONESTOP_DATABASE_URL": PG_URL,
@@ -230,7 +235,7 @@ def start_workers(count: int, portal_port: int) -> list[subprocess.Popen[bytes]]
         "ONESTOP_DB_POOL_SIZE": "20",
         "ONESTOP_LOG_LEVEL": "WARNING",
     }
-    cmd = [str(VENV_BIN / "onestop"), "worker"]
+    cmd = ["nice", "-n", str(nice), str(VENV_BIN / "onestop"), "worker"]
     return [subprocess.Popen(cmd, cwd=ROOT, env=env) for _ in range(count)]
 
 
@@ -322,7 +327,7 @@ async def run(args: argparse.Namespace) -> int:
     port = server.sockets[0].getsockname()[1]
     conn = await asyncpg.connect(DSN)
     dossiers = await load_dossiers(conn)
-    workers = start_workers(args.workers, port)
+    workers = start_workers(args.workers, port, args.worker_nice)
     stop = asyncio.Event()
     analyzer = asyncio.create_task(analyze_often(stop))
     try:
@@ -366,6 +371,9 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=1000, help="status changes per second")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument(
+        "--worker-nice", type=int, default=WORKER_NICE, help="the workers' nice level"
+    )
     parser.add_argument("--dossiers", type=int, default=20_000)
     parser.add_argument("--per-tx", type=int, default=20, help="events per transaction")
     parser.add_argument("--drain", type=float, default=120.0, help="seconds to wait for the tail")
