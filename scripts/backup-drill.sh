@@ -73,7 +73,7 @@ for command in (
     ["import-units", "docs/examples/units.csv"],
     ["import-procedures", "docs/examples/procedures.csv"],
     ["create-user", "drill.clerk", "--role", "clerk", "--unit", "000.01.20.H98",
-     "--full-name", "Cán bộ Một cửa", "--password", sys.argv[1]],
+     "--full-name", "Cán bộ Một cửa", f"--password={sys.argv[1]}"],  # it may start with "-"
 ):
     print("$ onestop", " ".join(command[:2]), flush=True)
     if main(command) != 0:
