@@ -33,6 +33,7 @@ TABS = (
     ("clients", "Ứng dụng kết nối", f"{ADMIN_PATH}/ung-dung", Right.USER_WRITE),
     ("calendar", "Lịch làm việc", f"{ADMIN_PATH}/lich", Right.CALENDAR_WRITE),
     ("procedures", "Thủ tục", f"{ADMIN_PATH}/thu-tuc", Right.CATALOG_WRITE),
+    ("sync", "Đồng bộ lỗi", f"{ADMIN_PATH}/dong-bo", Right.INTEGRATION_MANAGE),
 )
 
 #: What a page says after the change it was redirected from (``?xong=<key>``): fixed words.
@@ -47,6 +48,7 @@ NOTICES = {
     "lich-xac-nhan": "Đã xác nhận ngày nghỉ; các hạn tính từ nay dùng ngày này.",
     "lich-khong-nghi": "Đã ghi nhận: ngày này vẫn là ngày làm việc.",
     "phien-ban-tao": "Đã tạo phiên bản mới của thủ tục.",
+    "gui-lai": "Đã đưa thông điệp vào hàng đợi: hệ thống gửi lại ngay trong lượt tới.",
 }
 
 ROLE_CHOICES = (

@@ -11,6 +11,7 @@ from onestop.web import (
     pages_admin_calendar,
     pages_admin_clients,
     pages_admin_procedures,
+    pages_admin_sync,
     pages_admin_units,
     pages_admin_users,
     pages_auth,
@@ -53,6 +54,7 @@ for _module in (
     pages_admin_clients,
     pages_admin_calendar,
     pages_admin_procedures,
+    pages_admin_sync,
 ):
     router.include_router(_module.router)
 

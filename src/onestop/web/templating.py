@@ -130,7 +130,12 @@ ROLE_NAMES_VI = {
 
 #: Rights that open the administrator pages ("Quản trị"): units and procedures, accounts and API
 #: clients, the working calendar.
-ADMIN_RIGHTS = (Right.CATALOG_WRITE, Right.USER_WRITE, Right.CALENDAR_WRITE)
+ADMIN_RIGHTS = (
+    Right.CATALOG_WRITE,
+    Right.USER_WRITE,
+    Right.CALENDAR_WRITE,
+    Right.INTEGRATION_MANAGE,
+)
 
 
 def nav_items(principal: Principal | None) -> list[tuple[str, str, str]]:

@@ -1,0 +1,53 @@
+"""The administrators' page of failing outgoing messages (``/web/quan-tri/dong-bo``): a dossier
+the national portal keeps refusing listed with its destination, state and the portal's answer in
+words; a dead letter sent again from the page and delivered; the page closed to a clerk."""
+
+from __future__ import annotations
+
+import re
+
+from tests.integration.conftest import Portal
+from tests.integration.helpers import Scene, advance
+from tests.web.conftest import ORIGIN, visible_text, web_login
+
+PAGE = "/web/quan-tri/dong-bo"
+
+
+async def test_a_dead_letter_is_listed_and_sent_again_from_the_page(
+    scene: Scene, portal: Portal
+) -> None:
+    portal.start()
+    bad, good = await scene.receive(), await scene.receive()
+    portal.failing[bad] = "error"
+    await scene.run()
+    await web_login(scene.client, "admin")
+    text = visible_text((await scene.client.get(PAGE)).text)
+    assert f"{bad} Cổng Dịch vụ công quốc gia Đang thử lại" in text
+    assert "HTTP 200: error_code 1: Mã TTHC không hợp lệ" in text
+    assert good not in text and "Gửi lại" not in text  # nothing to send again yet
+    for _ in range(8):  # the retry window (1 hour here) runs out
+        advance(15)
+        await scene.run()
+    await web_login(scene.client, "admin")  # the session ended in those two hours
+    page = await scene.client.get(PAGE)
+    assert f"{bad} Cổng Dịch vụ công quốc gia Đã dừng gửi" in visible_text(page.text)
+    [action] = re.findall(rf'action="({PAGE}/\d+/gui-lai)"', page.text)
+    del portal.failing[bad]
+    resp = await scene.client.post(action, headers=ORIGIN)
+    assert resp.status_code == 303 and resp.headers["location"] == f"{PAGE}?xong=gui-lai"
+    page = await scene.client.get(resp.headers["location"])
+    assert "Đã đưa thông điệp vào hàng đợi" in visible_text(page.text)
+    again = await scene.client.post(action, headers=ORIGIN)  # no longer a dead letter
+    assert again.status_code == 409
+    await scene.run()
+    assert portal.records(bad) == [("sync", 2, "False")]
+    empty = visible_text((await scene.client.get(PAGE)).text)
+    assert "Không có hồ sơ nào đang lỗi đồng bộ hay gửi tin." in empty
+
+
+async def test_the_page_is_for_those_who_manage_the_integration(scene: Scene) -> None:
+    await web_login(scene.client, "clerk")
+    assert (await scene.client.get(PAGE)).status_code == 403
+    await web_login(scene.client, "admin")
+    admin_page = await scene.client.get("/web/quan-tri/don-vi")
+    assert f'href="{PAGE}"' in admin_page.text  # the tab
