@@ -316,6 +316,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU seconds of every PostgreSQL process running now (the server's own and
+    every connection's, the generator's included)."""
+    total = 0.0
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() == "postgres":
+                total += cpu_seconds(int(comm.parent.name))
+    return total
+
+
 async def outbox_states(conn: Any) -> str:
     rows = await conn.fetch("SELECT state, count(*) FROM outbox_message GROUP BY 1 ORDER BY 1")
     return ", ".join(f"{r[0]} {r[1]}" for r in rows)
@@ -333,11 +344,13 @@ async def run(args: argparse.Namespace) -> int:
     try:
         await asyncio.sleep(3)  # the workers start and import
         cpu_before = sum(cpu_seconds(w.pid) for w in workers)
+        pg_before = postgres_cpu_seconds()
         sent, held = await generate(
             conn, dossiers, args.rate, args.seconds, args.per_tx, random.Random(args.seed)
         )
         waited = await drained(portal, sent, args.drain)
         worker_cpu = sum(cpu_seconds(w.pid) for w in workers) - cpu_before
+        pg_cpu = postgres_cpu_seconds() - pg_before
         verdict = judge(dossiers, portal)
         states = await outbox_states(conn)
     finally:
@@ -358,6 +371,9 @@ async def run(args: argparse.Namespace) -> int:
     print(f"| drained after the generator stopped | {waited:.1f} s |")
     per_thousand = 1000 * worker_cpu / max(sent, 1)
     print(f"| workers' CPU per 1,000 events (user + system) | {per_thousand:.2f} s |")
+    pg_per_thousand = 1000 * pg_cpu / max(sent, 1)
+    print(f"| PostgreSQL's CPU per 1,000 events, the generator's writes included | "
+          f"{pg_per_thousand:.2f} s |")  # fmt: skip
     print(f"| portal requests / peak in flight | {portal.requests:,} / {portal.peak} |")
     print(f"| outbox after the run | {states} |")
     if verdict.lags:

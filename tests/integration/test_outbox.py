@@ -12,7 +12,7 @@ from tests.integration.helpers import Scene, advance
 
 from onestop.core import clock
 from onestop.dossiers.models import Dossier
-from onestop.integration import delivery, feed, relay
+from onestop.integration import delivery, feed, forward, relay
 from onestop.integration.dvcqg import destination as dvcqg_destination, payload
 from onestop.integration.dvcqg.client import Credentials, PortalClient
 from onestop.integration.dvcqg.destination import DvcqgDestination
@@ -36,16 +36,24 @@ def target(job: IntegrationPass) -> DvcqgDestination:
     return dest
 
 
-async def test_relay_twice_queues_each_event_once(scene: Scene) -> None:
-    await full_life(scene)
+async def forwarded(scene: Scene, batch: int = forward.BATCH) -> int:
+    """Messages one forwarding of the feed writes for the portal."""
+    policy = delivery.Policy.of(scene.app.state.settings)
+    dest = target(scene.job)
+    return (await forward.forward(scene.app.state.sessionmaker, dest, now=clock.now,
+                                  policy=policy, batch=batch)).written  # fmt: skip
+
+
+async def test_forwarding_twice_writes_each_event_once(scene: Scene) -> None:
+    await full_life(scene)  # the portal is down: every message waits
     await scene.settled()
+    first = await forwarded(scene, batch=3)
+    second = await forwarded(scene)
+    # Even from the start again, the unique key keeps each event one message.
     async with scene.session() as s:
-        first = await relay.relay(s, target(scene.job), now=clock.now(), batch=3)
-        second = await relay.relay(s, target(scene.job), now=clock.now())
-        # Even from the start again, the unique key keeps each event one message.
         await s.execute(update(OutboxCursor).values(after_txid=0, after_event_id=0))
         await s.commit()
-        third = await relay.relay(s, target(scene.job), now=clock.now())
+    third = await forwarded(scene)
     assert (first, second, third) == (6, 0, 0)
     kinds = [kind for _, _, kind, _ in await messages(scene)]
     assert kinds == ["dossier", "dossier_progress", "progress", "progress", "dossier", "dossier"]
@@ -204,11 +212,10 @@ async def test_a_call_that_cannot_reach_the_portal_is_not_sent_again_dossier_by_
 async def test_a_claim_left_by_a_dead_worker_expires_and_is_delivered_again(
     scene: Scene, portal: Portal, settings: Any
 ) -> None:
-    portal.start()
     code = await scene.receive()
-    await scene.settled()
-    async with scene.session() as s:
-        await relay.relay(s, target(scene.job), now=clock.now())
+    await scene.run()  # the portal is down: the message waits for its retry
+    portal.start()
+    advance(settings.outbox_retry_max_seconds / 60 + 1)
     policy = delivery.Policy.of(settings)
     async with scene.session() as s:  # a worker claims, then dies before sending
         claimed = await delivery.claim(s, target(scene.job), now=clock.now(), policy=policy)
@@ -218,6 +225,26 @@ async def test_a_claim_left_by_a_dead_worker_expires_and_is_delivered_again(
     advance(settings.outbox_claim_seconds / 60 + 1)
     await scene.run()
     assert portal.records(code) == [("sync", 2, "False")]
+
+
+async def test_a_lease_left_by_a_dead_worker_expires_and_its_events_go_again(
+    scene: Scene, portal: Portal, settings: Any
+) -> None:
+    portal.start()
+    code = await scene.receive()
+    await scene.settled()
+    until = clock.now() + delivery.Policy.of(settings).claim
+    async with scene.session() as s:  # a worker takes the lease, then dies mid-round
+        assert await relay.lease(s, "dvcqg", at=feed.START, now=clock.now(), until=until)
+        # Another worker cannot take it meanwhile.
+        assert not await relay.lease(s, "dvcqg", at=None, now=clock.now(), until=until)
+    await scene.run()
+    assert portal.records(code) == []
+    assert await messages(scene) == []  # the dead worker wrote nothing
+    advance(settings.outbox_claim_seconds / 60 + 1)
+    await scene.run()
+    assert portal.records(code) == [("sync", 2, "False")]
+    assert [state for *_, state in await messages(scene)] == ["delivered"]
 
 
 async def test_token_is_fetched_once_and_reused(scene: Scene, portal: Portal) -> None:
@@ -243,8 +270,9 @@ async def test_the_feed_position_is_kept_per_destination(scene: Scene) -> None:
     await scene.settled()
     async with scene.session() as s:
         assert await relay.position_of(s, "dvcqg") == feed.START
-        result = await relay.relay_step(s, target(scene.job), now=clock.now())
-        assert await relay.position_of(s, "dvcqg") == result.position != feed.START
+    await forwarded(scene)
+    async with scene.session() as s:
+        assert await relay.position_of(s, "dvcqg") != feed.START
 
 
 async def test_a_dossier_that_cannot_be_prepared_fails_alone(

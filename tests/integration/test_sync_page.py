@@ -23,6 +23,7 @@ async def test_a_dead_letter_is_listed_and_sent_again_from_the_page(
     await web_login(scene.client, "admin")
     text = visible_text((await scene.client.get(PAGE)).text)
     assert f"{bad} Cổng Dịch vụ công quốc gia Đang thử lại" in text
+    assert "đã dừng gửi sau 1 giờ thử lại" in text  # the configured retry window
     assert "HTTP 200: error_code 1: Mã TTHC không hợp lệ" in text
     assert good not in text and "Gửi lại" not in text  # nothing to send again yet
     for _ in range(8):  # the retry window (1 hour here) runs out

@@ -1,6 +1,7 @@
 """``kill -9`` of ``onestop worker`` while the national portal holds one of its calls: the message
-is sent again by the next worker once the claim expires, and the portal, which takes a record by
-``MaHoSo``, gets the same record twice — nothing is lost, the duplicate is harmless.
+is sent again by the next worker once the dead worker's lease on the portal's feed position
+expires, and the portal, which takes a record by ``MaHoSo``, gets the same record twice —
+nothing is lost, the duplicate is harmless.
 
 Real processes on a demo SQLite database: ``onestop serve`` takes the intake, a first
 ``onestop worker`` relays it and calls a fake portal (a real HTTP server in this process) that
@@ -124,7 +125,17 @@ def messages(db: Path, code: str) -> list[tuple[str, int]]:
     return [(str(s), int(a)) for s, a in rows]
 
 
-def test_a_worker_killed_mid_call_leaves_a_claim_the_next_worker_sends_again(
+def lease(db: Path) -> tuple[int, bool]:
+    """The portal's feed position (its event id) and whether a worker's lease is on it."""
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT after_event_id, leased_until IS NOT NULL FROM outbox_cursor"
+            " WHERE destination = 'dvcqg'"
+        ).fetchone()
+    return (int(row[0]), bool(row[1]))
+
+
+def test_a_worker_killed_mid_call_leaves_a_lease_the_next_worker_sends_again(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "onestop.db"
@@ -151,7 +162,9 @@ def test_a_worker_killed_mid_call_leaves_a_claim_the_next_worker_sends_again(
         finally:
             if first.poll() is None:
                 first.kill()
-        assert messages(db, code) == [("pending", 0)]  # claimed, never answered
+        # Nothing written, the position not moved, the lease left until it expires.
+        assert messages(db, code) == []
+        assert lease(db) == (0, True)
         second = start_worker(url, portal, tmp_path / "worker.log")
         try:
             portal.wait_for(2)
@@ -162,6 +175,7 @@ def test_a_worker_killed_mid_call_leaves_a_claim_the_next_worker_sends_again(
             second.terminate()
             second.wait(30)
     assert messages(db, code) == [("delivered", 1)]
+    assert lease(db)[0] > 0
     # The same record both times: the portal, keyed by MaHoSo, is told the same thing again.
     held, again = portal.calls
     assert (held["service"], held["isUpdating"]) == ("DongBoHoSoMC", "False")

@@ -1,4 +1,9 @@
-"""Delivering outgoing messages: claim, send outside any transaction, record the outcome.
+"""Delivering waiting messages: claim, send outside any transaction, record the outcome.
+
+A message is waiting when it was not taken when it was first sent (``forward``: a failure, or
+it had to wait behind an earlier message of its dossier), or when it was queued outside the feed
+(a reconciliation, a dead letter replayed). The rounds of both share this module's reading and
+sending (``prepare_round``, ``send_round``) and retry ``Policy``.
 
 Order per dossier: only a dossier's earliest undelivered message (by event ``seq``) is ever
 claimed, and only once the relay has passed every earlier event of the dossier, so a later status
@@ -293,16 +298,20 @@ async def record_failure(
     return dead
 
 
-async def _prepare(
-    maker: async_sessionmaker[AsyncSession], destination: Destination, claims: Sequence[Claimed]
+async def prepare_round(
+    maker: async_sessionmaker[AsyncSession],
+    destination: Destination,
+    groups: Sequence[Sequence[Message]],
 ) -> Sequence[object]:
-    """What each claim sends, read for the whole round at once."""
+    """What each group of one dossier's messages sends, read for the whole round at once."""
+    if not groups:
+        return []
     try:
         async with maker() as session:
-            return await destination.prepare(session, [c.messages for c in claims])
-    except Exception as exc:  # the round's reading failed: every claim is retried
+            return await destination.prepare(session, groups)
+    except Exception as exc:  # the round's reading failed: every group is retried
         log.exception("preparing messages for %s failed", destination.name)
-        return [DeliveryFailed(f"internal error: {type(exc).__name__}")] * len(claims)
+        return [DeliveryFailed(f"internal error: {type(exc).__name__}")] * len(groups)
 
 
 async def _send(destination: Destination, prepared: object) -> str | None:
@@ -319,7 +328,7 @@ async def _send(destination: Destination, prepared: object) -> str | None:
     return None
 
 
-async def _send_round(destination: Destination, prepared: Sequence[object]) -> list[str | None]:
+async def send_round(destination: Destination, prepared: Sequence[object]) -> list[str | None]:
     """Send a round's prepared groups: through the destination's own ``send_round`` when it
     batches, else one ``send`` per group, ``CONCURRENCY`` at a time; each group's failure reason,
     or None when taken."""
@@ -375,8 +384,8 @@ async def deliver_due(
     async with maker() as session:
         claims = await claim(session, destination, now=now(), policy=policy, limit=limit)
     claims = [c for c in claims if c.messages]
-    prepared = await _prepare(maker, destination, claims) if claims else []
-    reasons = await _send_round(destination, prepared)
+    prepared = await prepare_round(maker, destination, [c.messages for c in claims])
+    reasons = await send_round(destination, prepared)
     outcomes = list(zip(claims, reasons, strict=True))
     total = DeliveryResult()
     async with maker() as session:

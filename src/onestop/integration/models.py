@@ -15,8 +15,10 @@ message and the ``seq`` of the last one, for the delivered messages removed once
 ``outbox_keep_days`` old (``retention`` folds them here first). What has reached a destination
 is the delivered messages kept plus these rows (``retention.reached``).
 
-``outbox_cursor``: per destination, the last feed position ``(txid, event_id)`` the relay has
-turned into messages.
+``outbox_cursor``: per destination, the last feed position ``(txid, event_id)`` whose events
+have their messages, and ``leased_until``: a worker sending the events after that position holds
+the lease until then (``relay.lease``); one that dies mid-round loses it then, and the events go
+again.
 """
 
 from __future__ import annotations
@@ -84,4 +86,5 @@ class OutboxCursor(Base):
     destination: Mapped[str] = mapped_column(String(40), primary_key=True)
     after_txid: Mapped[int] = mapped_column(BigInteger, default=0)
     after_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    leased_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -1,21 +1,23 @@
-"""The relay: turn the changes feed into outgoing messages, per destination.
+"""The relay: the feed's events as outgoing messages, per destination, and the destination's
+position in the feed.
 
-One step reads the feed after the destination's stored position (``outbox_cursor``), inserts a
-message for each event the destination hears about, and moves the position — all in one
-transaction, so a crash leaves either both or neither. On PostgreSQL the step holds
-``pg_advisory_xact_lock`` for its destination, so two workers relay one after the other, the
-second from where the first stopped; ``UNIQUE (destination, event_id)`` with ``ON CONFLICT DO
-NOTHING`` is the backstop (a relayed event is never a second message).
+A destination's position (``outbox_cursor``) is the last feed position whose events have their
+messages. The worker that sends the events after it holds the position's lease (``lease``,
+``release``): one worker at a time per destination, the next one from where the last stopped;
+a lease left by a worker that died expires, and its events go again. ``UNIQUE (destination,
+event_id)`` with ``ON CONFLICT DO NOTHING`` is the backstop: an event is never a second message.
+What is sent when is ``forward`` (the new events) and ``delivery`` (messages waiting).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import zlib
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from sqlalchemy import Table, select, text
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.core.db import upsert
@@ -25,28 +27,9 @@ from onestop.integration.models import OutboxCursor, OutboxMessage
 
 MESSAGES = cast("Table", OutboxMessage.__table__)
 CURSORS = cast("Table", OutboxCursor.__table__)
-#: Events read per step.
-BATCH = 500
-#: Base of the advisory lock keys (one per destination).
-LOCK_BASE = 6_000_000_100
-
-
-@dataclass(frozen=True)
-class RelayResult:
-    read: int
-    queued: int
-    position: feed.Position
-
-
-def lock_key(destination: str) -> int:
-    return LOCK_BASE + zlib.crc32(destination.encode())
-
-
-async def _lock(session: AsyncSession, destination: str) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(destination)}
-        )
+C = OutboxCursor
+#: How often a worker that waits for a lease (``holding``) asks again, in seconds.
+LEASE_POLL = 0.1
 
 
 async def position_of(session: AsyncSession, destination: str) -> feed.Position:
@@ -87,7 +70,7 @@ async def start_at_end(session: AsyncSession, destination: str, now: dt.datetime
     await _save_position(session, destination, await feed.end(session), now)
 
 
-def _message(destination: str, change: feed.Change, kind: str, now: dt.datetime) -> dict[str, Any]:
+def message(destination: str, change: feed.Change, kind: str, now: dt.datetime) -> dict[str, Any]:
     return {
         "destination": destination,
         "dossier_id": change.dossier_id,
@@ -97,6 +80,10 @@ def _message(destination: str, change: feed.Change, kind: str, now: dt.datetime)
         "state": "pending",
         "attempts": 0,
         "next_attempt_at": now,
+        "claimed_until": None,
+        "failing_since": None,
+        "last_error": None,
+        "delivered_at": None,
         "created_at": now,
     }
 
@@ -108,53 +95,131 @@ async def queue(
     has one for this destination (in the caller's transaction)."""
     stmt = (
         _insert(session)(MESSAGES)
-        .values([_message(destination, change, kind, now)])
+        .values([message(destination, change, kind, now)])
         .on_conflict_do_nothing(index_elements=[MESSAGES.c.destination, MESSAGES.c.event_id])
         .returning(MESSAGES.c.id)
     )
     return (await session.execute(stmt)).first() is not None
 
 
-async def relay_step(
-    session: AsyncSession, destination: Destination, *, now: dt.datetime, batch: int = BATCH
-) -> RelayResult:
-    """One step for one destination; commits. ``read < batch`` means the feed is drained."""
-    name = destination.name
-    await _lock(session, name)
-    position = await position_of(session, name)
-    changes = await feed.read(session, position=position, limit=batch)
+def _free(now: dt.datetime) -> Any:
+    return or_(C.leased_until.is_(None), C.leased_until <= now)
+
+
+async def lease(
+    session: AsyncSession,
+    destination: str,
+    *,
+    at: feed.Position | None,
+    now: dt.datetime,
+    until: dt.datetime,
+) -> bool:
+    """Take the destination's lease until ``until`` (its token), when nobody holds it and the
+    position is still ``at`` (None: wherever it is); commits. False when another worker holds
+    it or has moved the position."""
+    where = [C.destination == destination, _free(now)]
+    if at is not None:
+        where += [C.after_txid == at.txid, C.after_event_id == at.event_id]
+    result: Any = await session.execute(
+        update(C)
+        .where(*where)
+        .values(leased_until=until, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    taken = bool(result.rowcount == 1)
+    if not taken and at in (None, feed.START):  # a destination without a row is at the start
+        stmt = (
+            _insert(session)(CURSORS)
+            .values(
+                destination=destination,
+                after_txid=0,
+                after_event_id=0,
+                leased_until=until,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[CURSORS.c.destination])
+            .returning(CURSORS.c.destination)
+        )
+        taken = (await session.execute(stmt)).first() is not None
+    await session.commit()
+    return taken
+
+
+async def release(
+    session: AsyncSession,
+    destination: str,
+    *,
+    token: dt.datetime,
+    now: dt.datetime,
+    position: feed.Position | None = None,
+) -> bool:
+    """Give the lease back, moving the position to ``position`` (when given), in the caller's
+    transaction; False when the lease taken with ``token`` is no longer held (it expired, and
+    another worker may have taken it)."""
+    values: dict[str, Any] = {"leased_until": None, "updated_at": now}
+    if position is not None:
+        values |= {"after_txid": position.txid, "after_event_id": position.event_id}
+    result: Any = await session.execute(
+        update(C)
+        .where(C.destination == destination, C.leased_until == token)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)
+
+
+@asynccontextmanager
+async def holding(
+    session: AsyncSession,
+    destination: str,
+    *,
+    now: Callable[[], dt.datetime],
+    hold: dt.timedelta,
+) -> AsyncIterator[None]:
+    """Hold the destination's lease (waiting for it while a worker sends) around work that
+    queues messages outside the feed's order; the work commits, the lease is given back
+    after."""
+    while True:
+        until = now() + hold
+        if await lease(session, destination, at=None, now=now(), until=until):
+            break
+        await asyncio.sleep(LEASE_POLL)
+    try:
+        yield
+    finally:
+        await session.rollback()
+        await release(session, destination, token=until, now=now())
+        await session.commit()
+
+
+async def messages_for(
+    session: AsyncSession,
+    destination: Destination,
+    changes: Sequence[feed.Change],
+    now: dt.datetime,
+) -> list[dict[str, Any]]:
+    """A ``pending`` message row for each event the destination hears about, in feed order."""
     rows = []
     for change in changes:
         kind = destination.kind_of(change)
         if kind is not None:
-            rows.append(_message(name, change, kind, now))
-    queued = 0
+            rows.append(message(destination.name, change, kind, now))
     if rows and isinstance(destination, Screening):
         heard = await destination.screen(session, {row["dossier_id"] for row in rows})
         rows = [row for row in rows if row["dossier_id"] in heard]
-    if rows:
-        # One statement with the rows as parameters (compiled once and cached), not a VALUES
-        # list of them: compiling a 500-row VALUES cost the worker a third of its time.
-        stmt = (
-            _insert(session)(MESSAGES)
-            .on_conflict_do_nothing(index_elements=[MESSAGES.c.destination, MESSAGES.c.event_id])
-            .returning(MESSAGES.c.id)
-        )
-        queued = len((await session.execute(stmt, rows)).all())
-    if changes:
-        position = changes[-1].position
-        await _save_position(session, name, position, now)
-    await session.commit()
-    return RelayResult(read=len(changes), queued=queued, position=position)
+    return rows
 
 
-async def relay(
-    session: AsyncSession, destination: Destination, *, now: dt.datetime, batch: int = BATCH
-) -> int:
-    """Steps until the feed is drained; how many messages were queued."""
-    queued = 0
-    while True:
-        result = await relay_step(session, destination, now=now, batch=batch)
-        queued += result.queued
-        if result.read < batch:
-            return queued
+async def insert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Write message rows (all with the same keys), skipping events that have one already, in
+    the caller's transaction; how many were written."""
+    if not rows:
+        return 0
+    # One statement with the rows as parameters (compiled once and cached), not a VALUES list of
+    # them: compiling a 500-row VALUES cost the worker a third of its time.
+    stmt = (
+        _insert(session)(MESSAGES)
+        .on_conflict_do_nothing(index_elements=[MESSAGES.c.destination, MESSAGES.c.event_id])
+        .returning(MESSAGES.c.id)
+    )
+    return len((await session.execute(stmt, list(rows))).all())

@@ -1,18 +1,20 @@
-"""The integration pass of ``onestop worker``: relay the feed into messages, then deliver what is
-due, for every configured destination (the national portal, when ``dvcqg_url`` is set; e-mail and
+"""The integration pass of ``onestop worker``: send the feed's new events and the messages that
+wait, for every configured destination (the national portal, when ``dvcqg_url`` is set; e-mail and
 SMS notices) and every API client's webhook (read again on each pass).
 
 The worker loop (``metrics.alerts.worker``) runs it beside the worklist job, at its own pace: the
 next pass at once after one that queued or delivered anything, else after
 ``outbox_poll_seconds``; the entry points hand it over (``cli_commands``, ``app``), so nothing
-below this package imports it. A pass runs rounds — relay what is new, then deliver what is due —
-until a round delivers nothing, or ``MAX_ROUNDS`` rounds: under steady load, an event waits for
-the end of the round in progress, not for the end of the pass. Then, every ``PRUNE_EVERY`` at
-most, it removes old delivered messages (``retention``).
+below this package imports it. A pass runs rounds — send what is new (``forward``) and, at the
+same time, what waits and is due (``delivery``) — until a round delivers nothing, or
+``MAX_ROUNDS`` rounds: under steady load, an event waits for the end of the round in progress,
+not for the end of the pass.
+Then, every ``PRUNE_EVERY`` at most, it removes old delivered messages (``retention``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
 
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from onestop.core import clock
 from onestop.core.settings import Settings
-from onestop.integration import delivery, relay, retention
+from onestop.integration import delivery, forward, retention
 from onestop.integration.destinations import Destination
 from onestop.integration.dvcqg.destination import DvcqgDestination
 from onestop.integration.notify.destination import EmailDestination, SmsDestination
@@ -91,26 +93,32 @@ class IntegrationPass:
         lines = []
         busy = False
         for target in [*self.targets, *await self._webhook_targets()]:
-            queued = 0
-            total = delivery.DeliveryResult()
+            total = forward.Forwarded()
             for _ in range(MAX_ROUNDS):
-                async with self.maker() as session:
-                    queued += await relay.relay(session, target, now=self.now())
-                result = await delivery.deliver_due(
-                    self.maker, target, now=self.now, policy=self.policy
-                )
-                total.add(result)
-                if result.delivered == 0:  # nothing due, or only failures (retried later)
+                sent = await self._round(target)
+                total.add(sent)
+                if sent.result.delivered == 0:  # nothing due, or only failures (retried later)
                     break
-            busy = busy or bool(queued or total.delivered)
+            result = total.result
+            busy = busy or bool(total.read or result.delivered)
             lines.append(
-                f"{target.name}: {queued} queued, {total.delivered} delivered,"
-                f" {total.failed} failed, {total.dead} dead-lettered"
+                f"{target.name}: {total.written} queued, {result.delivered} delivered,"
+                f" {result.failed} failed, {result.dead} dead-lettered"
             )
         removed = await self._prune()
         if removed:
             lines.append(f"{removed} delivered messages older than {self.keep.days} days removed")
         return PassResult("; ".join(lines), busy or bool(removed))
+
+    async def _round(self, target: Destination) -> forward.Forwarded:
+        """Send what is new and what waits, at the same time: they are never the same dossier's
+        (a dossier with a message waiting gets nothing new sent)."""
+        sent, waited = await asyncio.gather(
+            forward.forward(self.maker, target, now=self.now, policy=self.policy),
+            delivery.deliver_due(self.maker, target, now=self.now, policy=self.policy),
+        )
+        sent.result.add(waited)
+        return sent
 
     async def _prune(self) -> int:
         now = self.now()

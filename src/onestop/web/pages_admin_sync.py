@@ -39,6 +39,14 @@ def destination_name(destination: str) -> str:
     return DESTINATIONS.get(destination, destination)
 
 
+def window_words(seconds: float) -> str:
+    """The retry window in words: ``3 ngày``, ``2 giờ``, ``10 phút``."""
+    for unit, words in ((86_400, "ngày"), (3_600, "giờ")):
+        if seconds >= unit and seconds % unit == 0:
+            return f"{int(seconds // unit)} {words}"
+    return f"{max(1, round(seconds / 60))} phút"
+
+
 @router.get(SYNC)
 async def failing(request: Request, session: SessionDep, user: WebUser) -> Response:
     user.require(Right.INTEGRATION_MANAGE)
@@ -47,6 +55,7 @@ async def failing(request: Request, session: SessionDep, user: WebUser) -> Respo
         "items": found.items,
         "more": found.next_cursor is not None,
         "destination_name": destination_name,
+        "window": window_words(request.app.state.settings.outbox_retry_window_seconds),
     }
     return page(request, "admin_sync.html", context, principal=user, tab="sync")
 

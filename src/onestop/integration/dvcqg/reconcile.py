@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from onestop.core import clock
 from onestop.core.clock import day_start
 from onestop.dossiers.models import Dossier, DossierEvent
 from onestop.integration import relay, retention
@@ -30,6 +31,8 @@ M = OutboxMessage
 E = DossierEvent
 #: Dossiers compared per query.
 BATCH = 500
+#: How long a batch holds the portal's lease at most.
+HOLD = dt.timedelta(minutes=5)
 
 
 @dataclass
@@ -38,6 +41,12 @@ class ReconcileResult:
     in_sync: int = 0
     requeued: int = 0
     waiting: int = 0
+
+    def add(self, other: ReconcileResult) -> None:
+        self.checked += other.checked
+        self.in_sync += other.in_sync
+        self.requeued += other.requeued
+        self.waiting += other.waiting
 
 
 async def _received(session: AsyncSession, start: dt.date, end: dt.date) -> list[tuple[int, int]]:
@@ -94,22 +103,31 @@ async def _requeue(session: AsyncSession, dossier_id: int, now: dt.datetime) -> 
     return queued or bool(getattr(replayed, "rowcount", 0))
 
 
+async def _compare(
+    session: AsyncSession, batch: Sequence[tuple[int, int]], now: dt.datetime
+) -> ReconcileResult:
+    result = ReconcileResult()
+    told = await _told(session, [d for d, _ in batch])
+    for dossier_id, status in batch:
+        result.checked += 1
+        if told.get(dossier_id) == status:
+            result.in_sync += 1
+        elif await _requeue(session, dossier_id, now):
+            result.requeued += 1
+        else:
+            result.waiting += 1
+    await session.commit()
+    return result
+
+
 async def reconcile(
     session: AsyncSession, *, start: dt.date, end: dt.date, now: dt.datetime
 ) -> ReconcileResult:
-    """Compare and re-queue; commits once per batch."""
+    """Compare and re-queue; commits once per batch, holding the portal's lease (a worker
+    sending a dossier's newer event meanwhile would be overtaken by the older one queued)."""
     result = ReconcileResult()
     dossiers = await _received(session, start, end)
     for i in range(0, len(dossiers), BATCH):
-        batch = dossiers[i : i + BATCH]
-        told = await _told(session, [d for d, _ in batch])
-        for dossier_id, status in batch:
-            result.checked += 1
-            if told.get(dossier_id) == status:
-                result.in_sync += 1
-            elif await _requeue(session, dossier_id, now):
-                result.requeued += 1
-            else:
-                result.waiting += 1
-        await session.commit()
+        async with relay.holding(session, NAME, now=clock.now, hold=HOLD):
+            result.add(await _compare(session, dossiers[i : i + BATCH], now))
     return result

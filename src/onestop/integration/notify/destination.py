@@ -41,7 +41,7 @@ CONTACTS = {content.EMAIL: Dossier.applicant_email, content.SMS: Dossier.applica
 class Outgoing:
     """One rendered notification (``to`` None: the contact is gone, nothing to send)."""
 
-    message_id: int
+    event_id: int
     to: str | None
     subject: str
     text: str
@@ -132,7 +132,7 @@ class _Notifications:
             (m,) = messages
             d, notice = await _notice(session, m, self.settings)
             to = self.address(d)
-            return Outgoing(m.id, to, content.subject(notice), self.render(notice))
+            return Outgoing(m.event_id, to, content.subject(notice), self.render(notice))
 
         return await each(groups, one, self.name)
 
@@ -173,7 +173,7 @@ class EmailDestination(_Notifications):
     async def send(self, prepared: object) -> None:
         assert isinstance(prepared, Outgoing)
         if prepared.to is not None:
-            key = f"{self.name}.{prepared.message_id}"
+            key = f"{self.name}.{prepared.event_id}"
             await self.sender.send(prepared.to, prepared.subject, prepared.text, key)
 
     async def aclose(self) -> None:

@@ -3,7 +3,7 @@ types, for dossiers inside the client's scope), and one signed POST per message.
 
 The body is built from the message's event (the statuses before and after it, when, which unit),
 never from the dossier's later state, and holds no personal data: the same message sent twice
-is the same body with the same ``webhook-id`` (``msg_<outbox message id>``). The
+is the same body with the same ``webhook-id`` (``msg_<subscription>_<event id>``). The
 ``webhook-timestamp`` is the time of the attempt on the real clock, since the receiver checks it
 against its own; the signature (Standard Webhooks, ``standardwebhooks``) covers id, timestamp and
 body. A 2xx answer is success; anything else, a redirect included, is retried.
@@ -51,8 +51,10 @@ class Prepared:
     secret: str = dataclasses.field(repr=False)
 
 
-def message_id(outbox_id: int) -> str:
-    return f"msg_{outbox_id}"
+def message_id(subscription_id: int, event_id: int) -> str:
+    """The ``webhook-id`` of an event's message: the same on every attempt, whichever worker
+    makes it."""
+    return f"msg_{subscription_id}_{event_id}"
 
 
 class WebhookDestination:
@@ -66,6 +68,7 @@ class WebhookDestination:
         wall: Callable[[], dt.datetime] = wall_clock,
     ) -> None:
         self.name = subscription.destination
+        self.subscription_id = subscription.id
         self.url = subscription.url
         self.wanted = frozenset(subscription.event_types)
         self._secret = subscription.secret
@@ -136,7 +139,7 @@ class WebhookDestination:
         if type_ == EventType.RATED:  # the level alone: a comment may name people
             body["data"]["rating"] = (payload or {}).get("level")
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        return Prepared(self.url, message_id(m.id), raw, self._secret)
+        return Prepared(self.url, message_id(self.subscription_id, m.event_id), raw, self._secret)
 
     async def send(self, prepared: object) -> None:
         assert isinstance(prepared, Prepared)
