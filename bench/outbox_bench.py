@@ -47,8 +47,8 @@ PG_URL = os.environ.get(
 )
 DSN = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
 PORTAL_DELAY = 0.05
-#: The worker's CPU priority in the README's systemd unit (``Nice=10``).
-WORKER_NICE = 10
+#: The worker's CPU priority in the README's systemd unit (``Nice=19``).
+WORKER_NICE = 19
 TARGET_P99 = 2.0
 ANALYZE_EVERY = 5.0
 PROCESSING, SUPPLEMENT = 4, 5

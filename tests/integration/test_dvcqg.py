@@ -212,7 +212,6 @@ async def test_the_worker_loop_runs_the_integration_pass(scene: Scene, portal: P
 
     class Broken:
         name = "broken"
-        idle_seconds = 0.5
 
         async def run(self) -> alerts_worker.PassResult:
             raise RuntimeError("down")

@@ -5,12 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text, event
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    Text,
+    any_,
+    bindparam,
+    event,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, Engine
@@ -21,7 +32,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import TypeDecorator
 
@@ -100,6 +111,20 @@ def include_in_comparison(dialect: str) -> Callable[..., bool]:
     return include
 
 
+def among(
+    session: AsyncSession,
+    column: ColumnElement[Any] | InstrumentedAttribute[Any],
+    ids: Collection[int],
+) -> ColumnElement[bool]:
+    """``column IN ids`` for a set of row ids. On PostgreSQL ``column = ANY(:ids)``, the ids one
+    array parameter: the statement's text is the same whatever their number, so it is compiled
+    once and prepared once per connection, where an IN list of 500 parameters is rendered again
+    on every execution and prepared again for every length."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))
+    return column.in_(ids)
+
+
 def upsert(dialect: str) -> Any:
     """The ``insert`` construct with ``on_conflict_do_update`` / ``_do_nothing`` of a dialect (the
     two the service runs on share that API)."""
@@ -133,6 +158,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=30,
         pool_recycle=RECYCLE_SECONDS,
         json_serializer=_json_text,
+        json_deserializer=orjson.loads,
         echo=settings.db_echo,
         hide_parameters=True,
     )
@@ -152,7 +178,8 @@ RECYCLE_SECONDS = 1800
 
 
 def _json_text(value: Any) -> str:
-    """JSON columns as text, through orjson (several times faster than the standard library)."""
+    """JSON columns as text, through orjson (several times faster than the standard library;
+    they are read back with ``orjson.loads`` too)."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 

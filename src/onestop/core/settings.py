@@ -76,9 +76,11 @@ class Settings(BaseSettings):
     outbox_retry_base_seconds: float = Field(default=30.0, gt=0)
     outbox_retry_max_seconds: float = Field(default=3600.0, gt=0)
     outbox_retry_window_seconds: float = Field(default=3 * 24 * 3600.0, gt=0, le=3 * 24 * 3600.0)
-    #: Seconds the worker's integration pass waits after a pass that found nothing to relay or
-    #: deliver (after a busy one, the next starts at once).
+    #: Seconds the worker's integration pass waits after a pass that found nothing to send, and
+    #: after one that sent something (new events gather meanwhile, so the next round carries a
+    #: quarter-second's worth in a few queries and calls, not what came during one round trip).
     outbox_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    outbox_gather_seconds: float = Field(default=0.25, ge=0, le=10)
     #: Delivered outbox messages older than this are removed (``integration.retention``).
     outbox_keep_days: float = Field(default=30.0, gt=0)
     #: Webhooks of API clients (``integration.webhooks``): how long a receiver has to answer, and

@@ -48,6 +48,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
+from onestop.core.db import among
 from onestop.core.settings import Settings
 from onestop.dossiers.models import DossierEvent
 from onestop.integration import relay
@@ -215,7 +216,7 @@ async def claim(
         if ids:
             result = await session.execute(
                 update(M)
-                .where(M.id.in_(ids), M.state == "pending", _unclaimed(now))
+                .where(among(session, M.id, ids), M.state == "pending", _unclaimed(now))
                 .values(claimed_until=token)
                 .returning(M.id)
                 .execution_options(synchronize_session=False)

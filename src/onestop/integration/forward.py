@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from onestop.core.db import among
 from onestop.integration import delivery, feed, relay
 from onestop.integration.destinations import Destination, Message
 from onestop.integration.models import OutboxMessage
@@ -50,16 +51,18 @@ Row = dict[str, Any]
 
 @dataclass
 class Forwarded:
-    """A round's or a pass's count: events read, messages written, and of those, delivered,
-    failed (to be retried) and dead."""
+    """A round's or a pass's count: events read, messages written, of those the ones not sent
+    (``waiting``: behind an earlier message of their dossier), and the sent ones' outcomes."""
 
     read: int = 0
     written: int = 0
+    waiting: int = 0
     result: delivery.DeliveryResult = field(default_factory=delivery.DeliveryResult)
 
     def add(self, other: Forwarded) -> None:
         self.read += other.read
         self.written += other.written
+        self.waiting += other.waiting
         self.result.add(other.result)
 
 
@@ -69,7 +72,11 @@ async def _waiting(session: AsyncSession, destination: str, dossier_ids: set[int
         return set()
     rows = await session.execute(
         select(M.dossier_id)
-        .where(M.destination == destination, M.dossier_id.in_(dossier_ids), M.state != "delivered")
+        .where(
+            M.destination == destination,
+            among(session, M.dossier_id, dossier_ids),
+            M.state != "delivered",
+        )
         .distinct()
     )
     return {int(d) for d in rows.scalars()}
@@ -215,6 +222,7 @@ async def forward_step(
         outcome = {row["event_id"]: row for row in sent}
         rows = [outcome.get(row["event_id"], row) for row in taken.rows]
         done.written = await relay.insert(session, rows)
+        done.waiting = len(rows) - len(sent)
         await session.commit()
     return done
 

@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from onestop.core.db import upsert
+from onestop.core.db import among, upsert
 from onestop.integration.models import OutboxDelivered, OutboxMessage
 
 M = OutboxMessage
@@ -42,12 +42,12 @@ async def reached(
     """Per (destination, dossier) of these dossiers that a destination took a message of."""
     kept = (
         select(M.destination, M.dossier_id, func.max(M.delivered_at), func.max(M.seq))
-        .where(M.state == "delivered", M.dossier_id.in_(dossier_ids))
+        .where(M.state == "delivered", among(session, M.dossier_id, dossier_ids))
         .group_by(M.destination, M.dossier_id)
     )
     folded = select(
         DONE.c.destination, DONE.c.dossier_id, DONE.c.last_delivered_at, DONE.c.last_seq
-    ).where(DONE.c.dossier_id.in_(dossier_ids))
+    ).where(among(session, DONE.c.dossier_id, dossier_ids))
     if destination is not None:
         kept = kept.where(M.destination == destination)
         folded = folded.where(DONE.c.destination == destination)

@@ -3,12 +3,12 @@ wait, for every configured destination (the national portal, when ``dvcqg_url`` 
 SMS notices) and every API client's webhook (read again on each pass).
 
 The worker loop (``metrics.alerts.worker``) runs it beside the worklist job, at its own pace: the
-next pass at once after one that queued or delivered anything, else after
+next pass ``outbox_gather_seconds`` after one that sent anything (the events of that quarter of a
+second then go in one round: a few queries and calls for all of them), else after
 ``outbox_poll_seconds``; the entry points hand it over (``cli_commands``, ``app``), so nothing
 below this package imports it. A pass runs rounds — send what is new (``forward``) and, at the
-same time, what waits and is due (``delivery``) — until a round delivers nothing, or
-``MAX_ROUNDS`` rounds: under steady load, an event waits for the end of the round in progress,
-not for the end of the pass.
+same time, what waits and is due (``delivery``) — while messages wait behind others of their
+dossier, up to ``MAX_ROUNDS`` rounds.
 Then, every ``PRUNE_EVERY`` at most, it removes old delivered messages (``retention``).
 """
 
@@ -57,6 +57,7 @@ class IntegrationPass:
         webhooks: WebhookSender | None = None,
         keep: dt.timedelta = dt.timedelta(days=30),
         idle_seconds: float = 0.5,
+        gather_seconds: float = 0.0,
     ) -> None:
         self.maker = maker
         self.targets = list(targets)
@@ -65,6 +66,7 @@ class IntegrationPass:
         self.webhooks = webhooks
         self.keep = keep
         self.idle_seconds = idle_seconds
+        self.gather_seconds = gather_seconds
         self.pruned_at: dt.datetime | None = None
 
     @classmethod
@@ -81,6 +83,7 @@ class IntegrationPass:
             webhooks=webhooks,
             keep=dt.timedelta(days=settings.outbox_keep_days),
             idle_seconds=settings.outbox_poll_seconds,
+            gather_seconds=settings.outbox_gather_seconds,
         )
 
     async def _webhook_targets(self) -> list[Destination]:
@@ -95,9 +98,12 @@ class IntegrationPass:
         for target in [*self.targets, *await self._webhook_targets()]:
             total = forward.Forwarded()
             for _ in range(MAX_ROUNDS):
-                sent = await self._round(target)
+                sent, waited = await self._round(target)
                 total.add(sent)
-                if sent.result.delivered == 0:  # nothing due, or only failures (retried later)
+                total.result.add(waited)
+                # Again at once only for what waits: new events are all sent (``forward``
+                # drains the feed), but a dossier's later ones go one round after the other.
+                if not (sent.waiting or waited.delivered):
                     break
             result = total.result
             busy = busy or bool(total.read or result.delivered)
@@ -108,17 +114,19 @@ class IntegrationPass:
         removed = await self._prune()
         if removed:
             lines.append(f"{removed} delivered messages older than {self.keep.days} days removed")
-        return PassResult("; ".join(lines), busy or bool(removed))
+        busy = busy or bool(removed)
+        pause = self.gather_seconds if busy else self.idle_seconds
+        return PassResult("; ".join(lines), busy, pause)
 
-    async def _round(self, target: Destination) -> forward.Forwarded:
+    async def _round(
+        self, target: Destination
+    ) -> tuple[forward.Forwarded, delivery.DeliveryResult]:
         """Send what is new and what waits, at the same time: they are never the same dossier's
         (a dossier with a message waiting gets nothing new sent)."""
-        sent, waited = await asyncio.gather(
+        return await asyncio.gather(
             forward.forward(self.maker, target, now=self.now, policy=self.policy),
             delivery.deliver_due(self.maker, target, now=self.now, policy=self.policy),
         )
-        sent.result.add(waited)
-        return sent
 
     async def _prune(self) -> int:
         now = self.now()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from onestop.core import clock
 from onestop.integration.delivery import CONCURRENCY
@@ -84,9 +85,12 @@ class PortalClient:
 
     async def post(self, body: dict[str, Any]) -> None:
         """Send one request; raise ``DeliveryFailed`` unless the portal accepted it."""
-        headers = await self._auth_headers()
+        headers = {"Content-Type": "application/json", **await self._auth_headers()}
+        # orjson: a call carries up to twenty records, and the standard library's encoder was a
+        # twentieth of the worker's time.
+        raw = orjson.dumps(body)
         try:
-            response = await next(self._turn).post(self.url, json=body, headers=headers)
+            response = await next(self._turn).post(self.url, content=raw, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise PortalUnavailable(f"cannot reach the portal ({type(exc).__name__})") from None
         except httpx.TimeoutException:

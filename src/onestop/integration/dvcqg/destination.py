@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 
 from onestop.auth.models import ApiClient, User
 from onestop.catalog.models import Procedure, Unit
+from onestop.core.db import among
 from onestop.core.settings import Settings
 from onestop.documents.models import DossierDocument
 from onestop.dossiers.models import Dossier, DossierEvent
@@ -171,7 +172,7 @@ async def _facts(session: AsyncSession, ids: set[int]) -> dict[int, payload.Doss
         .join(Procedure, Procedure.id == d.procedure_id)
         .join(competent, competent.id == d.competent_unit_id)
         .join(receiving, receiving.id == d.receiving_unit_id)
-        .where(d.id.in_(ids))
+        .where(among(session, d.id, ids))
     )
     documents = await _documents(session, ids)
     out = {}
@@ -192,7 +193,7 @@ async def _histories(session: AsyncSession, ids: set[int]) -> dict[int, list[pay
     e = DossierEvent
     rows = await session.execute(
         select(e.dossier_id, e.seq, e.type, e.at, e.to_status, e.payload)
-        .where(e.dossier_id.in_(ids))
+        .where(among(session, e.dossier_id, ids))
         .order_by(e.dossier_id, e.seq)
     )
     out: dict[int, list[payload.EventFacts]] = defaultdict(list)
@@ -210,7 +211,7 @@ async def _documents(
     rows = (
         await session.execute(
             select(DossierDocument)
-            .where(DossierDocument.dossier_id.in_(ids))
+            .where(among(session, DossierDocument.dossier_id, ids))
             .order_by(DossierDocument.id)
         )
     ).scalars()
@@ -241,7 +242,7 @@ async def _officers(session: AsyncSession, event_ids: set[int]) -> dict[int, pay
         await session.execute(
             select(e.id, e.actor, Unit.name)
             .outerjoin(Unit, Unit.id == e.unit_id)
-            .where(e.id.in_(event_ids))
+            .where(among(session, e.id, event_ids))
         )
     ).all()
     actors = [str(actor).partition(":") for _, actor, _ in acts]

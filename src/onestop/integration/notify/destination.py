@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.catalog.models import Procedure, Unit
+from onestop.core.db import among
 from onestop.core.settings import Settings
 from onestop.dossiers.intake.lookup_secret import derive_secret, secret_matches
 from onestop.dossiers.intake.write import NONCE
@@ -119,7 +120,9 @@ class _Notifications:
 
     async def screen(self, session: AsyncSession, dossier_ids: set[int]) -> set[int]:
         rows = await session.execute(
-            select(Dossier.id).where(Dossier.id.in_(dossier_ids), CONTACTS[self.name].is_not(None))
+            select(Dossier.id).where(
+                among(session, Dossier.id, dossier_ids), CONTACTS[self.name].is_not(None)
+            )
         )
         return {int(r[0]) for r in rows}
 

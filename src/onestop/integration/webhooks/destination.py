@@ -29,6 +29,7 @@ from standardwebhooks import Webhook
 from onestop.auth.models import ApiClient
 from onestop.auth.principal import Principal
 from onestop.catalog.models import Unit
+from onestop.core.db import among
 from onestop.core.errors import Forbidden
 from onestop.dossiers import listing
 from onestop.dossiers.models import Dossier, DossierEvent
@@ -81,7 +82,7 @@ class WebhookDestination:
 
     async def screen(self, session: AsyncSession, dossier_ids: set[int]) -> set[int]:
         """The dossiers inside the client's scope and the subscription's units, as they are now."""
-        stmt = select(Dossier.id).where(Dossier.id.in_(dossier_ids))
+        stmt = select(Dossier.id).where(among(session, Dossier.id, dossier_ids))
         try:
             for principal in self.scopes:
                 clause = await listing.scope_clause(session, principal)
@@ -110,7 +111,7 @@ class WebhookDestination:
             )
             .join(Dossier, Dossier.id == e.dossier_id)
             .outerjoin(Unit, Unit.id == e.unit_id)
-            .where(e.id.in_([m.event_id for group in groups for m in group]))
+            .where(among(session, e.id, [m.event_id for group in groups for m in group]))
         )
         facts = {int(row[0]): row[1:] for row in rows}
 

@@ -3,9 +3,9 @@ under ``make run`` on SQLite (``settings.run_worker_in_app``). Each pass also fo
 idempotency keys past their retention (``dossiers.intake.idempotency``).
 
 The extra passes its entry point hands over (``ExtraPass``: the integration relay and delivery)
-keep their own pace beside it, each failing on its own: a pass that did something is followed at
-once by the next, and one that found nothing waits its ``idle_seconds`` (a fraction of a second
-for the outbox, whose lag is measured in seconds, against the worklist job's minute).
+keep their own pace beside it, each failing on its own: a pass says how long to wait before the
+next (``PassResult.pause``: a fraction of a second for the outbox, whose lag is measured in
+seconds, against the worklist job's minute); one that fails waits ``FAILED_PASS_PAUSE``.
 """
 
 from __future__ import annotations
@@ -34,19 +34,18 @@ DEFAULT_KEY_DAYS: int = Settings.model_fields["idempotency_key_days"].default
 
 @dataclass(frozen=True)
 class PassResult:
-    """What an extra pass did: a line for the log, and whether it did anything (``busy``: the
-    next pass starts at once)."""
+    """What an extra pass did: a line for the log, whether it did anything (``busy``: logged at
+    info level, else debug), and the seconds to wait before the next pass (``pause``)."""
 
     summary: str
     busy: bool
+    pause: float = 0.0
 
 
 class ExtraPass(Protocol):
     """Work a layer above this one runs beside the worklist job (its entry point hands it over)."""
 
     name: str
-    #: Seconds to wait after a pass that found nothing to do.
-    idle_seconds: float
 
     async def run(self) -> PassResult:
         """One pass."""
@@ -80,12 +79,12 @@ async def _run_extra(job: ExtraPass) -> PassResult | None:
 
 
 async def _keep_running(job: ExtraPass, stop: asyncio.Event) -> None:
-    """``job`` again and again until ``stop``: at once after a busy pass, else after a pause."""
+    """``job`` again and again until ``stop``, each pass after the pause the last one asked for."""
     while not stop.is_set():
         result = await _run_extra(job)
-        if result is not None and result.busy:
+        pause = result.pause if result is not None else FAILED_PASS_PAUSE
+        if pause <= 0:
             continue
-        pause = job.idle_seconds if result is not None else FAILED_PASS_PAUSE
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=pause)
 
