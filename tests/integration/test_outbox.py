@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 from tests.integration.conftest import FULL_LIFE, Portal, full_life
 from tests.integration.helpers import Scene, advance
@@ -244,6 +245,30 @@ async def test_a_lease_left_by_a_dead_worker_expires_and_its_events_go_again(
     advance(settings.outbox_claim_seconds / 60 + 1)
     await scene.run()
     assert portal.records(code) == [("sync", 2, "False")]
+    assert [state for *_, state in await messages(scene)] == ["delivered"]
+
+
+async def test_a_round_that_fails_gives_its_lease_back_at_once(
+    scene: Scene, portal: Portal, monkeypatch: Any
+) -> None:
+    portal.start()
+    code = await scene.receive()
+    real = relay.insert
+
+    async def broken(*_args: Any) -> int:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(relay, "insert", broken)
+    await scene.settled()
+    with pytest.raises(RuntimeError, match="went away"):
+        await forwarded(scene)
+    assert portal.records(code) == [("sync", 2, "False")]  # sent, but not written
+    async with scene.session() as s:
+        cursor = (await s.execute(select(OutboxCursor))).scalar_one()
+        assert cursor.leased_until is None and cursor.after_event_id == 0
+    monkeypatch.setattr(relay, "insert", real)
+    await scene.run()  # no waiting for the lease to expire: sent again, and written
+    assert portal.records(code) == [("sync", 2, "False")] * 2
     assert [state for *_, state in await messages(scene)] == ["delivered"]
 
 

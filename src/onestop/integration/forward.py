@@ -25,6 +25,7 @@ is at least once, and each message says the whole state after its event, so twic
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -206,6 +207,28 @@ async def forward_step(
         taken = await _take(session, destination, now=now, policy=policy, batch=batch)
     if taken is None:
         return Forwarded()
+    try:
+        return await _send_and_write(maker, destination, taken, now=now, policy=policy, rnd=rnd)
+    except BaseException:
+        # Give the lease back at once, the position unmoved: the events go again in the next
+        # round, not once the lease has expired.
+        with contextlib.suppress(Exception):
+            async with maker() as session:
+                await relay.release(session, name, token=taken.token, now=now())
+                await session.commit()
+        raise
+
+
+async def _send_and_write(
+    maker: async_sessionmaker[AsyncSession],
+    destination: Destination,
+    taken: _Taken,
+    *,
+    now: Callable[[], dt.datetime],
+    policy: delivery.Policy,
+    rnd: random.Random,
+) -> Forwarded:
+    name = destination.name
     groups = _split(taken.rows, taken.waiting, destination.chunked_kinds)
     prepared = await delivery.prepare_round(maker, destination, [_messages(g) for g in groups])
     reasons = await delivery.send_round(destination, prepared)
