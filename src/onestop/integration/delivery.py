@@ -7,10 +7,11 @@ sending (``prepare_round``, ``send_round``) and retry ``Policy``.
 
 Order per dossier: only a dossier's earliest undelivered message (by event ``seq``) is ever
 claimed, and only once the destination's feed position has passed every earlier event of the
-dossier, so a later status never overtakes an earlier one. A dead message holds the dossier's later ones back until an
-administrator replays it (``admin.replay``): sending them past it could leave the destination
-with an older status once the dead one is replayed. A claimed ``progress`` message brings along
-the dossier's following ``progress`` messages (up to ``CHUNK`` in one call).
+dossier, so a later status never overtakes an earlier one. A dead message holds the dossier's
+later ones back until an administrator replays it (``admin.replay``): sending them past it could
+leave the destination with an older status once the dead one is replayed. A claimed
+``progress`` message brings along the dossier's following ``progress`` messages (up to
+``CHUNK`` in one call).
 
 Concurrency: a round claims up to ``CLAIM_BATCH`` dossiers and sends to ``CONCURRENCY`` of them
 at a time (the destination's answer time, not the database, bounds a sequential sender), or hands
