@@ -22,8 +22,10 @@ Without ``--outbox`` the run is what it was: each round, onestop (no worker), th
 discarded ``WARM_UP`` s of wrk warms onestop up, then each round measures off and on (off first in
 odd rounds, on first in even ones, so the growing tables weigh on both alike), then raw. A second
 table gives, per round, req/s off and on, their ratio, the intakes of the "on" window, the records
-the portal took during it and in all, and the seconds to drain; the run exits 1 when the median
-ratio on/off is below ``TARGET_RATIO``.
+the portal took during it and in all, and the seconds to drain; a third, what each window cost
+in CPU per intake — the machine's, PostgreSQL's, the worker's — and how busy the machine was
+(the on/off ratio swings from round to round on a shared machine; these say where the difference
+went). The run exits 1 when the median ratio on/off is below ``TARGET_RATIO``.
 """
 
 from __future__ import annotations
@@ -273,13 +275,43 @@ def count_dossiers() -> int:
     return asyncio.run(fetch())
 
 
+def machine_cpu_seconds() -> tuple[float, float]:
+    """CPU seconds the whole machine has spent busy and in all, so far (Linux ``/proc/stat``)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+def wrk_with_cpu(
+    tokens: list[str], args: argparse.Namespace, worker_pid: int | None = None
+) -> dict[str, float]:
+    """``wrk`` on the intake, with the CPU the window cost per intake: the machine's, PostgreSQL's
+    (all its processes) and the worker's (``cpu_ms``, ``pg_ms``, ``worker_ms``), and how busy
+    the machine was (``busy``: a share of all its cores)."""
+    busy0, all0 = machine_cpu_seconds()
+    pg0 = ob.postgres_cpu_seconds()
+    worker0 = ob.cpu_seconds(worker_pid) if worker_pid else 0.0
+    result = wrk(ONESTOP_PORT, "/api/v1/dossiers", tokens, args.duration, args.connections)
+    busy1, all1 = machine_cpu_seconds()
+    intakes = max(result["rps"] * args.duration, 1.0)
+    worker = (ob.cpu_seconds(worker_pid) - worker0) if worker_pid else 0.0
+    return {
+        **result,
+        "cpu_ms": 1000 * (busy1 - busy0) / intakes,
+        "pg_ms": 1000 * (ob.postgres_cpu_seconds() - pg0) / intakes,
+        "worker_ms": 1000 * worker / intakes,
+        "busy": (busy1 - busy0) / max(all1 - all0, 1e-9),
+    }
+
+
 @contextlib.contextmanager
-def integration_worker(portal_port: int, nice: int) -> Iterator[None]:
-    """One ``onestop worker`` process on this run's database."""
+def integration_worker(portal_port: int, nice: int) -> Iterator[int]:
+    """One ``onestop worker`` process on this run's database; its pid."""
     ob.PG_URL, ob.DSN = PG_URL, DSN  # outbox_bench's workers and ANALYZE use its own database
     worker = ob.start_workers(1, portal_port, nice)[0]
     try:
-        yield
+        yield worker.pid
     finally:
         worker.terminate()
         worker.wait(timeout=20)
@@ -312,13 +344,13 @@ def measure_outbox_on(
     intakes the window wrote and how many records the portal took during it and by the end of
     the drain (``drain_s`` is NaN when it did not drain in ``DRAIN_WAIT`` s)."""
     asyncio.run(restart_relay())
-    with integration_worker(portal.port, args.worker_nice), portal.analyzing():
+    with integration_worker(portal.port, args.worker_nice) as worker_pid, portal.analyzing():
         before_probe = portal.records()
         post_intake(tokens[0])
         if wait_until(lambda: portal.records() > before_probe, WORKER_START_WAIT) is None:
             raise SystemExit("the integration worker delivered nothing to the fake portal")
         dossiers, taken = count_dossiers(), portal.records()
-        result = wrk(ONESTOP_PORT, "/api/v1/dossiers", tokens, args.duration, args.connections)
+        result = wrk_with_cpu(tokens, args, worker_pid)
         during = portal.records() - taken
         time.sleep(0.5)  # the requests wrk left in flight commit
         written = count_dossiers() - dossiers
@@ -358,7 +390,7 @@ def main() -> int:
         "--worker-nice",
         type=int,
         default=ob.WORKER_NICE,
-        help="the worker's nice level with --outbox (the README's unit: 10)",
+        help="the worker's nice level with --outbox (the README's unit: 19)",
     )
     args = parser.parse_args()
 
@@ -419,9 +451,7 @@ def measure_rounds(
                 assert portal is not None
                 results[kind].append(measure_outbox_on(portal, tokens, args))
             else:
-                results[kind].append(
-                    wrk(ONESTOP_PORT, "/api/v1/dossiers", tokens, args.duration, args.connections)
-                )
+                results[kind].append(wrk_with_cpu(tokens, args))
         results["raw"].append(wrk(RAW_PORT, "/dossiers", [], args.duration, args.connections))
     return results
 
@@ -474,6 +504,17 @@ def report_outbox(results: dict[str, list[dict[str, float]]]) -> int:
         print(
             f"| {i} | {off['rps']:.0f} | {on['rps']:.0f} | {ratios[-1]:.2f} | {on['written']:.0f}"
             f" | {on['during']:.0f} / {on['delivered']:.0f} | {drained} |"
+        )
+    print(
+        "\n| round | machine busy off / on | CPU ms per intake off / on"
+        " | of which PostgreSQL off / on | of which the worker |"
+    )
+    print("|---|---|---|---|---|")
+    for i, (off, on) in enumerate(zip(results["onestop"], results["outbox"], strict=True), 1):
+        print(
+            f"| {i} | {off['busy']:.0%} / {on['busy']:.0%}"
+            f" | {off['cpu_ms']:.2f} / {on['cpu_ms']:.2f}"
+            f" | {off['pg_ms']:.2f} / {on['pg_ms']:.2f} | {on['worker_ms']:.2f} |"
         )
     median = statistics.median(ratios)
     passed = median >= TARGET_RATIO
