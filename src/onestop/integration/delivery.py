@@ -1,9 +1,8 @@
 """Delivering waiting messages: claim, send outside any transaction, record the outcome.
 
-A message is waiting when it was not taken when it was first sent (``forward``: a failure, or
-it had to wait behind an earlier message of its dossier), or when it was queued outside the feed
-(a reconciliation, a dead letter replayed). The rounds of both share this module's reading and
-sending (``prepare_round``, ``send_round``) and retry ``Policy``.
+A message waits when ``forward`` could not send it (it failed, or an earlier one of its dossier
+waits) or was queued outside the feed (a reconciliation, a replay). Both share this module's
+``prepare_round``, ``send_round`` and retry ``Policy``.
 
 Order per dossier: only a dossier's earliest undelivered message (by event ``seq``) is ever
 claimed, and only once the destination's feed position has passed every earlier event of the
@@ -401,7 +400,3 @@ async def deliver_due(
                     )
                 )
     return total
-
-
-def claimed_ids(groups: Sequence[Claimed]) -> list[int]:
-    return [m.id for g in groups for m in g.messages]
