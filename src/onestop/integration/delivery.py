@@ -17,16 +17,14 @@ at a time (the destination's answer time, not the database, bounds a sequential 
 the whole round to a destination that sends several dossiers in one call (``Batching``); since a
 dossier's next message is claimable only once the one before it is delivered, one dossier never
 has two calls in flight, in one worker or across workers. What the round's messages say is read
-at once (``Destination.prepare``: a few queries for the whole round, not a few per message), and
-its successes are recorded in one statement when its sends are over, before the next claim.
+at once (``prepare_round``), and its successes are recorded in one statement before the next claim.
 
 Claims: the claim transaction selects due messages (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
 concurrent workers take different dossiers; a plain select on SQLite, whose single writer
 serialises claims), sets ``claimed_until = now + claim time`` and commits. The message is then
 sent with no transaction open, and the outcome recorded only while the claim is still the one
 taken (``claimed_until`` is the claim's token). A worker killed mid-delivery leaves a claim that
-expires; the message is then claimed and sent again: delivery is at least once, and each message
-says the whole state after its event, so sending it twice is harmless.
+expires, and the message goes again (at least once; twice is harmless, as in ``forward``).
 
 Failures: a retry after ``base · 2^(attempts−1)`` seconds (at most ``max``) times a random factor
 in [0.5, 1], never past the end of the retry window; a message still failing when its window
