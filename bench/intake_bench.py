@@ -4,7 +4,7 @@
 round (the product target: with the outbox on, at least 0.9× the throughput with it off).
 
     .venv/bin/python bench/intake_bench.py [--rounds 3] [--duration 10] [--connections 32] \
-        [--counters 1] [--outbox]
+        [--counters 1] [--outbox [--burner]]
 
 Needs wrk (Debian package) and PostgreSQL on 127.0.0.1:5432 (or BENCH_PG_URL). It recreates the
 database ``onestop_bench``, migrates it, seeds the demo province and prints a Markdown table.
@@ -29,6 +29,12 @@ the portal took during it and in all, and the seconds to drain; a third, what ea
 in CPU per intake — the machine's, PostgreSQL's, the worker's — and how busy the machine was
 (the on/off ratio swings from round to round on a shared machine; these say where the difference
 went). The run exits 1 when the median ratio on/off is below ``TARGET_RATIO``.
+
+With ``--burner`` each round has a third onestop window, beside a process that only burns CPU
+(``cpu_burner.py``) at the worker's nice level and at the pace the worker used in the latest "on"
+window: the ratio burner/off is the floor of what background work of the worker's CPU cost takes
+from the intake on this machine, whatever that work is. Even rounds measure off, on, burner; odd
+rounds the other way round.
 """
 
 from __future__ import annotations
@@ -372,6 +378,26 @@ def measure_outbox_on(
     }
 
 
+def measure_burner(tokens: list[str], cores: float, args: argparse.Namespace) -> dict[str, float]:
+    """wrk on the intake beside ``cpu_burner.py`` asking for ``cores`` at the worker's nice
+    level (its CPU per intake in ``worker_ms``)."""
+    script = str(ROOT / "bench" / "cpu_burner.py")
+    burner = subprocess.Popen(
+        ["nice", "-n", str(args.worker_nice), sys.executable, script, f"{cores:.4f}"]
+    )
+    try:
+        time.sleep(0.5)
+        return {**wrk_with_cpu(tokens, args, burner.pid), "cores": cores}
+    finally:
+        burner.kill()
+        burner.wait(timeout=20)
+
+
+def worker_cores(on: dict[str, float]) -> float:
+    """The share of one core the worker used in an "on" window."""
+    return on["worker_ms"] * on["rps"] / 1000
+
+
 # --- the run --------------------------------------------------------------------------------
 
 
@@ -394,12 +420,20 @@ def main() -> int:
         " (outbox on) against no worker (off), paired in each round",
     )
     parser.add_argument(
+        "--burner",
+        action="store_true",
+        help="with --outbox, also measure onestop beside a process burning the CPU the worker"
+        " used, at its nice level (the floor of any background work of that cost)",
+    )
+    parser.add_argument(
         "--worker-nice",
         type=int,
         default=ob.WORKER_NICE,
         help="the worker's nice level with --outbox (the README's unit: 19)",
     )
     args = parser.parse_args()
+    if args.burner and not args.outbox:
+        parser.error("--burner needs --outbox")
 
     asyncio.run(prepare_database())
     env = {
@@ -453,6 +487,9 @@ def measure_rounds(
         results["outbox"] = []
         wrk(ONESTOP_PORT, "/api/v1/dossiers", tokens, WARM_UP, args.connections)
     kinds = ["onestop"] if portal is None else ["onestop", "outbox"]
+    if args.burner:
+        results["burner"] = []
+        kinds.append("burner")
     with contextlib.nullcontext() if portal is None else portal.analyzing():
         for round_no in range(args.rounds):
             measure_round(round_no, kinds, results, tokens, portal, args)
@@ -472,6 +509,9 @@ def measure_round(
         if kind == "outbox":
             assert portal is not None
             results[kind].append(measure_outbox_on(portal, tokens, args))
+        elif kind == "burner":
+            cores = worker_cores(results["outbox"][-1])
+            results[kind].append(measure_burner(tokens, cores, args))
         else:
             results[kind].append(wrk_with_cpu(tokens, args))
     results["raw"].append(wrk(RAW_PORT, "/dossiers", [], args.duration, args.connections))
@@ -537,6 +577,8 @@ def report_outbox(results: dict[str, list[dict[str, float]]]) -> int:
             f" | {off['cpu_ms']:.2f} / {on['cpu_ms']:.2f}"
             f" | {off['pg_ms']:.2f} / {on['pg_ms']:.2f} | {on['worker_ms']:.2f} |"
         )
+    if "burner" in results:
+        report_burner(results)
     median = statistics.median(ratios)
     passed = median >= TARGET_RATIO
     print(
@@ -544,6 +586,28 @@ def report_outbox(results: dict[str, list[dict[str, float]]]) -> int:
         f"median {median:.2f} (target ≥ {TARGET_RATIO}): {'PASS' if passed else 'FAIL'}"
     )
     return 0 if passed else 1
+
+
+def report_burner(results: dict[str, list[dict[str, float]]]) -> None:
+    """The worker against a CPU burner of its cost, round by round."""
+    print(
+        "\n| round | worker's CPU (cores) | burner's CPU asked / got (cores) | on ÷ off"
+        " | burner ÷ off |"
+    )
+    print("|---|---|---|---|---|")
+    on_ratios, burner_ratios = [], []
+    rounds = zip(results["onestop"], results["outbox"], results["burner"], strict=True)
+    for i, (off, on, burner) in enumerate(rounds, 1):
+        on_ratios.append(on["rps"] / off["rps"])
+        burner_ratios.append(burner["rps"] / off["rps"])
+        print(
+            f"| {i} | {worker_cores(on):.2f} | {burner['cores']:.2f} / {worker_cores(burner):.2f}"
+            f" | {on_ratios[-1]:.2f} | {burner_ratios[-1]:.2f} |"
+        )
+    print(
+        f"median on ÷ off {statistics.median(on_ratios):.2f};"
+        f" burner ÷ off {statistics.median(burner_ratios):.2f}"
+    )
 
 
 if __name__ == "__main__":
