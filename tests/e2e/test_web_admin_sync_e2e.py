@@ -2,7 +2,8 @@
 portal (a real HTTP server in this process) refuses the overdue dossier, ``onestop worker --once``
 passes until its sync is a dead letter, and the administrator finds it under "Đồng bộ lỗi" with
 the destination, "Đã dừng gửi", the attempts and the portal's answer; once the portal accepts
-again, "Gửi lại" and the next pass deliver it and it leaves the list. A clerk has no such tab and
+again, "Gửi lại" shows it "Đang gửi lại" (no button, the answer that stopped it kept), and the next
+pass delivers it and it leaves the list. A clerk has no such tab and
 gets the Vietnamese 403 page at its address. Screenshots: test-artifacts/e2e/.
 
 Each worker pass runs in a process of its own with the clock frozen at a chosen instant (the server
@@ -124,7 +125,12 @@ def test_a_dead_letter_is_seen_and_sent_again(
     expect(page.get_by_test_id("notice")).to_have_text(
         "Đã đưa thông điệp vào hàng đợi: hệ thống gửi lại ngay trong lượt tới."
     )
-    expect(page.locator(f'tr[data-dossier="{code}"]')).to_have_count(0)
+    cells = page.locator(f'tr[data-dossier="{code}"]').locator("td")
+    expect(cells.nth(2)).to_have_text("Đang gửi lại")
+    expect(cells.nth(3)).to_have_text("")  # a fresh retry window
+    expect(cells.nth(4)).to_have_text("0")
+    expect(cells.nth(5)).to_have_text(REFUSAL)
+    expect(cells.nth(6).get_by_role("button")).to_have_count(0)
     shot(page, "81-admin-sync-sent-again")
     run_worker(scenario, server_env, first + WINDOW + dt.timedelta(minutes=5), tmp_path)
     # the record as received, then the transfer that waited behind it, in order

@@ -122,6 +122,13 @@ async def test_one_failing_dossier_retries_then_dead_letters_and_replays(
     assert resp.status_code == 200, resp.text
     assert resp.json()["state"] == "pending"
     assert (await scene.client.post(url, headers=admin)).status_code == 409
+    # Listed as replaying, with the answer that stopped it, until its next attempt.
+    failing = (await scene.client.get("/api/v1/integration/failing", headers=admin)).json()
+    listed = [
+        (f["dossier"], f["state"], f["failing_since"], f["attempts"], f["last_error"])
+        for f in failing["items"]
+    ]
+    assert listed == [(bad, "replaying", None, 0, dead[0].last_error)]
     await scene.run()
     assert portal.records(bad) == [("sync", 2, "False"), ("sync", 4, "True"), ("progress", 4)]
     sync = (await scene.client.get(f"/api/v1/dossiers/{bad}/sync", headers=admin)).json()

@@ -1,6 +1,7 @@
 """The administrators' page of failing outgoing messages (``/web/quan-tri/dong-bo``): a dossier
 the national portal keeps refusing listed with its destination, state and the portal's answer in
-words; a dead letter sent again from the page and delivered; the page closed to a clerk."""
+words; a dead letter sent again from the page, listed as being sent again until its next attempt,
+failing again while the portal still refuses it, then delivered; the page closed to a clerk."""
 
 from __future__ import annotations
 
@@ -33,13 +34,19 @@ async def test_a_dead_letter_is_listed_and_sent_again_from_the_page(
     page = await scene.client.get(PAGE)
     assert f"{bad} Cổng Dịch vụ công quốc gia Đã dừng gửi" in visible_text(page.text)
     [action] = re.findall(rf'action="({PAGE}/\d+/gui-lai)"', page.text)
-    del portal.failing[bad]
-    resp = await scene.client.post(action, headers=ORIGIN)
+    resp = await scene.client.post(action, headers=ORIGIN)  # the portal still refuses it
     assert resp.status_code == 303 and resp.headers["location"] == f"{PAGE}?xong=gui-lai"
-    page = await scene.client.get(resp.headers["location"])
-    assert "Đã đưa thông điệp vào hàng đợi" in visible_text(page.text)
+    text = visible_text((await scene.client.get(resp.headers["location"])).text)
+    assert "Đã đưa thông điệp vào hàng đợi" in text
+    assert f"{bad} Cổng Dịch vụ công quốc gia Đang gửi lại" in text
+    assert "Mã TTHC không hợp lệ" in text and "Gửi lại" not in text  # kept; no button
     again = await scene.client.post(action, headers=ORIGIN)  # no longer a dead letter
     assert again.status_code == 409
+    await scene.run()  # refused again: failing, in a retry window of its own
+    text = visible_text((await scene.client.get(PAGE)).text)
+    assert f"{bad} Cổng Dịch vụ công quốc gia Đang thử lại" in text
+    del portal.failing[bad]
+    advance(15)
     await scene.run()
     assert portal.records(bad) == [("sync", 2, "False")]
     empty = visible_text((await scene.client.get(PAGE)).text)

@@ -4,7 +4,8 @@ one, the dossiers whose sync is failing, and one dossier's sync state per destin
 Everything is limited to the dossiers the caller may see (the scope of ``GET /api/v1/dossiers``);
 a message outside it is answered as unknown. Replaying a dead letter puts it back as a fresh
 pending message (attempts and retry window start again); the dossier's later messages, held back
-behind it, follow once it is delivered.
+behind it, follow once it is delivered. Until its next attempt the dossier stays in the failing
+list as ``replaying``, with the answer that stopped it, so the administrator sees it go through.
 """
 
 from __future__ import annotations
@@ -28,6 +29,16 @@ from onestop.integration.schemas import FailingDossier, MessageRead, SyncState
 
 M = OutboxMessage
 FAILING = or_(M.state == "dead", and_(M.state == "pending", M.failing_since.is_not(None)))
+#: A dead letter put back (``replay``, or a reconciliation), not tried since: it is pending, not
+#: failing, and keeps the answer that stopped it (a delivery clears it; a failure sets
+#: ``failing_since`` again).
+REPLAYED = and_(M.state == "pending", M.failing_since.is_(None), M.last_error.is_not(None))
+
+
+def _failing_state(m: OutboxMessage) -> str:
+    if m.state == "dead":
+        return "dead"
+    return "failing" if m.failing_since is not None else "replaying"
 
 
 def _read(m: OutboxMessage, code: str) -> MessageRead:
@@ -113,14 +124,15 @@ async def replay(
 async def failing(
     session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
 ) -> Page[FailingDossier]:
-    """Dossiers whose next message keeps failing or is dead (newest message first)."""
-    stmt = await _scoped(session, principal, FAILING)
+    """Dossiers whose next message keeps failing, is dead, or was replayed and waits for its next
+    attempt (newest message first)."""
+    stmt = await _scoped(session, principal, or_(FAILING, REPLAYED))
     rows, next_cursor = await _page(session, stmt, limit, cursor)
     items = [
         FailingDossier(
             dossier=code,
             destination=m.destination,
-            state="dead" if m.state == "dead" else "failing",
+            state=_failing_state(m),
             failing_since=m.failing_since,
             attempts=m.attempts,
             last_error=m.last_error,

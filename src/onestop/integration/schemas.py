@@ -58,10 +58,17 @@ class SyncState(BaseModel):
 
 
 class FailingDossier(BaseModel):
+    """A dossier whose next message to a destination does not go through."""
+
     dossier: str
     destination: str
-    state: Literal["failing", "dead"]
-    failing_since: Instant | None
+    state: Literal["failing", "dead", "replaying"] = Field(
+        description="failing: being retried; dead: retries stopped, waiting for a replay;"
+        " replaying: replayed by an administrator, its next attempt not made yet"
+    )
+    failing_since: Instant | None = Field(
+        description="First failure of the current run of failures (none once replayed)"
+    )
     attempts: int
     last_error: str | None
     message_id: int
