@@ -115,14 +115,11 @@ async def _act(session: AsyncSession, at: str, code: str, name: str, body: Any) 
     )
 
 
-def _migrate(env: dict[str, str], cwd: Path) -> None:
-    """The schema as production gets it: ``onestop migrate`` (Alembic)."""
+def run_python(code: str, *args: str, env: dict[str, str], cwd: Path) -> None:
+    """``python -c code args`` in a process of its own; the test fails with its output unless it
+    exits 0."""
     done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from onestop.cli import main; sys.exit(main(['migrate']))",
-        ],
+        [sys.executable, "-c", code, *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -131,6 +128,13 @@ def _migrate(env: dict[str, str], cwd: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _migrate(env: dict[str, str], cwd: Path) -> None:
+    """The schema as production gets it: ``onestop migrate`` (Alembic)."""
+    run_python(
+        "import sys; from onestop.cli import main; sys.exit(main(['migrate']))", env=env, cwd=cwd
+    )
 
 
 async def _prepare(url: str) -> tuple[str, str, str]:

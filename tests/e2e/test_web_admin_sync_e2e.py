@@ -15,14 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.e2e.conftest import NOW, SECRET_KEY, Scenario, login, shot
+from tests.e2e.conftest import NOW, SECRET_KEY, Scenario, login, run_python, shot
 from tests.integration.conftest import Portal
 from tests.integration.helpers import free_port
 
@@ -71,16 +69,7 @@ def run_worker(scenario: Scenario, server_env: dict[str, str], at: dt.datetime, 
         "ONESTOP_LOG_LEVEL": "WARNING",
         **server_env,
     }
-    done = subprocess.run(
-        [sys.executable, "-c", WORKER, at.isoformat()],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    run_python(WORKER, at.isoformat(), env=env, cwd=cwd)
 
 
 def test_a_dead_letter_is_seen_and_sent_again(
