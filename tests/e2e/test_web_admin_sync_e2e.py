@@ -1,7 +1,8 @@
 """The administrators' page of failing outgoing messages in Chromium at 1366×768: a fake national
 portal (a real HTTP server in this process) refuses the overdue dossier, ``onestop worker --once``
 passes until its sync is a dead letter, and the administrator finds it under "Đồng bộ lỗi" with
-the destination, "Đã dừng gửi", the attempts and the portal's answer; once the portal accepts
+the destination, "Đã dừng gửi", the attempts and the portal's answer (the dossier's own page says
+the same); once the portal accepts
 again, "Gửi lại" shows it "Đang gửi lại" (no button, the answer that stopped it kept), and the next
 pass delivers it and it leaves the list. A clerk has no such tab and
 gets the Vietnamese 403 page at its address. Screenshots: test-artifacts/e2e/.
@@ -106,6 +107,15 @@ def test_a_dead_letter_is_seen_and_sent_again(
     expect(cells.nth(5)).to_have_text(REFUSAL)
     expect(page.locator(f'tr[data-dossier="{scenario.ready_code}"]')).to_have_count(0)
     shot(page, "80-admin-sync-dead-letter", full_page=True)
+    # the dossier's own page says it too, from its link
+    row.get_by_role("link", name=code).click()
+    card = page.get_by_test_id("sync-card")
+    expect(card).to_contain_text("Cổng Dịch vụ công quốc gia")
+    expect(card).to_contain_text(re.compile(r"Gửi lỗi từ 14:01 10/03/2026"))
+    expect(card).to_contain_text(REFUSAL)
+    card.scroll_into_view_if_needed()
+    shot(page, "84-dossier-sync-failing")
+    page.goto(PAGE)
 
     # the portal takes the dossier again: sent again from the page, delivered by the next pass
     del portal.failing[code]

@@ -224,6 +224,21 @@ def payload_lines(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+#: Where outgoing messages go, in words (a webhook's destination is ``webhook:<id>``).
+DESTINATIONS_VI = {
+    "dvcqg": "Cổng Dịch vụ công quốc gia",
+    "email": "Thư điện tử",
+    "sms": "Tin nhắn SMS",
+}
+
+
+def destination(name: str) -> str:
+    """A destination of outgoing messages in words."""
+    if name.startswith("webhook:"):
+        return "Webhook của ứng dụng kết nối"
+    return DESTINATIONS_VI.get(name, name)
+
+
 def actor(name: str) -> str:
     """Who did it, for the timeline: ``user:clerk`` → ``clerk``, ``client:portal`` →
     ``Cổng: portal``, ``import:x`` → ``Dữ liệu nhập: x``."""

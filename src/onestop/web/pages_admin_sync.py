@@ -25,18 +25,6 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 SYNC = f"{ADMIN_PATH}/dong-bo"
 #: Failing dossiers shown at most (the API pages through all of them).
 SHOWN = 500
-#: What each destination is, in words (a webhook's name is ``webhook:<id>``).
-DESTINATIONS = {
-    "dvcqg": "Cổng Dịch vụ công quốc gia",
-    "email": "Thư điện tử",
-    "sms": "Tin nhắn SMS",
-}
-
-
-def destination_name(destination: str) -> str:
-    if destination.startswith("webhook:"):
-        return "Webhook của ứng dụng kết nối"
-    return DESTINATIONS.get(destination, destination)
 
 
 def window_words(seconds: float) -> str:
@@ -54,7 +42,6 @@ async def failing(request: Request, session: SessionDep, user: WebUser) -> Respo
     context = {
         "items": found.items,
         "more": found.next_cursor is not None,
-        "destination_name": destination_name,
         "window": window_words(request.app.state.settings.outbox_retry_window_seconds),
     }
     return page(request, "admin_sync.html", context, principal=user, tab="sync")

@@ -27,6 +27,7 @@ from onestop.dossiers.models import Dossier
 from onestop.dossiers.schemas import DossierEventRead, DossierRead
 from onestop.dossiers.states import LABELS_VI, OPEN, Status
 from onestop.http.deps import SessionDep
+from onestop.integration import admin as integration_admin
 from onestop.web import action_forms, dossier_files, dossier_view, procedures, validation
 from onestop.web.clocks import clock_chip
 from onestop.web.formatting import split_message
@@ -193,6 +194,7 @@ async def _detail_page(
         "chip": await clock_chip(session, dossier, now),
         "form_links": _form_links(events, dossier),
         "files": await dossier_files.card(session, record, user, files_error),
+        "sync": await integration_admin.sync_states(session, record.id),
         "now": now,
         "VN_DATETIME_PATTERN": action_forms.VN_DATETIME_PATTERN,
         "VN_DATETIME_HINT": action_forms.VN_DATETIME_HINT,

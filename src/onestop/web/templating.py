@@ -95,6 +95,7 @@ def _environment() -> jinja2.Environment:
         count=formatting.count,
         number=formatting.number,
         filesize=formatting.filesize,
+        destination=formatting.destination,
     )
     env.globals.update(
         static_url=static_url,
