@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from onestop.core.db import upsert
@@ -215,11 +217,30 @@ async def insert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
     the caller's transaction; how many were written."""
     if not rows:
         return 0
-    # One statement with the rows as parameters (compiled once and cached), not a VALUES list of
-    # them: compiling a 500-row VALUES cost the worker a third of its time.
+    if session.get_bind().dialect.name == "postgresql":
+        columns = tuple(rows[0])
+        arrays = {name: [row[name] for row in rows] for name in columns}
+        result: Any = await session.execute(_insert_from_arrays(columns), arrays)
+        return int(result.rowcount)
     stmt = (
         _insert(session)(MESSAGES)
         .on_conflict_do_nothing(index_elements=[MESSAGES.c.destination, MESSAGES.c.event_id])
         .returning(MESSAGES.c.id)
     )
     return len((await session.execute(stmt, list(rows))).all())
+
+
+@functools.cache
+def _insert_from_arrays(columns: tuple[str, ...]) -> Any:
+    """``INSERT … SELECT FROM unnest(one array per column)``: one statement text whatever the
+    number of rows, so PostgreSQL parses and plans it once per connection. A ``VALUES`` list of
+    the rows (what an insert of many rows with ``RETURNING`` renders) is a new statement for
+    every number of rows: for a round of 400 rows it cost 0.015 ms of PostgreSQL's CPU and
+    0.015–0.018 ms of the worker's per row, against 0.009–0.012 and 0.012 this way."""
+    arrays = [bindparam(name).cast(ARRAY(MESSAGES.c[name].type)) for name in columns]
+    rows = func.unnest(*arrays).table_valued(*columns).render_derived()
+    return (
+        pg_insert(MESSAGES)
+        .from_select(list(columns), select(*(rows.c[name] for name in columns)))
+        .on_conflict_do_nothing(index_elements=[MESSAGES.c.destination, MESSAGES.c.event_id])
+    )

@@ -146,10 +146,14 @@ def _requests(
     return Prepared(requests)
 
 
+#: The dossier's two units (aliases made once: each costs a copy of every column).
+_COMPETENT, _RECEIVING = aliased(Unit), aliased(Unit)
+
+
 async def _facts(session: AsyncSession, ids: set[int]) -> dict[int, payload.DossierFacts]:
     """The dossiers' own fields, with their procedure's and units' names (one query), and their
     documents."""
-    d, competent, receiving = Dossier, aliased(Unit), aliased(Unit)
+    d, competent, receiving = Dossier, _COMPETENT, _RECEIVING
     rows = await session.execute(
         select(
             d.id,

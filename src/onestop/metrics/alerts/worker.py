@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import logging
 import signal
 from collections.abc import Callable, Sequence
@@ -163,6 +164,10 @@ def run_command(
                 loop.add_signal_handler(sig, stop.set)
         maker = make_sessionmaker(engine)
         extra = extra_passes(maker, settings)
+        # What is built by now lives as long as the process (modules, mappers, settings): out of
+        # the collector's sight, its full passes walk only what the passes leave behind, not
+        # some 140,000 objects (a sixth of the outbox worker's CPU when the counters are busy).
+        gc.freeze()
         try:
             return await run_loop(
                 maker,
