@@ -20,6 +20,8 @@ on windows alike, as autovacuum would (the machine's PostgreSQL runs without it)
 left pending is dropped (the worker sends only what this window writes); one intake proves the
 worker is up.
 After the window the run waits up to ``DRAIN_WAIT`` s for the portal to take every intake of it.
+Every window (off, on, burner, raw) starts from a PostgreSQL checkpoint (``checkpoint``), so none
+of them is the one that happens to follow a checkpoint and write its pages whole into the WAL.
 
 Without ``--outbox`` the run is what it was: each round, onestop (no worker), then raw. With it, a
 discarded ``WARM_UP`` s of wrk warms onestop up, then each round measures off and on (off first in
