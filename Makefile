@@ -102,7 +102,9 @@ bench-deps: install
 bench: bench-deps  ## the benchmarks of bench/RESULTS.md, on PostgreSQL (variables below)
 	$(BIN)/python scripts/pg-answers.py '$(DATABASE_URL)'
 	$(BIN)/python bench/worktime_bench.py
-	$(BIN)/python bench/intake_bench.py --rounds 3 --duration 10 --counters 13
+	$(BIN)/python bench/intake_bench.py --rounds 9 --duration 10 --counters 13 --outbox --burner
+	$(BIN)/python bench/outbox_bench.py --seconds 60 --drain 120
+	$(BIN)/python bench/portal_call_bench.py
 	if [ "$(RELOAD)" != no ]; then \
 		$(BIN)/onestop bench-data --dossiers $(DOSSIERS) --seed 7 --reset --database-url '$(DATABASE_URL)'; fi
 	$(BIN)/python bench/reports_bench.py --requests 200 --slow-requests 40 --database-url '$(DATABASE_URL)'
