@@ -67,6 +67,21 @@ async def test_the_dossier_page_shows_its_sync(scene: Scene, portal: Portal) -> 
     assert "HTTP 200: error_code 1: Mã TTHC không hợp lệ" in text
     text = visible_text((await scene.client.get(f"/web/dossiers/{good}")).text)
     assert re.search(r"Cổng Dịch vụ công quốc gia Đã nhận lúc 09:\d\d 10/03/2026", text)
+    # A status change the worker has not forwarded yet: waiting, not "received".
+    await scene.act("clerk", good, "transfer")
+    text = visible_text((await scene.client.get(f"/web/dossiers/{good}")).text)
+    assert re.search(
+        r"Cổng Dịch vụ công quốc gia Đang chờ gửi \(1 thay đổi chưa chuyển\);"
+        r" lần nhận gần nhất lúc 09:\d\d 10/03/2026",
+        text,
+    )
+    sync = await scene.client.get(f"/api/v1/dossiers/{good}/sync", headers=scene.auth("admin"))
+    assert [(x["state"], x["pending"], x["unforwarded"]) for x in sync.json()] == [
+        ("not_synced", 0, 1)
+    ]
+    await scene.run()
+    text = visible_text((await scene.client.get(f"/web/dossiers/{good}")).text)
+    assert re.search(r"Cổng Dịch vụ công quốc gia Đã nhận lúc 09:\d\d 10/03/2026", text)
     await scene.act("clerk", bad, "transfer")  # waits behind the failing record
     await scene.run()
     text = visible_text((await scene.client.get(f"/web/dossiers/{bad}")).text)

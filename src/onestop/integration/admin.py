@@ -22,12 +22,13 @@ from onestop.core.errors import NotFound, RuleViolation
 from onestop.core.paging import ROW_ID, Page, decode_cursor, encode_cursor
 from onestop.dossiers import listing
 from onestop.dossiers.access import unknown_dossier
-from onestop.dossiers.models import Dossier
-from onestop.integration import retention
-from onestop.integration.models import OutboxMessage
+from onestop.dossiers.models import Dossier, DossierEvent
+from onestop.integration import feed, retention
+from onestop.integration.models import OutboxCursor, OutboxMessage
 from onestop.integration.schemas import FailingDossier, MessageRead, SyncState
 
 M = OutboxMessage
+C = OutboxCursor
 FAILING = or_(M.state == "dead", and_(M.state == "pending", M.failing_since.is_not(None)))
 #: A dead letter put back (``replay``, or a reconciliation), not tried since: it is pending, not
 #: failing, and keeps the answer that stopped it (a delivery clears it; a failure sets
@@ -145,8 +146,9 @@ async def failing(
 
 async def sync_states(session: AsyncSession, dossier_id: int) -> list[SyncState]:
     """Per destination that has messages for the dossier or has taken one: ``synced`` (everything
-    delivered), ``not_synced`` (messages waiting, none failing) or ``failing`` (since when, and
-    why); ``synced_at``: when the destination last took one."""
+    delivered and every event of the dossier forwarded), ``not_synced`` (messages waiting, or
+    events the worker has not forwarded yet; none failing) or ``failing`` (since when, and why);
+    ``synced_at``: when the destination last took one."""
     waiting = dict(
         (
             await session.execute(
@@ -160,8 +162,10 @@ async def sync_states(session: AsyncSession, dossier_id: int) -> list[SyncState]
         destination: r.at
         for (destination, _d), r in (await retention.reached(session, [dossier_id])).items()
     }
+    names = sorted(waiting.keys() | reached.keys())
+    unforwarded = await _unforwarded(session, dossier_id, names)
     out = []
-    for destination in sorted(waiting.keys() | reached.keys()):
+    for destination in names:
         pending = int(waiting.get(destination, 0))
         head = (
             await session.execute(
@@ -171,7 +175,8 @@ async def sync_states(session: AsyncSession, dossier_id: int) -> list[SyncState]
                 .limit(1)
             )
         ).scalar_one_or_none()
-        state = "failing" if head is not None else "not_synced" if pending else "synced"
+        later = unforwarded[destination]
+        state = "failing" if head is not None else "not_synced" if pending or later else "synced"
         out.append(
             SyncState(
                 destination=destination,
@@ -180,9 +185,35 @@ async def sync_states(session: AsyncSession, dossier_id: int) -> list[SyncState]
                 failing_since=head.failing_since if head is not None else None,
                 last_error=head.last_error if head is not None else None,
                 pending=pending,
+                unforwarded=later,
             )
         )
     return out
+
+
+async def _unforwarded(
+    session: AsyncSession, dossier_id: int, destinations: list[str]
+) -> dict[str, int]:
+    """Per destination, the dossier's events after its position in the feed: the worker has not
+    looked at them yet (a status change has no message until it has)."""
+    events = [
+        feed.Position(int(txid), int(event_id))
+        for txid, event_id in await session.execute(
+            select(DossierEvent.txid, DossierEvent.id).where(DossierEvent.dossier_id == dossier_id)
+        )
+    ]
+    positions = {
+        name: feed.Position(int(txid), int(event_id))
+        for name, txid, event_id in await session.execute(
+            select(C.destination, C.after_txid, C.after_event_id).where(
+                C.destination.in_(destinations)
+            )
+        )
+    }
+    return {
+        name: sum(1 for at in events if at > positions.get(name, feed.START))
+        for name in destinations
+    }
 
 
 async def visible_dossier_id(session: AsyncSession, principal: Principal, code: str) -> int:

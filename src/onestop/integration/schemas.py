@@ -55,6 +55,10 @@ class SyncState(BaseModel):
     failing_since: Instant | None = None
     last_error: str | None = None
     pending: int = Field(description="Messages not delivered yet (dead ones included)")
+    unforwarded: int = Field(
+        description="The dossier's events the worker has not forwarded to this destination yet"
+        " (each becomes a message, or nothing for an event the destination does not hear about)",
+    )
 
 
 class FailingDossier(BaseModel):
