@@ -128,20 +128,13 @@ def _earlier_relayed(position: Position) -> ColumnElement[bool]:
     return ~unrelayed
 
 
-#: An earlier message of the same dossier (one alias for every claim: making one builds a copy
-#: of every column, the most of what building the claim's statement cost).
-_EARLIER = aliased(OutboxMessage)
+#: An earlier message of the same dossier, aliased once (an alias copies every column).
+P = aliased(OutboxMessage)
 
 
 def _first_undelivered() -> ColumnElement[bool]:
-    p = _EARLIER
-    earlier = exists().where(
-        p.destination == M.destination,
-        p.dossier_id == M.dossier_id,
-        p.state != "delivered",
-        p.seq < M.seq,
-    )
-    return ~earlier
+    same_dossier = (P.destination == M.destination, P.dossier_id == M.dossier_id)
+    return ~exists().where(*same_dossier, P.state != "delivered", P.seq < M.seq)
 
 
 def _unclaimed(now: dt.datetime) -> ColumnElement[bool]:
