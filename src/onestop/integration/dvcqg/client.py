@@ -3,10 +3,10 @@ token fetched once and reused until shortly before it expires, and the portal's 
 
 Why aiohttp here, where the rest of the service speaks httpx: every status change of every
 dossier is a record for the portal, a thousand a second when the counters are busiest, and the
-worker shares the machine with the intake. A call of twenty records cost the worker 0.87 ms of CPU
-through httpx and 0.12–0.15 ms through aiohttp (bench/RESULTS.md): a fifth of the worker's time
-per intake. Webhooks and the SMS gateway, a call per subscriber or message at a far lower rate,
-stay on httpx.
+worker shares the machine with the intake. A call of twenty records costs the worker 0.89 ms of
+CPU through httpx and 0.14 ms through this client (``bench/portal_call_bench.py``); httpx's was a
+quarter of the worker's busy time. Webhooks and the SMS gateway, a call per subscriber or message
+at a far lower rate, stay on httpx.
 
 Success is HTTP 2xx with a JSON body whose ``error_code`` is ``"0"``; anything else (a refused
 connection, a timeout, another status, another ``error_code``) raises ``DeliveryFailed`` with a
@@ -89,7 +89,7 @@ def _failure(exc: Exception, unreachable: str) -> DeliveryFailed:
 def _env_proxy(url: str) -> str | None:
     """The proxy the environment names for ``url`` (``HTTP_PROXY``, ``HTTPS_PROXY``,
     ``NO_PROXY``), read once per process: aiohttp's own reading of it (``trust_env``) reads the
-    environment and ``~/.netrc`` again on every call, which cost half of a call's CPU."""
+    environment and ``~/.netrc`` again on every call, two thirds of a call's CPU."""
     parts = urllib.parse.urlsplit(url)
     if parts.hostname and urllib.request.proxy_bypass(parts.hostname):
         return None
